@@ -1,0 +1,136 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import { FailureType } from '../src/failures';
+import { formatIssues } from '../src/issues';
+import type { Plan, RRset } from '../src/plan/plan';
+import { computePlan, rrsetEquals } from '../src/plan/plan';
+import type { CheckLimits } from '../src/policy/check';
+import { checkPlan, defaultCheckLimits } from '../src/policy/check';
+import type { Decision } from '../src/policy/decision';
+import type { PolicyTimings } from '../src/policy/default-policy';
+import { classifyWithDefaultPolicy, defaultTimings } from '../src/policy/default-policy';
+import type { Recommendation } from '../src/schema/recommendation';
+import { validateRecommendation } from '../src/schema/validate-recommendation';
+import type { ChangeResult } from '../src/change/view';
+import type { DnsServer, RrsetAnswer } from './dns/query';
+import { queryRrset } from './dns/query';
+import type { PowerDnsClient } from './powerdns/client';
+
+export interface ChangeActivityDeps {
+  readonly powerdns: PowerDnsClient;
+  /** Authoritative servers that must all serve the change before it counts as done. */
+  readonly verifyServers: readonly DnsServer[];
+  readonly logger: Logger;
+  readonly timings?: PolicyTimings;
+  readonly checkLimits?: CheckLimits;
+  /** Folder for exported evidence bundles; unset: bundles stay in workflow history only. */
+  readonly evidenceDir?: string;
+}
+
+export type StageResult = { ok: true; plan: Plan } | { ok: false; code: string; message: string };
+
+/** What `execute` found and did. `stale`: live state was neither `before` nor `after`; nothing written. */
+export type ExecuteResult =
+  | { readonly outcome: 'applied' | 'already_applied'; readonly live: RRset | null }
+  | { readonly outcome: 'stale'; readonly live: RRset | null };
+
+export interface VerifyResult {
+  readonly answers: readonly RrsetAnswer[];
+}
+
+/**
+ * Every I/O step of the change workflow. Each is idempotent: a retry after a crash re-reads and
+ * converges instead of acting twice.
+ */
+export function createChangeActivities(deps: ChangeActivityDeps) {
+  const log = () => {
+    const info = Context.current().info;
+    return deps.logger.child({ workflowId: info.workflowExecution?.workflowId, activity: info.activityType, attempt: info.attempt });
+  };
+
+  return {
+    /** Validates again on the worker: the caller is never trusted. */
+    async validate(input: unknown): Promise<Recommendation> {
+      const result = validateRecommendation(input);
+      if (!result.ok) {
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidRecommendation,
+          message: `invalid recommendation:\n${formatIssues(result.issues)}`,
+          details: [result.issues],
+          nonRetryable: true,
+        });
+      }
+      return result.value;
+    },
+
+    async classify(rec: Recommendation): Promise<Decision> {
+      const decision = classifyWithDefaultPolicy(rec, deps.timings ?? defaultTimings);
+      log().info({ tier: decision.tier, rules: decision.reasons.map((r) => r.rule) }, 'classified');
+      return Promise.resolve(decision);
+    },
+
+    async stage(rec: Recommendation): Promise<StageResult> {
+      const live = await deps.powerdns.getRrset(rec.target.zone, rec.change.name, rec.change.type);
+      const result = computePlan(rec, live);
+      if (!result.ok) return { ok: false, code: result.code, message: result.message };
+      log().info({ planHash: result.plan.hash, operation: result.plan.operation }, 'staged');
+      return { ok: true, plan: result.plan };
+    },
+
+    async check(rec: Recommendation, decision: Decision, plan: Plan): Promise<Decision> {
+      return Promise.resolve(checkPlan(rec, decision, plan, deps.checkLimits ?? defaultCheckLimits));
+    },
+
+    /** Compare-and-set: writes `after` only while live still equals `before`. */
+    async execute(plan: Plan): Promise<ExecuteResult> {
+      const live = await deps.powerdns.getRrset(plan.zone, plan.name, plan.type);
+      if (rrsetEquals(live, plan.after)) return { outcome: 'already_applied', live };
+      if (!rrsetEquals(live, plan.before)) {
+        log().warn({ planHash: plan.hash, live }, 'live state moved away from the plan; not writing');
+        return { outcome: 'stale', live };
+      }
+      await deps.powerdns.writeRrset(plan.zone, plan.name, plan.type, plan.after);
+      log().info({ planHash: plan.hash, operation: plan.operation }, 'applied');
+      return { outcome: 'applied', live: plan.after };
+    },
+
+    /** Passes when every authoritative server serves exactly `expected`; otherwise Temporal retries. */
+    async verify(plan: Plan, expected: RRset | null): Promise<VerifyResult> {
+      const answers = await Promise.all(
+        deps.verifyServers.map((server) =>
+          queryRrset(server, plan.name, plan.type).catch(
+            (err: Error): RrsetAnswer => ({ server: `${server.host}:${server.port}`, rcode: `ERROR: ${err.message}`, authoritative: false, rrset: null }),
+          ),
+        ),
+      );
+      const wrong = answers.filter((a) => !a.authoritative || !a.rcode.match(/^(NOERROR|NXDOMAIN)$/) || !rrsetEquals(a.rrset, expected));
+      if (wrong.length > 0) {
+        throw ApplicationFailure.create({
+          type: FailureType.VerificationMismatch,
+          message: `${wrong.length} of ${answers.length} authoritative servers do not serve the expected ${plan.name} ${plan.type}: ${wrong.map((w) => `${w.server} ${w.rcode} ${w.rrset === null ? '(none)' : w.rrset.records.join(' | ')}`).join('; ')}`,
+          details: [answers],
+        });
+      }
+      return { answers };
+    },
+
+    async notify(event: { kind: string; summary: string; tier: string }): Promise<void> {
+      log().info({ notification: event }, event.summary);
+      return Promise.resolve();
+    },
+
+    /** Writes the closing evidence bundle; rewriting the same bundle is harmless. */
+    async exportEvidence(result: ChangeResult): Promise<string | null> {
+      if (deps.evidenceDir === undefined) return null;
+      await mkdir(deps.evidenceDir, { recursive: true });
+      const file = path.join(deps.evidenceDir, `${result.view.workflowId}.json`);
+      await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+      return file;
+    },
+  };
+}
+
+export type ChangeActivities = ReturnType<typeof createChangeActivities>;

@@ -1,0 +1,122 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Answer, Packet } from 'dns-packet';
+import * as dnsPacket from 'dns-packet';
+import { formatCharacterStrings } from '../../src/dns/txt';
+import { recordTypeSpec } from '../../src/dns/record-types';
+import { toAbsolute } from '../../src/dns/names';
+import type { RRset } from '../../src/plan/plan';
+
+export interface DnsServer {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RrsetAnswer {
+  readonly server: string;
+  readonly rcode: string;
+  readonly authoritative: boolean;
+  readonly rrset: RRset | null;
+}
+
+let nextId = 1;
+
+function udpQuery(server: DnsServer, message: Buffer, timeoutMs: number): Promise<Packet> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error(`no answer from ${server.host}:${server.port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      socket.close();
+      reject(err);
+    });
+    socket.on('message', (data) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(dnsPacket.decode(data));
+    });
+    socket.send(message, server.port, server.host);
+  });
+}
+
+function tcpQuery(server: DnsServer, message: Buffer, timeoutMs: number): Promise<Packet> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: server.host, port: server.port });
+    let buffer = Buffer.alloc(0);
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`TCP query to ${server.host}:${server.port} timed out`)));
+    socket.on('connect', () => socket.write(dnsPacket.streamEncode({ ...dnsPacket.decode(message) })));
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (buffer.length >= 2 && buffer.length >= buffer.readUInt16BE(0) + 2) {
+        socket.end();
+        resolve(dnsPacket.streamDecode(buffer));
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** Presentation form of one answer's data, canonicalised by the record type itself. */
+function answerContent(answer: Answer): string {
+  const data = (answer as { data: unknown }).data;
+  let text: string;
+  switch (answer.type) {
+    case 'TXT':
+      text = formatCharacterStrings((data as Buffer[]).map((b) => Array.from(b)));
+      break;
+    case 'MX': {
+      const mx = data as { preference: number; exchange: string };
+      text = `${mx.preference} ${mx.exchange === '' ? '.' : mx.exchange}`;
+      break;
+    }
+    case 'SRV': {
+      const srv = data as { priority: number; weight: number; port: number; target: string };
+      text = `${srv.priority} ${srv.weight} ${srv.port} ${srv.target === '' ? '.' : srv.target}`;
+      break;
+    }
+    case 'CAA': {
+      const caa = data as { flags: number; tag: string; value: string };
+      text = `${caa.flags} ${caa.tag} "${caa.value}"`;
+      break;
+    }
+    case 'SOA': {
+      const soa = data as { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number };
+      text = [soa.mname, soa.rname, soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum].join(' ');
+      break;
+    }
+    default:
+      text = String(data);
+  }
+  const parsed = recordTypeSpec(answer.type).parse(text);
+  return parsed.ok ? parsed.content : text;
+}
+
+/**
+ * Asks one authoritative server for exactly `name`/`type` (no recursion) and returns the RRset it
+ * serves. Falls back to TCP when the UDP answer is truncated.
+ */
+export async function queryRrset(server: DnsServer, name: string, type: string, timeoutMs = 2000): Promise<RrsetAnswer> {
+  const owner = toAbsolute(name);
+  nextId = (nextId % 65535) + 1;
+  const message = dnsPacket.encode({
+    type: 'query',
+    id: nextId,
+    flags: 0,
+    questions: [{ type: type as 'A', name: owner.slice(0, -1) }],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as unknown as Answer],
+  });
+  let response = await udpQuery(server, message, timeoutMs);
+  if (((response.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) !== 0) response = await tcpQuery(server, message, timeoutMs);
+  const answers = (response.answers ?? []).filter((a) => a.type === type && toAbsolute(a.name) === owner);
+  const first = answers[0] as (Answer & { ttl?: number }) | undefined;
+  return {
+    server: `${server.host}:${server.port}`,
+    rcode: (response as { rcode?: string }).rcode ?? 'NOERROR',
+    authoritative: ((response.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER) !== 0,
+    rrset:
+      first === undefined ? null : { name: owner, type, ttl: first.ttl ?? 0, records: answers.map(answerContent).sort() },
+  };
+}

@@ -1,0 +1,122 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { RRset } from '../../src/plan/plan';
+import { FailureType } from '../../src/failures';
+import { recordTypeSpec } from '../../src/dns/record-types';
+import { toAbsolute } from '../../src/dns/names';
+
+export interface PowerDnsConfig {
+  /** e.g. http://127.0.0.1:8081 */
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly serverId?: string;
+}
+
+interface ApiRrset {
+  name: string;
+  type: string;
+  ttl: number;
+  records: { content: string; disabled: boolean }[];
+}
+
+/**
+ * A thin client for the PowerDNS Authoritative HTTP API. Errors become typed Temporal failures:
+ * 404 and 422 are final, 5xx and network errors are retried by Temporal.
+ */
+export class PowerDnsClient {
+  private readonly base: string;
+
+  constructor(private readonly config: PowerDnsConfig) {
+    this.base = `${config.apiUrl.replace(/\/$/, '')}/api/v1/servers/${config.serverId ?? 'localhost'}`;
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: { 'X-API-Key': this.config.apiKey, 'Content-Type': 'application/json', Accept: 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw ApplicationFailure.create({
+        type: FailureType.ProviderUnavailable,
+        message: `PowerDNS API unreachable: ${(err as Error).message}`,
+        cause: err as Error,
+      });
+    }
+    const text = await response.text();
+    if (response.ok) return text === '' ? undefined : (JSON.parse(text) as unknown);
+    const detail = (() => {
+      try {
+        return (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        return text;
+      }
+    })();
+    const message = `PowerDNS ${method} ${path} answered ${response.status}: ${detail}`;
+    if (response.status === 404) throw ApplicationFailure.create({ type: FailureType.ZoneNotFound, message, nonRetryable: true });
+    if (response.status === 401 || response.status === 403) {
+      throw ApplicationFailure.create({ type: FailureType.ProviderMisconfigured, message: `${message} (check the API key)`, nonRetryable: true });
+    }
+    if (response.status === 422 || response.status === 400) {
+      throw ApplicationFailure.create({ type: FailureType.ProviderRejected, message, nonRetryable: true });
+    }
+    throw ApplicationFailure.create({ type: FailureType.ProviderUnavailable, message });
+  }
+
+  private zonePath(zone: string): string {
+    return `/zones/${encodeURIComponent(toAbsolute(zone))}`;
+  }
+
+  /** Reads one RRset (server-side filtered); null when absent. Records come back canonical. */
+  async getRrset(zone: string, name: string, type: string): Promise<RRset | null> {
+    const query = `?rrset_name=${encodeURIComponent(toAbsolute(name))}&rrset_type=${encodeURIComponent(type)}`;
+    const body = (await this.request('GET', `${this.zonePath(zone)}${query}`)) as { rrsets: ApiRrset[] };
+    const match = body.rrsets.find((r) => r.name === toAbsolute(name) && r.type === type);
+    if (match === undefined) return null;
+    const spec = recordTypeSpec(type);
+    const records = match.records
+      .filter((r) => !r.disabled)
+      .map((r) => {
+        const parsed = spec.parse(r.content);
+        // Content PowerDNS holds but we cannot parse is kept verbatim: it can only compare unequal.
+        return parsed.ok ? parsed.content : r.content;
+      })
+      .sort();
+    if (records.length === 0) return null;
+    return { name: match.name, type: match.type, ttl: match.ttl, records };
+  }
+
+  /** Replaces (or, with `rrset` null, deletes) one RRset in a single all-or-nothing PATCH. */
+  async writeRrset(zone: string, name: string, type: string, rrset: RRset | null): Promise<void> {
+    const change =
+      rrset === null
+        ? { name: toAbsolute(name), type, changetype: 'DELETE' }
+        : { name: rrset.name, type: rrset.type, ttl: rrset.ttl, changetype: 'REPLACE', records: rrset.records.map((content) => ({ content, disabled: false })) };
+    await this.request('PATCH', this.zonePath(zone), { rrsets: [change] });
+  }
+
+  async zoneExists(zone: string): Promise<boolean> {
+    try {
+      await this.request('GET', `${this.zonePath(zone)}?rrsets=false`);
+      return true;
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === FailureType.ZoneNotFound) return false;
+      throw err;
+    }
+  }
+
+  async createZone(zone: string, nameservers: readonly string[], rrsets: readonly RRset[]): Promise<void> {
+    await this.request('POST', '/zones', {
+      name: toAbsolute(zone),
+      kind: 'Native',
+      nameservers: nameservers.map(toAbsolute),
+      rrsets: rrsets.map((r) => ({ name: r.name, type: r.type, ttl: r.ttl, records: r.records.map((content) => ({ content, disabled: false })) })),
+    });
+  }
+
+  async deleteZone(zone: string): Promise<void> {
+    await this.request('DELETE', this.zonePath(zone));
+  }
+}

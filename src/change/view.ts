@@ -1,0 +1,32 @@
+import type { ApprovalState, Exclusion } from '../approvals/reducer';
+import type { EvidenceEntry } from '../evidence/chain';
+import type { Plan } from '../plan/plan';
+import type { Decision } from '../policy/decision';
+import type { Recommendation } from '../schema/recommendation';
+import type { ChangeState } from './states';
+
+/** What the `state` query returns and what `countersign status --json` prints. */
+export interface ChangeView {
+  readonly workflowId: string;
+  readonly recommendation: Recommendation;
+  readonly state: ChangeState;
+  readonly decision: Decision | null;
+  readonly plan: Plan | null;
+  readonly approval: {
+    readonly planHash: string;
+    readonly required: number;
+    readonly excluded: readonly Exclusion[];
+    readonly expiresAt: string;
+    readonly state: ApprovalState;
+  } | null;
+  readonly coolingOffUntil: string | null;
+  readonly outcome: { readonly code: string; readonly message: string } | null;
+  readonly evidenceHead: string;
+  readonly evidenceLength: number;
+}
+
+/** What the workflow returns when it closes. */
+export interface ChangeResult {
+  readonly view: ChangeView;
+  readonly evidence: readonly EvidenceEntry[];
+}

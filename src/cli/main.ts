@@ -1,0 +1,145 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { finalStates, activeStates } from '../change/states';
+import type { ChangeState } from '../change/states';
+import { renderDecisionCard } from '../change/decision-card';
+import { ChangeNotFoundError, CountersignClient, RecommendationConflictError } from '../client/countersign-client';
+import { connectClient } from '../client/connection';
+import { formatIssue } from '../issues';
+import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
+import { ExitCode } from './exit-codes';
+import { InputError, readJsonInput } from './read-input';
+
+/** Thrown to end the CLI with a given exit code and message. */
+class CliExit extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+let json = false;
+const print = (value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
+
+async function withClient<T>(fn: (client: CountersignClient) => Promise<T>): Promise<T> {
+  let client: CountersignClient;
+  try {
+    client = new CountersignClient(await connectClient(), process.env.COUNTERSIGN_TASK_QUEUE ?? undefined);
+  } catch (err) {
+    throw new CliExit(ExitCode.unavailable, `cannot reach Temporal: ${(err as Error).message} (set TEMPORAL_ADDRESS or a profile)`);
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.client.connection.close();
+  }
+}
+
+const program = new Command('countersign')
+  .description('Govern AI-proposed DNS changes: submit, inspect, approve, reject, audit.')
+  .option('--json', 'machine-readable output (documented fields)')
+  .showHelpAfterError()
+  .exitOverride()
+  .hook('preAction', (cmd) => {
+    json = (cmd.opts() as { json?: boolean }).json === true;
+  });
+
+program
+  .command('submit')
+  .description('submit a recommendation (JSON file, or - for standard input)')
+  .argument('<file>', 'recommendation JSON, or -')
+  .action(async (file: string) => {
+    const input = await readJsonInput(file);
+    const validated = validateRecommendation(input);
+    if (!validated.ok) throw new RecommendationValidationError(validated.issues);
+    const submission = await withClient((client) => client.submit(validated.value));
+    const out = { workflowId: submission.workflowId, recommendationId: submission.recommendationId, created: submission.created };
+    print(out, `${submission.created ? 'submitted' : 'already submitted'}: ${submission.workflowId}`);
+  });
+
+program
+  .command('status')
+  .description('show the decision card and state of a change')
+  .argument('<id>', 'recommendation id or workflow id')
+  .action(async (id: string) => {
+    const view = await withClient((client) => client.status(id));
+    print(view, renderDecisionCard(view));
+  });
+
+program
+  .command('list')
+  .description('list changes, newest first')
+  .addOption(new Option('--state <state>', 'only changes in this state').choices([...activeStates, ...finalStates]))
+  .option('--limit <n>', 'at most this many', '50')
+  .action(async (options: { state?: ChangeState; limit: string }) => {
+    const rows = await withClient((client) => client.list({ ...(options.state === undefined ? {} : { state: options.state }), limit: Number(options.limit) }));
+    const text = rows.map((r) => `${r.workflowId}\t${r.state ?? '-'}\ttier ${r.tier ?? '-'}\t${r.environment ?? '-'}\t${r.zone ?? '-'}\t${r.startTime}`).join('\n');
+    print(rows, rows.length === 0 ? 'no changes' : text);
+  });
+
+for (const decision of ['approve', 'reject'] as const) {
+  program
+    .command(decision)
+    .description(decision === 'approve' ? 'approve the pending plan of a change' : 'reject a change (or veto it during cooling-off)')
+    .argument('<id>', 'recommendation id or workflow id')
+    .requiredOption('--as <principal>', 'who decides')
+    .requiredOption('--reason <text>', 'why')
+    .option('--plan-hash <hash>', 'the plan you reviewed (default: the plan pending now)')
+    .action(async (id: string, options: { as: string; reason: string; planHash?: string }) => {
+      const { verdict, planHash } = await withClient((client) =>
+        client.decide(id, { principal: options.as, decision, reason: options.reason, ...(options.planHash === undefined ? {} : { planHash: options.planHash }) }),
+      );
+      print({ ...verdict, planHash }, `${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`);
+      if (!verdict.counted) process.exitCode = ExitCode.refused;
+    });
+}
+
+program
+  .command('evidence')
+  .description('print the evidence trail of a change and verify its hash chain')
+  .argument('<id>', 'recommendation id or workflow id')
+  .action(async (id: string) => {
+    const { entries, check } = await withClient((client) => client.evidence(id));
+    const text = [
+      ...entries.map((e) => `${String(e.seq).padStart(3)} ${e.at} ${e.stream.padEnd(9)} ${e.step.padEnd(22)} ${e.actor}: ${e.summary}`),
+      check.ok ? `chain verified: ${check.length} entries, head ${check.head}` : `CHAIN BROKEN at entry ${check.seq}: ${check.problem}`,
+    ].join('\n');
+    print({ entries, check }, text);
+    if (!check.ok) process.exitCode = ExitCode.evidenceBroken;
+  });
+
+function fail(err: unknown): never {
+  let code: number = ExitCode.error;
+  let message = err instanceof Error ? err.message : String(err);
+  let details: unknown;
+  if (err instanceof CliExit) {
+    code = err.code;
+    details = err.details;
+  } else if (err instanceof RecommendationValidationError) {
+    code = ExitCode.invalidInput;
+    details = err.issues;
+    message = `invalid recommendation:\n${err.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`;
+  } else if (err instanceof InputError) code = ExitCode.invalidInput;
+  else if (err instanceof ChangeNotFoundError) code = ExitCode.notFound;
+  else if (err instanceof RecommendationConflictError) code = ExitCode.refused;
+  else if (err instanceof WorkflowUpdateFailedError) code = ExitCode.refused;
+  else if (err instanceof ServiceError) code = ExitCode.unavailable;
+  if (json) console.log(JSON.stringify({ error: { code, message, ...(details === undefined ? {} : { details }) } }, null, 2));
+  else console.error(`countersign: ${message}`);
+  process.exit(code);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return;
+      process.exit(ExitCode.invalidInput);
+    }
+    fail(err);
+  }
+}

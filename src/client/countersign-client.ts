@@ -1,0 +1,180 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Verdict } from '../approvals/reducer';
+import type { ChainCheck, EvidenceEntry } from '../evidence/chain';
+import { verifyChain } from '../evidence/chain';
+import { hashOf } from '../hash';
+import type { ChangeResult, ChangeView } from '../change/view';
+import { renderDecisionCard } from '../change/decision-card';
+import type { ChangeState } from '../change/states';
+import type { Recommendation } from '../schema/recommendation';
+import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
+import { stateKey, zoneKey, environmentKey, tierKey, requesterKey } from '../search-attributes';
+import type { changeWorkflow } from '../../workflows/change-workflow';
+import { decideUpdate, evidenceQuery, stateQuery } from '../../workflows/messages';
+
+export const defaultTaskQueue = 'countersign';
+
+/** The workflow id of a recommendation: one recommendation, one workflow, ever. */
+export function workflowIdFor(recommendationId: string): string {
+  return recommendationId.startsWith('change-') ? recommendationId : `change-${recommendationId}`;
+}
+
+/** Thrown when a recommendation id is reused with different content. */
+export class RecommendationConflictError extends Error {
+  constructor(
+    readonly recommendationId: string,
+    readonly workflowId: string,
+  ) {
+    super(`recommendation id ${recommendationId} was already submitted with different content (workflow ${workflowId}); use a new id for a new change`);
+    this.name = 'RecommendationConflictError';
+  }
+}
+
+/** Thrown when no change workflow exists for the id. */
+export class ChangeNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`no change ${id}`);
+    this.name = 'ChangeNotFoundError';
+  }
+}
+
+export interface Submission {
+  readonly workflowId: string;
+  readonly recommendationId: string;
+  /** False when this id had been submitted before with the same content. */
+  readonly created: boolean;
+  readonly handle: WorkflowHandle<typeof changeWorkflow>;
+}
+
+export interface ListedChange {
+  readonly workflowId: string;
+  readonly status: string;
+  readonly state: string | undefined;
+  readonly zone: string | undefined;
+  readonly environment: string | undefined;
+  readonly tier: string | undefined;
+  readonly requester: string | undefined;
+  readonly startTime: string;
+}
+
+export interface DecideOptions {
+  readonly principal: string;
+  readonly decision: 'approve' | 'reject';
+  readonly reason: string;
+  /** The plan the approver reviewed; defaults to the plan pending now. */
+  readonly planHash?: string;
+}
+
+/**
+ * The client SDK for AIOps systems and approvers. Validation runs before any network call, so
+ * bad input fails fast and the same way with or without a server.
+ */
+export class CountersignClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string = defaultTaskQueue,
+  ) {}
+
+  async submit(input: unknown): Promise<Submission> {
+    const validated = validateRecommendation(input);
+    if (!validated.ok) throw new RecommendationValidationError(validated.issues);
+    const rec: Recommendation = validated.value;
+    const workflowId = workflowIdFor(rec.id);
+    const contentHash = hashOf(rec);
+    try {
+      const handle = await this.client.workflow.start('changeWorkflow', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ recommendation: rec }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { recommendationHash: contentHash },
+        typedSearchAttributes: [
+          { key: stateKey, value: 'validating' },
+          { key: zoneKey, value: rec.target.zone },
+          { key: environmentKey, value: rec.target.environment },
+          { key: requesterKey, value: rec.source.onBehalfOf ?? rec.source.agent },
+        ],
+        staticSummary: `${rec.change.kind} ${rec.change.name} ${rec.change.type} (${rec.target.environment})`,
+        staticDetails: `Proposed by ${rec.source.agent} (${rec.source.model} ${rec.source.modelVersion}) with confidence ${rec.confidence}: ${rec.rationale}`,
+      });
+      return { workflowId, recommendationId: rec.id, created: true, handle: handle as WorkflowHandle<typeof changeWorkflow> };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const handle = this.client.workflow.getHandle<typeof changeWorkflow>(workflowId);
+      const description = await handle.describe();
+      if (description.memo?.recommendationHash !== contentHash) throw new RecommendationConflictError(rec.id, workflowId);
+      return { workflowId, recommendationId: rec.id, created: false, handle };
+    }
+  }
+
+  handle(id: string): WorkflowHandle<typeof changeWorkflow> {
+    return this.client.workflow.getHandle<typeof changeWorkflow>(workflowIdFor(id));
+  }
+
+  /** Current view: the live query while running, the recorded result once closed. */
+  async status(id: string): Promise<ChangeView> {
+    return (await this.snapshot(id)).view;
+  }
+
+  private async snapshot(id: string): Promise<{ view: ChangeView; evidence?: readonly EvidenceEntry[] }> {
+    const handle = this.handle(id);
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ChangeNotFoundError(id);
+      throw err;
+    }
+    if (status === 'COMPLETED') {
+      const result: ChangeResult = await handle.result();
+      return result;
+    }
+    return { view: await handle.query(stateQuery) };
+  }
+
+  async decisionCard(id: string): Promise<string> {
+    return renderDecisionCard(await this.status(id));
+  }
+
+  async list(options: { state?: ChangeState; limit?: number } = {}): Promise<ListedChange[]> {
+    const clauses = ["WorkflowType = 'changeWorkflow'"];
+    if (options.state !== undefined) clauses.push(`${stateKey.name} = '${options.state}'`);
+    const out: ListedChange[] = [];
+    for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const sa = wf.typedSearchAttributes;
+      out.push({
+        workflowId: wf.workflowId,
+        status: wf.status.name,
+        state: sa.get(stateKey),
+        zone: sa.get(zoneKey),
+        environment: sa.get(environmentKey),
+        tier: sa.get(tierKey),
+        requester: sa.get(requesterKey),
+        startTime: wf.startTime.toISOString(),
+      });
+      if (out.length >= (options.limit ?? 100)) break;
+    }
+    return out;
+  }
+
+  /**
+   * Approve or reject through an update, so the caller learns at once whether it counted. The
+   * update id is derived from (principal, plan, decision): a repeated click returns the first verdict.
+   */
+  async decide(id: string, options: DecideOptions): Promise<{ verdict: Verdict; planHash: string }> {
+    const planHash = options.planHash ?? (await this.status(id)).approval?.planHash;
+    if (planHash === undefined) return { verdict: { counted: false, code: 'request_closed', message: 'no approval is pending' }, planHash: '' };
+    const verdict = await this.handle(id).executeUpdate(decideUpdate, {
+      args: [{ principal: options.principal, decision: options.decision, reason: options.reason, planHash }],
+      updateId: `decide:${options.decision}:${options.principal.toLowerCase()}:${planHash}`,
+    });
+    return { verdict, planHash };
+  }
+
+  async evidence(id: string): Promise<{ entries: readonly EvidenceEntry[]; check: ChainCheck }> {
+    const snapshot = await this.snapshot(id);
+    const entries = snapshot.evidence ?? (await this.handle(id).query(evidenceQuery));
+    return { entries, check: verifyChain(entries) };
+  }
+}

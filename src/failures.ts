@@ -1,0 +1,28 @@
+/**
+ * Failure types that cross the Temporal boundary as `ApplicationFailure.type`. Workflows and
+ * clients branch on these strings, so they are part of the public contract: add, never rename.
+ */
+export const FailureType = {
+  /** The recommendation failed schema or semantic validation. */
+  InvalidRecommendation: 'InvalidRecommendation',
+  /** The provider has no such zone. */
+  ZoneNotFound: 'ZoneNotFound',
+  /** The provider refused the change (bad data, conflicting records). */
+  ProviderRejected: 'ProviderRejected',
+  /** The provider could not be reached or answered with a server error; retried. */
+  ProviderUnavailable: 'ProviderUnavailable',
+  /** Authoritative servers do not serve the expected RRset (yet); retried, then rolled back. */
+  VerificationMismatch: 'VerificationMismatch',
+  /** The provider's configuration or credentials are wrong. */
+  ProviderMisconfigured: 'ProviderMisconfigured',
+} as const;
+
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failure types no retry can fix; listed on activity proxies as non-retryable. */
+export const nonRetryableFailureTypes: FailureType[] = [
+  FailureType.InvalidRecommendation,
+  FailureType.ZoneNotFound,
+  FailureType.ProviderRejected,
+  FailureType.ProviderMisconfigured,
+];

@@ -1,0 +1,56 @@
+/** Risk tier: 0 auto · 1 auto + notify · 2 one approval · 3 dual control + cooling-off · blocked. */
+export type Tier = 0 | 1 | 2 | 3 | 'blocked';
+export type Route = 'auto' | 'approval' | 'blocked';
+
+/** Why a decision came out as it did, shaped like a validation issue. */
+export interface Reason {
+  readonly rule: string;
+  readonly path: string;
+  readonly value: string;
+  readonly message: string;
+  readonly threshold?: string;
+}
+
+export interface Decision {
+  readonly policyVersion: string;
+  readonly tier: Tier;
+  readonly route: Route;
+  /** Distinct verified humans needed, and the roles they must hold (empty: any approver). */
+  readonly approvals: { readonly count: number; readonly roles: readonly string[] };
+  readonly coolingOffSeconds: number;
+  readonly approvalExpirySeconds: number;
+  /** What happens when nobody decides in time. Fail closed: the only option for now. */
+  readonly onExpiry: 'reject';
+  readonly notify: boolean;
+  readonly reasons: readonly Reason[];
+}
+
+const order: Record<string, number> = { '0': 0, '1': 1, '2': 2, '3': 3, blocked: 4 };
+
+export function tierRank(tier: Tier): number {
+  return order[String(tier)] as number;
+}
+
+export function stricterTier(a: Tier, b: Tier): Tier {
+  return tierRank(a) >= tierRank(b) ? a : b;
+}
+
+export function routeOf(tier: Tier): Route {
+  if (tier === 'blocked') return 'blocked';
+  return tier <= 1 ? 'auto' : 'approval';
+}
+
+export function describeTier(tier: Tier): string {
+  switch (tier) {
+    case 0:
+      return 'tier 0 (automatic)';
+    case 1:
+      return 'tier 1 (automatic, with notification)';
+    case 2:
+      return 'tier 2 (one approval)';
+    case 3:
+      return 'tier 3 (dual control and cooling-off delay)';
+    case 'blocked':
+      return 'blocked';
+  }
+}

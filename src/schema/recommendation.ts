@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { recordTypeNames } from '../dns/record-types';
+
+/**
+ * What an AI system submits. This zod schema is the single source of truth: the client, the CLI
+ * and the worker validate with it, and `schemas/recommendation.schema.json` is generated from it.
+ * Semantic rules that need more than one field (names inside the zone, record data per type) live
+ * in `validate-recommendation.ts`.
+ */
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const isoInstant = z.iso.datetime({ offset: true });
+
+export const minTtl = 30;
+export const maxTtl = 604800;
+export const maxRecordsPerRrset = 100;
+
+export const RecommendationId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits, ".", "_", ":" or "-", at most 128, starting with a letter or digit');
+
+export const Source = z.strictObject({
+  agent: text(128).describe('Service principal of the AI system; it may propose, never approve.'),
+  model: text(128),
+  modelVersion: text(64),
+  promptTemplate: text(128),
+  promptTemplateVersion: text(64),
+  onBehalfOf: text(128).optional().describe('Human the agent acts for; they may not approve this change.'),
+});
+
+export const EvidenceRef = z.strictObject({
+  kind: text(64),
+  ref: text(2048),
+  summary: text(2000),
+  observedAt: isoInstant,
+});
+
+export const Environment = z.enum(['production', 'staging', 'development']);
+
+export const Target = z.strictObject({
+  tenant: text(128),
+  environment: Environment,
+  zone: text(254).describe('Zone apex, e.g. example.com. (trailing dot optional).'),
+});
+
+export const RecordType = z.enum(recordTypeNames);
+
+export const UpsertRrset = z.strictObject({
+  kind: z.literal('dns.upsert_rrset'),
+  name: text(254).describe('Owner name inside the target zone, absolute (trailing dot optional).'),
+  type: RecordType,
+  ttl: z.number().int().min(minTtl).max(maxTtl),
+  records: z
+    .array(z.string().min(1).max(4096))
+    .min(1)
+    .max(maxRecordsPerRrset)
+    .describe('Record data in presentation format; TXT may be plain text.'),
+});
+
+export const DeleteRrset = z.strictObject({
+  kind: z.literal('dns.delete_rrset'),
+  name: text(254),
+  type: RecordType,
+});
+
+export const Change = z.discriminatedUnion('kind', [UpsertRrset, DeleteRrset]);
+
+export const Recommendation = z.strictObject({
+  id: RecommendationId.describe('Idempotency key: the same id always means the same change.'),
+  source: Source,
+  confidence: z.number().min(0).max(1),
+  rationale: text(4000),
+  evidence: z.array(EvidenceRef).max(50),
+  target: Target,
+  change: Change,
+  incidentId: text(128).optional(),
+  requestedAt: isoInstant,
+});
+
+export type Recommendation = z.infer<typeof Recommendation>;
+export type Change = z.infer<typeof Change>;
+export type Environment = z.infer<typeof Environment>;

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { DnsServer } from '../activities/dns/query';
+
+/**
+ * Worker settings from the environment. Temporal connection settings are read separately, the
+ * Temporal way (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,
+ * TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE).
+ */
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'host:port');
+
+export const WorkerEnv = z.object({
+  COUNTERSIGN_TASK_QUEUE: z.string().min(1).default('countersign'),
+  COUNTERSIGN_PDNS_API_URL: z.url().default('http://127.0.0.1:8081'),
+  COUNTERSIGN_PDNS_API_KEY: z.string().min(8).optional(),
+  COUNTERSIGN_PDNS_API_KEY_FILE: z.string().min(1).optional(),
+  COUNTERSIGN_VERIFY_SERVERS: z.string().default('127.0.0.1:5300'),
+  COUNTERSIGN_EVIDENCE_DIR: z.string().min(1).optional(),
+});
+
+export interface WorkerConfig {
+  readonly taskQueue: string;
+  readonly pdns: { readonly apiUrl: string; readonly apiKey: string };
+  readonly verifyServers: readonly DnsServer[];
+  readonly evidenceDir?: string;
+}
+
+export function parseHostPort(text: string): DnsServer {
+  const parsed = hostPort.parse(text.trim());
+  const index = parsed.lastIndexOf(':');
+  return { host: parsed.slice(0, index).replace(/^\[|\]$/g, ''), port: Number(parsed.slice(index + 1)) };
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = WorkerEnv.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const apiKey = e.COUNTERSIGN_PDNS_API_KEY ?? (e.COUNTERSIGN_PDNS_API_KEY_FILE === undefined ? undefined : readFileSync(e.COUNTERSIGN_PDNS_API_KEY_FILE, 'utf8').trim());
+  if (apiKey === undefined) throw new Error('worker configuration: set COUNTERSIGN_PDNS_API_KEY or COUNTERSIGN_PDNS_API_KEY_FILE');
+  return {
+    taskQueue: e.COUNTERSIGN_TASK_QUEUE,
+    pdns: { apiUrl: e.COUNTERSIGN_PDNS_API_URL, apiKey },
+    verifyServers: e.COUNTERSIGN_VERIFY_SERVERS.split(',').map(parseHostPort),
+    ...(e.COUNTERSIGN_EVIDENCE_DIR === undefined ? {} : { evidenceDir: e.COUNTERSIGN_EVIDENCE_DIR }),
+  };
+}

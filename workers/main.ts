@@ -1,0 +1,35 @@
+import { NativeConnection } from '@temporalio/worker';
+import { PowerDnsClient } from '../activities/powerdns/client';
+import { temporalConnectConfig } from '../src/client/connection';
+import { loadWorkerConfig } from './config';
+import { createChangeWorker } from './create-worker';
+import { createLogger } from './logger';
+import { installRuntime } from './runtime';
+
+/** Worker process: connects the Temporal way, serves the change workflow and its activities. */
+async function main(): Promise<void> {
+  const logger = createLogger();
+  installRuntime(logger);
+  const config = loadWorkerConfig();
+  const temporal = temporalConnectConfig();
+  const connection = await NativeConnection.connect({ ...temporal.connectionOptions, address: temporal.address });
+  const worker = await createChangeWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: config.taskQueue,
+    deps: {
+      powerdns: new PowerDnsClient(config.pdns),
+      verifyServers: config.verifyServers,
+      logger,
+      ...(config.evidenceDir === undefined ? {} : { evidenceDir: config.evidenceDir }),
+    },
+  });
+  logger.info({ address: temporal.address, namespace: temporal.namespace, taskQueue: config.taskQueue }, 'worker started');
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+import { setCurrentDetails, upsertSearchAttributes, log } from '@temporalio/workflow';
+import type { ApprovalAttempt, ApprovalRequest, ApprovalState, Verdict } from '../src/approvals/reducer';
+import { initialApprovalState, reviewAttempt } from '../src/approvals/reducer';
+import { renderDecisionCard } from '../src/change/decision-card';
+import type { ChangeState } from '../src/change/states';
+import type { ChangeResult, ChangeView } from '../src/change/view';
+import type { EvidenceEntry, EvidenceInput } from '../src/evidence/chain';
+import { appendEvidence, genesisHash } from '../src/evidence/chain';
+import type { Plan } from '../src/plan/plan';
+import type { Decision } from '../src/policy/decision';
+import type { DecisionInput } from '../src/schema/approval';
+import type { Recommendation } from '../src/schema/recommendation';
+import { environmentKey, requesterKey, stateKey, tierKey, zoneKey } from '../src/search-attributes';
+
+/**
+ * The change workflow's state, kept in one place so handlers and the main flow see the same
+ * thing. Every mutation that matters appends evidence and refreshes the UI details and search
+ * attributes.
+ */
+export class ChangeRun {
+  state: ChangeState = 'validating';
+  recommendation: Recommendation;
+  decision: Decision | null = null;
+  plan: Plan | null = null;
+  request: ApprovalRequest | null = null;
+  approval: ApprovalState = initialApprovalState;
+  /** A veto during cooling-off; the approval state is already final by then. */
+  veto: { principal: string; reason: string } | null = null;
+  coolingOffUntil: number | null = null;
+  outcome: { code: string; message: string } | null = null;
+  readonly evidence: EvidenceEntry[] = [];
+
+  constructor(
+    readonly workflowId: string,
+    submitted: Recommendation,
+  ) {
+    this.recommendation = submitted;
+  }
+
+  record(input: EvidenceInput): void {
+    this.evidence.push(appendEvidence(this.evidence, input, new Date()));
+  }
+
+  transition(state: ChangeState): void {
+    this.state = state;
+    const rec = this.recommendation;
+    upsertSearchAttributes([
+      { key: stateKey, value: state },
+      { key: zoneKey, value: rec.target.zone },
+      { key: environmentKey, value: rec.target.environment },
+      { key: requesterKey, value: rec.source.onBehalfOf ?? rec.source.agent },
+      ...(this.decision === null ? [] : [{ key: tierKey, value: String(this.decision.tier) }]),
+    ]);
+    setCurrentDetails(renderDecisionCard(this.view()));
+    log.info('change state', { state, planHash: this.plan?.hash });
+  }
+
+  close(state: ChangeState, code: string, message: string): void {
+    this.outcome = { code, message };
+    this.record({ stream: 'decision', step: 'close', actor: 'countersign', summary: `${state}: ${message}`, data: { state, code } });
+    this.transition(state);
+  }
+
+  openRequest(plan: Plan, decision: Decision): void {
+    const rec = this.recommendation;
+    const excluded = [{ principal: rec.source.agent, why: 'the proposing agent is a service principal' }];
+    if (rec.source.onBehalfOf !== undefined) excluded.push({ principal: rec.source.onBehalfOf, why: 'the requester may not approve their own change' });
+    this.request = { planHash: plan.hash, required: decision.approvals.count, excluded, expiresAt: Date.now() + decision.approvalExpirySeconds * 1000 };
+    this.approval = initialApprovalState;
+    this.veto = null;
+    this.record({
+      stream: 'decision',
+      step: 'approval_requested',
+      actor: 'countersign',
+      summary: `waiting for ${decision.approvals.count} approval(s) of plan ${plan.hash.slice(0, 16)}`,
+      data: { planHash: plan.hash, required: decision.approvals.count, expiresAt: new Date(this.request.expiresAt).toISOString() },
+    });
+  }
+
+  /** Voids pending approvals: the plan they were bound to is gone. */
+  voidRequest(why: string): void {
+    if (this.request === null) return;
+    this.record({ stream: 'decision', step: 'approvals_void', actor: 'countersign', summary: why, data: { planHash: this.request.planHash, counted: this.approval.approvals.length } });
+    this.request = null;
+    this.approval = initialApprovalState;
+  }
+
+  /** Every decision from a human lands here, whatever the channel; every verdict is evidence. */
+  decide(input: DecisionInput, channel: ApprovalAttempt['channel']): Verdict {
+    const attempt: ApprovalAttempt = { ...input, principal: input.principal.trim(), channel, at: Date.now() };
+    let verdict: Verdict;
+    if (this.state === 'cooling_off' && input.decision === 'reject' && this.request !== null) {
+      verdict = this.tryVeto(attempt, this.request);
+    } else if (this.request === null || this.state !== 'awaiting_approval') {
+      verdict = { counted: false, code: 'request_closed', message: `no approval is pending (state ${this.state})` };
+    } else {
+      const reviewed = reviewAttempt(this.request, this.approval, attempt);
+      this.approval = reviewed.state;
+      verdict = reviewed.verdict;
+    }
+    this.record({
+      stream: 'decision',
+      step: verdict.counted ? `${input.decision}_counted` : `${input.decision}_refused`,
+      actor: attempt.principal,
+      summary: verdict.message,
+      data: { channel, planHash: input.planHash, reason: input.reason, ...(verdict.counted ? {} : { code: verdict.code }) },
+    });
+    setCurrentDetails(renderDecisionCard(this.view()));
+    return verdict;
+  }
+
+  private tryVeto(attempt: ApprovalAttempt, request: ApprovalRequest): Verdict {
+    if (attempt.planHash !== request.planHash) return { counted: false, code: 'plan_hash_mismatch', message: 'veto names another plan' };
+    if (attempt.reason.trim() === '') return { counted: false, code: 'missing_reason', message: 'a veto needs a reason' };
+    const excluded = request.excluded.find((e) => e.principal.toLowerCase() === attempt.principal.toLowerCase());
+    if (excluded !== undefined) return { counted: false, code: 'excluded_principal', message: `${attempt.principal} may not decide: ${excluded.why}` };
+    this.veto = { principal: attempt.principal, reason: attempt.reason };
+    return { counted: true, status: 'rejected', message: `vetoed by ${attempt.principal} during the cooling-off delay` };
+  }
+
+  view(): ChangeView {
+    const last = this.evidence[this.evidence.length - 1];
+    return {
+      workflowId: this.workflowId,
+      recommendation: this.recommendation,
+      state: this.state,
+      decision: this.decision,
+      plan: this.plan,
+      approval:
+        this.request === null
+          ? null
+          : { planHash: this.request.planHash, required: this.request.required, excluded: this.request.excluded, expiresAt: new Date(this.request.expiresAt).toISOString(), state: this.approval },
+      coolingOffUntil: this.coolingOffUntil === null ? null : new Date(this.coolingOffUntil).toISOString(),
+      outcome: this.outcome,
+      evidenceHead: last?.hash ?? genesisHash,
+      evidenceLength: this.evidence.length,
+    };
+  }
+
+  result(): ChangeResult {
+    return { view: this.view(), evidence: this.evidence };
+  }
+}

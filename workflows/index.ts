@@ -1,0 +1,1 @@
+export { changeWorkflow } from './change-workflow';

@@ -48,7 +48,11 @@ export interface VerifyResult {
 export function createChangeActivities(deps: ChangeActivityDeps) {
   const log = () => {
     const info = Context.current().info;
-    return deps.logger.child({ workflowId: info.workflowExecution?.workflowId, activity: info.activityType, attempt: info.attempt });
+    return deps.logger.child({
+      workflowId: info.workflowExecution?.workflowId,
+      activity: info.activityType,
+      attempt: info.attempt,
+    });
   };
 
   return {
@@ -69,7 +73,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     async classify(rec: Recommendation): Promise<Decision> {
       const decision = classifyWithDefaultPolicy(rec, deps.timings ?? defaultTimings);
       log().info({ tier: decision.tier, rules: decision.reasons.map((r) => r.rule) }, 'classified');
-      return Promise.resolve(decision);
+      return decision;
     },
 
     async stage(rec: Recommendation): Promise<StageResult> {
@@ -81,7 +85,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     },
 
     async check(rec: Recommendation, decision: Decision, plan: Plan): Promise<Decision> {
-      return Promise.resolve(checkPlan(rec, decision, plan, deps.checkLimits ?? defaultCheckLimits));
+      return checkPlan(rec, decision, plan, deps.checkLimits ?? defaultCheckLimits);
     },
 
     /** Compare-and-set: writes `after` only while live still equals `before`. */
@@ -101,12 +105,17 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     async verify(plan: Plan, expected: RRset | null): Promise<VerifyResult> {
       const answers = await Promise.all(
         deps.verifyServers.map((server) =>
-          queryRrset(server, plan.name, plan.type).catch(
-            (err: Error): RrsetAnswer => ({ server: `${server.host}:${server.port}`, rcode: `ERROR: ${err.message}`, authoritative: false, rrset: null }),
-          ),
+          queryRrset(server, plan.name, plan.type).catch((err: Error): RrsetAnswer => ({
+            server: `${server.host}:${server.port}`,
+            rcode: `ERROR: ${err.message}`,
+            authoritative: false,
+            rrset: null,
+          })),
         ),
       );
-      const wrong = answers.filter((a) => !a.authoritative || !a.rcode.match(/^(NOERROR|NXDOMAIN)$/) || !rrsetEquals(a.rrset, expected));
+      const wrong = answers.filter(
+        (a) => !a.authoritative || !a.rcode.match(/^(NOERROR|NXDOMAIN)$/) || !rrsetEquals(a.rrset, expected),
+      );
       if (wrong.length > 0) {
         throw ApplicationFailure.create({
           type: FailureType.VerificationMismatch,
@@ -119,7 +128,6 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
 
     async notify(event: { kind: string; summary: string; tier: string }): Promise<void> {
       log().info({ notification: event }, event.summary);
-      return Promise.resolve();
     },
 
     /** Writes the closing evidence bundle; rewriting the same bundle is harmless. */

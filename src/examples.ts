@@ -25,9 +25,16 @@ export function exampleRecommendation(options: {
       ...(options.onBehalfOf === undefined ? {} : { onBehalfOf: options.onBehalfOf }),
     },
     confidence: options.confidence ?? 0.95,
-    rationale: options.rationale ?? 'Health checks show the old address unreachable; the new pool passed checks for 30 minutes.',
+    rationale:
+      options.rationale ??
+      'Health checks show the old address unreachable; the new pool passed checks for 30 minutes.',
     evidence: [
-      { kind: 'metric', ref: 'prometheus://probe_success{target="www"}', summary: 'probe success 0% on old address for 12 min', observedAt: '2026-11-20T10:00:00Z' },
+      {
+        kind: 'metric',
+        ref: 'prometheus://probe_success{target="www"}',
+        summary: 'probe success 0% on old address for 12 min',
+        observedAt: '2026-11-20T10:00:00Z',
+      },
     ],
     target: { tenant: 'acme', environment: options.environment, zone: options.zone },
     change: options.change,

@@ -34,11 +34,18 @@ export function parseHostPort(text: string): DnsServer {
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = WorkerEnv.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const e = parsed.data;
-  const apiKey = e.COUNTERSIGN_PDNS_API_KEY ?? (e.COUNTERSIGN_PDNS_API_KEY_FILE === undefined ? undefined : readFileSync(e.COUNTERSIGN_PDNS_API_KEY_FILE, 'utf8').trim());
-  if (apiKey === undefined) throw new Error('worker configuration: set COUNTERSIGN_PDNS_API_KEY or COUNTERSIGN_PDNS_API_KEY_FILE');
+  const apiKey =
+    e.COUNTERSIGN_PDNS_API_KEY ??
+    (e.COUNTERSIGN_PDNS_API_KEY_FILE === undefined
+      ? undefined
+      : readFileSync(e.COUNTERSIGN_PDNS_API_KEY_FILE, 'utf8').trim());
+  if (apiKey === undefined)
+    throw new Error('worker configuration: set COUNTERSIGN_PDNS_API_KEY or COUNTERSIGN_PDNS_API_KEY_FILE');
   return {
     taskQueue: e.COUNTERSIGN_TASK_QUEUE,
     pdns: { apiUrl: e.COUNTERSIGN_PDNS_API_URL, apiKey },

@@ -3,8 +3,6 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { PowerDnsClient } from '../activities/powerdns/client';
 import { queryRrset } from '../activities/dns/query';
-import { renderDecisionCard } from '../src/change/decision-card';
-import type { ChangeState } from '../src/change/states';
 import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import { formatIssue } from '../src/issues';
@@ -25,23 +23,17 @@ import { startLocalStack } from './stack/local-stack';
 const once = process.argv.includes('--once') || process.env.CI === 'true';
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-async function waitForState(cs: CountersignClient, id: string, wanted: readonly ChangeState[], timeoutMs = 60_000): Promise<ChangeState> {
-  const deadline = Date.now() + timeoutMs;
-  let state: ChangeState = 'validating';
-  while (Date.now() < deadline) {
-    state = (await cs.status(id)).state;
-    if (wanted.includes(state)) return state;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return state;
-}
-
 async function main(): Promise<void> {
   const logger = createLogger({ level: process.env.COUNTERSIGN_LOG_LEVEL ?? 'warn' });
   installRuntime(logger);
   const { temporalBin } = ensureInstalled();
   const dataDir = path.join(projectRoot, '.data', 'demo');
-  const ports = { temporal: port('COUNTERSIGN_DEMO_TEMPORAL_PORT', 7233), ui: port('COUNTERSIGN_DEMO_UI_PORT', 8233), pdnsApi: port('COUNTERSIGN_DEMO_PDNS_API_PORT', 8081), dns: port('COUNTERSIGN_DEMO_DNS_PORT', 5300) };
+  const ports = {
+    temporal: port('COUNTERSIGN_DEMO_TEMPORAL_PORT', 7233),
+    ui: port('COUNTERSIGN_DEMO_UI_PORT', 8233),
+    pdnsApi: port('COUNTERSIGN_DEMO_PDNS_API_PORT', 8081),
+    dns: port('COUNTERSIGN_DEMO_DNS_PORT', 5300),
+  };
   console.log('starting Temporal dev server and PowerDNS on loopback ...');
   const stack = await startLocalStack({ temporalBin, dataDir, ports, headless: false });
   const failures: string[] = [];
@@ -50,14 +42,21 @@ async function main(): Promise<void> {
     const pdns = new PowerDnsClient({ apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey });
     const prodRecords = await seedZone(pdns, 'example.com.', 300);
     const stagingRecords = await seedZone(pdns, 'staging.example.net.', 120);
-    console.log(`seeded example.com (production, ${prodRecords} records) and staging.example.net (staging, ${stagingRecords} records)`);
+    console.log(
+      `seeded example.com (production, ${prodRecords} records) and staging.example.net (staging, ${stagingRecords} records)`,
+    );
 
     const taskQueue = 'countersign';
     const workerConnection = await NativeConnection.connect({ address: stack.temporal.address });
     const worker = await createChangeWorker({
       connection: workerConnection,
       taskQueue,
-      deps: { powerdns: pdns, verifyServers: [stack.pdns.dns], logger, evidenceDir: path.join(projectRoot, '.data', 'evidence') },
+      deps: {
+        powerdns: pdns,
+        verifyServers: [stack.pdns.dns],
+        logger,
+        evidenceDir: path.join(projectRoot, '.data', 'evidence'),
+      },
     });
     const running = worker.run();
     const clientConnection = await Connection.connect({ address: stack.temporal.address });
@@ -76,54 +75,101 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     for (const sample of samples) {
       const submission = await cs.submit(sample.recommendation);
-      const state = await waitForState(cs, submission.workflowId, sample.expect);
-      const view = await cs.status(submission.workflowId);
+      const view = await cs.waitForState(submission.workflowId, sample.expect);
+      const state = view.state;
       const ok = sample.expect.includes(state);
       if (!ok) failures.push(`${sample.title}: ended ${state}, expected ${sample.expect.join(' or ')}`);
-      rows.push([ok ? 'ok ' : 'BAD', sample.recommendation.id, sample.title, state, view.decision === null ? '-' : String(view.decision.tier)]);
+      rows.push([
+        ok ? 'ok ' : 'BAD',
+        sample.recommendation.id,
+        sample.title,
+        state,
+        view.decision === null ? '-' : String(view.decision.tier),
+      ]);
     }
-    for (const row of rows) console.log(`  ${row[0]} ${row[1]?.padEnd(38)} ${row[2]?.padEnd(46)} ${row[3]?.padEnd(18)} tier ${row[4]}`);
+    for (const row of rows)
+      console.log(
+        `  ${row[0]} ${row[1]?.padEnd(38)} ${row[2]?.padEnd(46)} ${row[3]?.padEnd(18)} tier ${row[4]}`,
+      );
 
     // Bad input is refused before any workflow starts.
-    const invalid = exampleRecommendation({ id: `demo-${run}-invalid`, zone: 'example.com.', environment: 'production', change: { kind: 'dns.upsert_rrset', name: 'www.example.org.', type: 'A', ttl: 300, records: ['300.1.2.3'] } });
+    const invalid = exampleRecommendation({
+      id: `demo-${run}-invalid`,
+      zone: 'example.com.',
+      environment: 'production',
+      change: {
+        kind: 'dns.upsert_rrset',
+        name: 'www.example.org.',
+        type: 'A',
+        ttl: 300,
+        records: ['300.1.2.3'],
+      },
+    });
     try {
       await cs.submit(invalid);
       failures.push('an invalid recommendation was accepted');
     } catch (err) {
       if (!(err instanceof RecommendationValidationError)) throw err;
-      console.log(`\nrefused before any workflow started (${invalid.id}):\n${err.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+      console.log(
+        `\nrefused before any workflow started (${invalid.id}):\n${err.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`,
+      );
     }
     // The recommendation id is the idempotency key.
     const first = samples[0];
     if (first !== undefined) {
       const again = await cs.submit(first.recommendation);
-      console.log(`\nresubmitting ${first.recommendation.id}: ${again.created ? 'NEW WORKFLOW (wrong)' : `same workflow ${again.workflowId}, no second change`}`);
+      console.log(
+        `\nresubmitting ${first.recommendation.id}: ${again.created ? 'NEW WORKFLOW (wrong)' : `same workflow ${again.workflowId}, no second change`}`,
+      );
       if (again.created) failures.push('duplicate submission started a second workflow');
     }
 
     const waiting = samples.filter((s) => s.expect.includes('awaiting_approval'));
     for (const sample of waiting) {
-      console.log(`\n--- decision card: ${sample.recommendation.id} ---\n${await cs.decisionCard(sample.recommendation.id)}`);
+      console.log(
+        `\n--- decision card: ${sample.recommendation.id} ---\n${await cs.decisionCard(sample.recommendation.id)}`,
+      );
     }
     const ui = stack.temporal.uiUrl ?? '';
     console.log(`\nTemporal UI: ${ui}/namespaces/default/workflows`);
     const approvable = waiting[0];
     if (approvable !== undefined) {
-      console.log(`approve from another terminal:\n  TEMPORAL_ADDRESS=${stack.temporal.address} npx countersign approve ${approvable.recommendation.id} --as alice@example.com --reason "checked the new pool"`);
+      console.log(
+        `approve from another terminal:\n  TEMPORAL_ADDRESS=${stack.temporal.address} npx countersign approve ${approvable.recommendation.id} --as alice@example.com --reason "checked the new pool"`,
+      );
     }
 
     if (once && approvable !== undefined) {
-      const self = await cs.decide(approvable.recommendation.id, { principal: 'oncall-human@example.com', decision: 'approve', reason: 'my own change' });
-      console.log(`\nrequester tries to approve their own change: ${self.verdict.counted ? 'COUNTED (wrong)' : `refused (${self.verdict.counted ? '' : self.verdict.code})`}`);
+      const self = await cs.decide(approvable.recommendation.id, {
+        principal: 'oncall-human@example.com',
+        decision: 'approve',
+        reason: 'my own change',
+      });
+      console.log(
+        `\nrequester tries to approve their own change: ${self.verdict.counted ? 'COUNTED (wrong)' : `refused (${self.verdict.counted ? '' : self.verdict.code})`}`,
+      );
       if (self.verdict.counted) failures.push('the requester approved their own change');
-      const { verdict } = await cs.decide(approvable.recommendation.id, { principal: 'alice@example.com', decision: 'approve', reason: 'checked the new pool' });
-      const state = await waitForState(cs, approvable.recommendation.id, ['executed', 'rolled_back', 'failed', 'stale']);
+      const { verdict } = await cs.decide(approvable.recommendation.id, {
+        principal: 'alice@example.com',
+        decision: 'approve',
+        reason: 'checked the new pool',
+      });
+      const { state } = await cs.waitForState(approvable.recommendation.id, [
+        'executed',
+        'rolled_back',
+        'failed',
+        'stale',
+      ]);
       const change = approvable.recommendation.change;
       const served = await queryRrset(stack.pdns.dns, change.name, change.type);
-      console.log(`alice approves: ${verdict.message}; change ${state}; DNS now serves ${served.rrset?.records.join(', ') ?? '(nothing)'}`);
+      console.log(
+        `alice approves: ${verdict.message}; change ${state}; DNS now serves ${served.rrset?.records.join(', ') ?? '(nothing)'}`,
+      );
       if (state !== 'executed') failures.push(`approved change ended ${state}`);
       const { check } = await cs.evidence(approvable.recommendation.id);
-      console.log(`evidence chain: ${check.ok ? `verified, ${check.length} entries` : `BROKEN: ${check.problem}`}`);
+      console.log(
+        `evidence chain: ${check.ok ? `verified, ${check.length} entries` : `BROKEN: ${check.problem}`}`,
+      );
       if (!check.ok) failures.push('evidence chain did not verify');
     }
   } catch (err) {

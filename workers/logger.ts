@@ -19,6 +19,10 @@ export const redactPaths = [
 ];
 
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
-  const config = { level: options.level ?? process.env.COUNTERSIGN_LOG_LEVEL ?? 'info', redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'countersign' } };
+  const config = {
+    level: options.level ?? process.env.COUNTERSIGN_LOG_LEVEL ?? 'info',
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    base: { service: 'countersign' },
+  };
   return options.destination === undefined ? pino(config) : pino(config, options.destination);
 }

@@ -12,7 +12,10 @@ async function main(): Promise<void> {
   installRuntime(logger);
   const config = loadWorkerConfig();
   const temporal = temporalConnectConfig();
-  const connection = await NativeConnection.connect({ ...temporal.connectionOptions, address: temporal.address });
+  const connection = await NativeConnection.connect({
+    ...temporal.connectionOptions,
+    address: temporal.address,
+  });
   const worker = await createChangeWorker({
     connection,
     namespace: temporal.namespace,
@@ -24,7 +27,10 @@ async function main(): Promise<void> {
       ...(config.evidenceDir === undefined ? {} : { evidenceDir: config.evidenceDir }),
     },
   });
-  logger.info({ address: temporal.address, namespace: temporal.namespace, taskQueue: config.taskQueue }, 'worker started');
+  logger.info(
+    { address: temporal.address, namespace: temporal.namespace, taskQueue: config.taskQueue },
+    'worker started',
+  );
   await worker.run();
   await connection.close();
 }

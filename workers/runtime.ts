@@ -31,6 +31,9 @@ let installed = false;
 /** Routes SDK, core and workflow logs through pino. Once per process. */
 export function installRuntime(logger: Logger): void {
   if (installed) return;
-  Runtime.install({ logger: new PinoSdkLogger(logger.child({ component: 'temporal' })), telemetryOptions: { logging: { filter: 'WARN', forward: {} } } });
+  Runtime.install({
+    logger: new PinoSdkLogger(logger.child({ component: 'temporal' })),
+    telemetryOptions: { logging: { filter: 'WARN', forward: {} } },
+  });
   installed = true;
 }

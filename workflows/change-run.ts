@@ -57,15 +57,30 @@ export class ChangeRun {
 
   close(state: ChangeState, code: string, message: string): void {
     this.outcome = { code, message };
-    this.record({ stream: 'decision', step: 'close', actor: 'countersign', summary: `${state}: ${message}`, data: { state, code } });
+    this.record({
+      stream: 'decision',
+      step: 'close',
+      actor: 'countersign',
+      summary: `${state}: ${message}`,
+      data: { state, code },
+    });
     this.transition(state);
   }
 
   openRequest(plan: Plan, decision: Decision): void {
     const rec = this.recommendation;
     const excluded = [{ principal: rec.source.agent, why: 'the proposing agent is a service principal' }];
-    if (rec.source.onBehalfOf !== undefined) excluded.push({ principal: rec.source.onBehalfOf, why: 'the requester may not approve their own change' });
-    this.request = { planHash: plan.hash, required: decision.approvals.count, excluded, expiresAt: Date.now() + decision.approvalExpirySeconds * 1000 };
+    if (rec.source.onBehalfOf !== undefined)
+      excluded.push({
+        principal: rec.source.onBehalfOf,
+        why: 'the requester may not approve their own change',
+      });
+    this.request = {
+      planHash: plan.hash,
+      required: decision.approvals.count,
+      excluded,
+      expiresAt: Date.now() + decision.approvalExpirySeconds * 1000,
+    };
     this.approval = initialApprovalState;
     this.veto = null;
     this.record({
@@ -73,14 +88,24 @@ export class ChangeRun {
       step: 'approval_requested',
       actor: 'countersign',
       summary: `waiting for ${decision.approvals.count} approval(s) of plan ${plan.hash.slice(0, 16)}`,
-      data: { planHash: plan.hash, required: decision.approvals.count, expiresAt: new Date(this.request.expiresAt).toISOString() },
+      data: {
+        planHash: plan.hash,
+        required: decision.approvals.count,
+        expiresAt: new Date(this.request.expiresAt).toISOString(),
+      },
     });
   }
 
   /** Voids pending approvals: the plan they were bound to is gone. */
   voidRequest(why: string): void {
     if (this.request === null) return;
-    this.record({ stream: 'decision', step: 'approvals_void', actor: 'countersign', summary: why, data: { planHash: this.request.planHash, counted: this.approval.approvals.length } });
+    this.record({
+      stream: 'decision',
+      step: 'approvals_void',
+      actor: 'countersign',
+      summary: why,
+      data: { planHash: this.request.planHash, counted: this.approval.approvals.length },
+    });
     this.request = null;
     this.approval = initialApprovalState;
   }
@@ -92,7 +117,11 @@ export class ChangeRun {
     if (this.state === 'cooling_off' && input.decision === 'reject' && this.request !== null) {
       verdict = this.tryVeto(attempt, this.request);
     } else if (this.request === null || this.state !== 'awaiting_approval') {
-      verdict = { counted: false, code: 'request_closed', message: `no approval is pending (state ${this.state})` };
+      verdict = {
+        counted: false,
+        code: 'request_closed',
+        message: `no approval is pending (state ${this.state})`,
+      };
     } else {
       const reviewed = reviewAttempt(this.request, this.approval, attempt);
       this.approval = reviewed.state;
@@ -103,19 +132,37 @@ export class ChangeRun {
       step: verdict.counted ? `${input.decision}_counted` : `${input.decision}_refused`,
       actor: attempt.principal,
       summary: verdict.message,
-      data: { channel, planHash: input.planHash, reason: input.reason, ...(verdict.counted ? {} : { code: verdict.code }) },
+      data: {
+        channel,
+        planHash: input.planHash,
+        reason: input.reason,
+        ...(verdict.counted ? {} : { code: verdict.code }),
+      },
     });
     setCurrentDetails(renderDecisionCard(this.view()));
     return verdict;
   }
 
   private tryVeto(attempt: ApprovalAttempt, request: ApprovalRequest): Verdict {
-    if (attempt.planHash !== request.planHash) return { counted: false, code: 'plan_hash_mismatch', message: 'veto names another plan' };
-    if (attempt.reason.trim() === '') return { counted: false, code: 'missing_reason', message: 'a veto needs a reason' };
-    const excluded = request.excluded.find((e) => e.principal.toLowerCase() === attempt.principal.toLowerCase());
-    if (excluded !== undefined) return { counted: false, code: 'excluded_principal', message: `${attempt.principal} may not decide: ${excluded.why}` };
+    if (attempt.planHash !== request.planHash)
+      return { counted: false, code: 'plan_hash_mismatch', message: 'veto names another plan' };
+    if (attempt.reason.trim() === '')
+      return { counted: false, code: 'missing_reason', message: 'a veto needs a reason' };
+    const excluded = request.excluded.find(
+      (e) => e.principal.toLowerCase() === attempt.principal.toLowerCase(),
+    );
+    if (excluded !== undefined)
+      return {
+        counted: false,
+        code: 'excluded_principal',
+        message: `${attempt.principal} may not decide: ${excluded.why}`,
+      };
     this.veto = { principal: attempt.principal, reason: attempt.reason };
-    return { counted: true, status: 'rejected', message: `vetoed by ${attempt.principal} during the cooling-off delay` };
+    return {
+      counted: true,
+      status: 'rejected',
+      message: `vetoed by ${attempt.principal} during the cooling-off delay`,
+    };
   }
 
   view(): ChangeView {
@@ -129,7 +176,13 @@ export class ChangeRun {
       approval:
         this.request === null
           ? null
-          : { planHash: this.request.planHash, required: this.request.required, excluded: this.request.excluded, expiresAt: new Date(this.request.expiresAt).toISOString(), state: this.approval },
+          : {
+              planHash: this.request.planHash,
+              required: this.request.required,
+              excluded: this.request.excluded,
+              expiresAt: new Date(this.request.expiresAt).toISOString(),
+              state: this.approval,
+            },
       coolingOffUntil: this.coolingOffUntil === null ? null : new Date(this.coolingOffUntil).toISOString(),
       outcome: this.outcome,
       evidenceHead: last?.hash ?? genesisHash,

@@ -1,4 +1,12 @@
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ChangeActivities } from '../activities/change-activities';
 import type { ChangeResult } from '../src/change/view';
 import { nonRetryableFailureTypes } from '../src/failures';
@@ -17,7 +25,13 @@ export interface ChangeInput {
   readonly maxRestages?: number;
 }
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes: nonRetryableFailureTypes };
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes: nonRetryableFailureTypes,
+};
 const io = proxyActivities<ChangeActivities>({ startToCloseTimeout: '30s', retry });
 // Verification retries give secondaries time to catch up; exhausting them triggers the rollback.
 const dns = proxyActivities<ChangeActivities>({
@@ -33,7 +47,14 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   const onSignal = (decision: 'approve' | 'reject') => (payload: unknown) => {
     const parsed = ApprovalInput.safeParse(payload);
     if (parsed.success) run.decide({ ...parsed.data, decision }, 'signal');
-    else run.record({ stream: 'decision', step: `${decision}_refused`, actor: 'unknown', summary: `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, data: { code: 'invalid_payload' } });
+    else
+      run.record({
+        stream: 'decision',
+        step: `${decision}_refused`,
+        actor: 'unknown',
+        summary: `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        data: { code: 'invalid_payload' },
+      });
   };
   setHandler(approveSignal, onSignal('approve'));
   setHandler(rejectSignal, onSignal('reject'));
@@ -75,7 +96,13 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
   run.transition('classifying');
   const classified = await io.classify(rec);
   run.decision = classified;
-  run.record({ stream: 'decision', step: 'classified', actor: 'policy', summary: `${describeTier(classified.tier)} under ${classified.policyVersion}`, data: classified });
+  run.record({
+    stream: 'decision',
+    step: 'classified',
+    actor: 'policy',
+    summary: `${describeTier(classified.tier)} under ${classified.policyVersion}`,
+    data: classified,
+  });
 
   const maxRestages = input.maxRestages ?? 3;
   for (let attempt = 0; ; attempt += 1) {
@@ -84,26 +111,60 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     if (!staged.ok) return run.close('refused', staged.code, staged.message);
     const plan = staged.plan;
     run.plan = plan;
-    run.record({ stream: 'operation', step: 'staged', actor: 'countersign', summary: `${plan.operation} plan ${plan.hash.slice(0, 16)}`, data: plan });
+    run.record({
+      stream: 'operation',
+      step: 'staged',
+      actor: 'countersign',
+      summary: `${plan.operation} plan ${plan.hash.slice(0, 16)}`,
+      data: plan,
+    });
 
     run.transition('checking');
     const decision = await io.check(rec, classified, plan);
     run.decision = decision;
-    run.record({ stream: 'decision', step: 'checked', actor: 'policy', summary: `${describeTier(decision.tier)}, route ${decision.route}`, data: decision });
+    run.record({
+      stream: 'decision',
+      step: 'checked',
+      actor: 'policy',
+      summary: `${describeTier(decision.tier)}, route ${decision.route}`,
+      data: decision,
+    });
 
-    if (decision.route === 'blocked') return run.close('blocked', 'policy', decision.reasons.map((r) => `${r.rule}: ${r.message}`).join('; '));
+    if (decision.route === 'blocked')
+      return run.close(
+        'blocked',
+        'policy',
+        decision.reasons.map((r) => `${r.rule}: ${r.message}`).join('; '),
+      );
     if (decision.route === 'approval' && !(await awaitApprovals(run, plan, decision))) return;
     if (decision.route === 'auto' && decision.notify) {
-      await io.notify({ kind: 'auto_execute', tier: String(decision.tier), summary: `executing ${run.workflowId} automatically: ${plan.operation} ${plan.name} ${plan.type}` });
+      await io.notify({
+        kind: 'auto_execute',
+        tier: String(decision.tier),
+        summary: `executing ${run.workflowId} automatically: ${plan.operation} ${plan.name} ${plan.type}`,
+      });
     }
     assertAuthorised(run, plan, decision);
 
     run.transition('executing');
     const executed = await io.execute(plan);
-    run.record({ stream: 'operation', step: `execute_${executed.outcome}`, actor: 'countersign', summary: `execute: ${executed.outcome}`, data: { planHash: plan.hash, live: executed.live } });
+    run.record({
+      stream: 'operation',
+      step: `execute_${executed.outcome}`,
+      actor: 'countersign',
+      summary: `execute: ${executed.outcome}`,
+      data: { planHash: plan.hash, live: executed.live },
+    });
     if (executed.outcome === 'stale') {
-      run.voidRequest('live state changed since the plan was made; approvals are void and the change is re-staged');
-      if (attempt >= maxRestages) return run.close('stale', 'live_state_moved', `live state moved ${attempt + 1} times; nothing was written`);
+      run.voidRequest(
+        'live state changed since the plan was made; approvals are void and the change is re-staged',
+      );
+      if (attempt >= maxRestages)
+        return run.close(
+          'stale',
+          'live_state_moved',
+          `live state moved ${attempt + 1} times; nothing was written`,
+        );
       continue;
     }
     return verifyOrRollBack(run, plan);
@@ -113,8 +174,16 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
 /** Invariant 1, checked where it matters: nothing reaches the provider without its authorisation. */
 function assertAuthorised(run: ChangeRun, plan: Plan, decision: Decision): void {
   if (decision.route === 'auto') return;
-  if (decision.route !== 'approval' || run.request?.planHash !== plan.hash || run.approval.status !== 'approved') {
-    throw ApplicationFailure.create({ type: 'Unauthorised', message: 'execution reached without approvals for this plan (this is a bug)', nonRetryable: true });
+  if (
+    decision.route !== 'approval' ||
+    run.request?.planHash !== plan.hash ||
+    run.approval.status !== 'approved'
+  ) {
+    throw ApplicationFailure.create({
+      type: 'Unauthorised',
+      message: 'execution reached without approvals for this plan (this is a bug)',
+      nonRetryable: true,
+    });
   }
 }
 
@@ -123,9 +192,16 @@ async function awaitApprovals(run: ChangeRun, plan: Plan, decision: Decision): P
   run.transition('awaiting_approval');
   const request = run.request;
   if (request === null) return false;
-  const decided = await condition(() => run.approval.status !== 'pending', Math.max(0, request.expiresAt - Date.now()));
+  const decided = await condition(
+    () => run.approval.status !== 'pending',
+    Math.max(0, request.expiresAt - Date.now()),
+  );
   if (!decided) {
-    run.close('expired', 'approval_expired', `no decision within ${decision.approvalExpirySeconds} s; rejected (fail closed)`);
+    run.close(
+      'expired',
+      'approval_expired',
+      `no decision within ${decision.approvalExpirySeconds} s; rejected (fail closed)`,
+    );
     return false;
   }
   const rejection = run.approval.rejection;
@@ -135,12 +211,22 @@ async function awaitApprovals(run: ChangeRun, plan: Plan, decision: Decision): P
   }
   if (decision.coolingOffSeconds > 0) {
     run.coolingOffUntil = Date.now() + decision.coolingOffSeconds * 1000;
-    run.record({ stream: 'decision', step: 'cooling_off', actor: 'countersign', summary: `cooling-off for ${decision.coolingOffSeconds} s; any approver may veto`, data: { until: new Date(run.coolingOffUntil).toISOString() } });
+    run.record({
+      stream: 'decision',
+      step: 'cooling_off',
+      actor: 'countersign',
+      summary: `cooling-off for ${decision.coolingOffSeconds} s; any approver may veto`,
+      data: { until: new Date(run.coolingOffUntil).toISOString() },
+    });
     run.transition('cooling_off');
     const vetoed = await condition(() => run.veto !== null, decision.coolingOffSeconds * 1000);
     run.coolingOffUntil = null;
     if (vetoed && run.veto !== null) {
-      run.close('rejected', 'vetoed', `vetoed by ${run.veto.principal} during cooling-off: ${run.veto.reason}`);
+      run.close(
+        'rejected',
+        'vetoed',
+        `vetoed by ${run.veto.principal} during cooling-off: ${run.veto.reason}`,
+      );
       return false;
     }
   }
@@ -151,23 +237,63 @@ async function verifyOrRollBack(run: ChangeRun, plan: Plan): Promise<void> {
   run.transition('verifying');
   try {
     const verified = await dns.verify(plan, plan.after);
-    run.record({ stream: 'operation', step: 'verified', actor: 'countersign', summary: `${verified.answers.length} authoritative server(s) serve the new state`, data: verified });
-    return run.close('executed', 'verified', `${plan.operation} of ${plan.name} ${plan.type} applied and verified`);
+    run.record({
+      stream: 'operation',
+      step: 'verified',
+      actor: 'countersign',
+      summary: `${verified.answers.length} authoritative server(s) serve the new state`,
+      data: verified,
+    });
+    return run.close(
+      'executed',
+      'verified',
+      `${plan.operation} of ${plan.name} ${plan.type} applied and verified`,
+    );
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    run.record({ stream: 'operation', step: 'verification_failed', actor: 'countersign', summary: err.cause?.message ?? err.message });
+    run.record({
+      stream: 'operation',
+      step: 'verification_failed',
+      actor: 'countersign',
+      summary: err.cause?.message ?? err.message,
+    });
   }
   run.transition('rolling_back');
   const undo = invertPlan(plan);
   const undone = await io.execute(undo);
-  run.record({ stream: 'operation', step: `rollback_${undone.outcome}`, actor: 'countersign', summary: `rollback: ${undone.outcome}`, data: { planHash: undo.hash, live: undone.live } });
-  if (undone.outcome === 'stale') return run.close('failed', 'rollback_stale', 'live state moved after the change; rollback did not write. A human must look.');
+  run.record({
+    stream: 'operation',
+    step: `rollback_${undone.outcome}`,
+    actor: 'countersign',
+    summary: `rollback: ${undone.outcome}`,
+    data: { planHash: undo.hash, live: undone.live },
+  });
+  if (undone.outcome === 'stale')
+    return run.close(
+      'failed',
+      'rollback_stale',
+      'live state moved after the change; rollback did not write. A human must look.',
+    );
   try {
     const verified = await dns.verify(undo, undo.after);
-    run.record({ stream: 'operation', step: 'rollback_verified', actor: 'countersign', summary: 'previous state restored and verified', data: verified });
-    return run.close('rolled_back', 'verification_failed', 'the change did not verify; previous state restored and verified');
+    run.record({
+      stream: 'operation',
+      step: 'rollback_verified',
+      actor: 'countersign',
+      summary: 'previous state restored and verified',
+      data: verified,
+    });
+    return run.close(
+      'rolled_back',
+      'verification_failed',
+      'the change did not verify; previous state restored and verified',
+    );
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    return run.close('failed', 'rollback_unverified', `rollback written but not verified: ${err.cause?.message ?? err.message}`);
+    return run.close(
+      'failed',
+      'rollback_unverified',
+      `rollback written but not verified: ${err.cause?.message ?? err.message}`,
+    );
   }
 }

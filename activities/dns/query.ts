@@ -46,7 +46,9 @@ function tcpQuery(server: DnsServer, message: Buffer, timeoutMs: number): Promis
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: server.host, port: server.port });
     let buffer = Buffer.alloc(0);
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`TCP query to ${server.host}:${server.port} timed out`)));
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(new Error(`TCP query to ${server.host}:${server.port} timed out`)),
+    );
     socket.on('connect', () => socket.write(dnsPacket.streamEncode({ ...dnsPacket.decode(message) })));
     socket.on('data', (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);
@@ -83,7 +85,15 @@ function answerContent(answer: Answer): string {
       break;
     }
     case 'SOA': {
-      const soa = data as { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number };
+      const soa = data as {
+        mname: string;
+        rname: string;
+        serial: number;
+        refresh: number;
+        retry: number;
+        expire: number;
+        minimum: number;
+      };
       text = [soa.mname, soa.rname, soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum].join(' ');
       break;
     }
@@ -98,7 +108,12 @@ function answerContent(answer: Answer): string {
  * Asks one authoritative server for exactly `name`/`type` (no recursion) and returns the RRset it
  * serves. Falls back to TCP when the UDP answer is truncated.
  */
-export async function queryRrset(server: DnsServer, name: string, type: string, timeoutMs = 2000): Promise<RrsetAnswer> {
+export async function queryRrset(
+  server: DnsServer,
+  name: string,
+  type: string,
+  timeoutMs = 2000,
+): Promise<RrsetAnswer> {
   const owner = toAbsolute(name);
   nextId = (nextId % 65535) + 1;
   const message = dnsPacket.encode({
@@ -109,14 +124,17 @@ export async function queryRrset(server: DnsServer, name: string, type: string, 
     additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as unknown as Answer],
   });
   let response = await udpQuery(server, message, timeoutMs);
-  if (((response.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) !== 0) response = await tcpQuery(server, message, timeoutMs);
+  if (((response.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) !== 0)
+    response = await tcpQuery(server, message, timeoutMs);
   const answers = (response.answers ?? []).filter((a) => a.type === type && toAbsolute(a.name) === owner);
-  const first = answers[0] as (Answer & { ttl?: number }) | undefined;
+  const first = answers[0];
   return {
     server: `${server.host}:${server.port}`,
     rcode: (response as { rcode?: string }).rcode ?? 'NOERROR',
     authoritative: ((response.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER) !== 0,
     rrset:
-      first === undefined ? null : { name: owner, type, ttl: first.ttl ?? 0, records: answers.map(answerContent).sort() },
+      first === undefined
+        ? null
+        : { name: owner, type, ttl: ('ttl' in first ? first.ttl : undefined) ?? 0, records: answers.map(answerContent).sort() },
   };
 }

@@ -34,7 +34,11 @@ export class PowerDnsClient {
     try {
       response = await fetch(`${this.base}${path}`, {
         method,
-        headers: { 'X-API-Key': this.config.apiKey, 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: {
+          'X-API-Key': this.config.apiKey,
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(10_000),
       });
@@ -55,9 +59,14 @@ export class PowerDnsClient {
       }
     })();
     const message = `PowerDNS ${method} ${path} answered ${response.status}: ${detail}`;
-    if (response.status === 404) throw ApplicationFailure.create({ type: FailureType.ZoneNotFound, message, nonRetryable: true });
+    if (response.status === 404)
+      throw ApplicationFailure.create({ type: FailureType.ZoneNotFound, message, nonRetryable: true });
     if (response.status === 401 || response.status === 403) {
-      throw ApplicationFailure.create({ type: FailureType.ProviderMisconfigured, message: `${message} (check the API key)`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: FailureType.ProviderMisconfigured,
+        message: `${message} (check the API key)`,
+        nonRetryable: true,
+      });
     }
     if (response.status === 422 || response.status === 400) {
       throw ApplicationFailure.create({ type: FailureType.ProviderRejected, message, nonRetryable: true });
@@ -93,7 +102,13 @@ export class PowerDnsClient {
     const change =
       rrset === null
         ? { name: toAbsolute(name), type, changetype: 'DELETE' }
-        : { name: rrset.name, type: rrset.type, ttl: rrset.ttl, changetype: 'REPLACE', records: rrset.records.map((content) => ({ content, disabled: false })) };
+        : {
+            name: rrset.name,
+            type: rrset.type,
+            ttl: rrset.ttl,
+            changetype: 'REPLACE',
+            records: rrset.records.map((content) => ({ content, disabled: false })),
+          };
     await this.request('PATCH', this.zonePath(zone), { rrsets: [change] });
   }
 
@@ -112,7 +127,12 @@ export class PowerDnsClient {
       name: toAbsolute(zone),
       kind: 'Native',
       nameservers: nameservers.map(toAbsolute),
-      rrsets: rrsets.map((r) => ({ name: r.name, type: r.type, ttl: r.ttl, records: r.records.map((content) => ({ content, disabled: false })) })),
+      rrsets: rrsets.map((r) => ({
+        name: r.name,
+        type: r.type,
+        ttl: r.ttl,
+        records: r.records.map((content) => ({ content, disabled: false })),
+      })),
     });
   }
 

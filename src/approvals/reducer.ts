@@ -61,27 +61,46 @@ export function reviewAttempt(
   state: ApprovalState,
   attempt: ApprovalAttempt,
 ): { state: ApprovalState; verdict: Verdict } {
-  const refuse = (code: RefusalCode, message: string) => ({ state, verdict: { counted: false as const, code, message } });
+  const refuse = (code: RefusalCode, message: string) => ({
+    state,
+    verdict: { counted: false as const, code, message },
+  });
   const principal = attempt.principal.trim();
   if (state.status !== 'pending') return refuse('request_closed', `the request is already ${state.status}`);
   if (attempt.at > request.expiresAt) return refuse('request_expired', 'the approval request has expired');
   if (attempt.planHash !== request.planHash) {
-    return refuse('plan_hash_mismatch', `decision is for plan ${attempt.planHash.slice(0, 12)}, the pending plan is ${request.planHash.slice(0, 12)}`);
+    return refuse(
+      'plan_hash_mismatch',
+      `decision is for plan ${attempt.planHash.slice(0, 12)}, the pending plan is ${request.planHash.slice(0, 12)}`,
+    );
   }
   if (attempt.reason.trim() === '') return refuse('missing_reason', 'a reason is required');
   const exclusion = request.excluded.find((e) => e.principal.toLowerCase() === principal.toLowerCase());
-  if (exclusion !== undefined) return refuse('excluded_principal', `${principal} may not decide: ${exclusion.why}`);
+  if (exclusion !== undefined)
+    return refuse('excluded_principal', `${principal} may not decide: ${exclusion.why}`);
   if (state.approvals.some((a) => a.principal.toLowerCase() === principal.toLowerCase())) {
     return refuse('duplicate_principal', `${principal} has already approved; one person counts once`);
   }
-  const counted: CountedApproval = { principal, reason: attempt.reason, at: attempt.at, channel: attempt.channel };
+  const counted: CountedApproval = {
+    principal,
+    reason: attempt.reason,
+    at: attempt.at,
+    channel: attempt.channel,
+  };
   if (attempt.decision === 'reject') {
-    return { state: { ...state, status: 'rejected', rejection: counted }, verdict: { counted: true, status: 'rejected', message: `rejected by ${principal}` } };
+    return {
+      state: { ...state, status: 'rejected', rejection: counted },
+      verdict: { counted: true, status: 'rejected', message: `rejected by ${principal}` },
+    };
   }
   const approvals = [...state.approvals, counted];
   const status = approvals.length >= request.required ? 'approved' : 'pending';
   return {
     state: { ...state, status, approvals },
-    verdict: { counted: true, status, message: `approval ${approvals.length} of ${request.required} counted` },
+    verdict: {
+      counted: true,
+      status,
+      message: `approval ${approvals.length} of ${request.required} counted`,
+    },
   };
 }

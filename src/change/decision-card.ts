@@ -12,31 +12,46 @@ export function renderDecisionCard(view: ChangeView): string {
   lines.push(`### ${rec.change.kind} ${rec.change.name} ${rec.change.type} — ${view.state}`);
   lines.push('');
   lines.push(`**Target** ${rec.target.zone} (${rec.target.environment}, tenant ${rec.target.tenant})`);
-  lines.push(`**Proposed by** ${rec.source.agent} (${rec.source.model} ${rec.source.modelVersion}, prompt ${rec.source.promptTemplate}@${rec.source.promptTemplateVersion})${rec.source.onBehalfOf === undefined ? '' : ` on behalf of ${rec.source.onBehalfOf}`}`);
-  lines.push(`**Confidence** ${rec.confidence.toFixed(2)}${rec.incidentId === undefined ? '' : ` · incident ${rec.incidentId}`}`);
+  lines.push(
+    `**Proposed by** ${rec.source.agent} (${rec.source.model} ${rec.source.modelVersion}, prompt ${rec.source.promptTemplate}@${rec.source.promptTemplateVersion})${rec.source.onBehalfOf === undefined ? '' : ` on behalf of ${rec.source.onBehalfOf}`}`,
+  );
+  lines.push(
+    `**Confidence** ${rec.confidence.toFixed(2)}${rec.incidentId === undefined ? '' : ` · incident ${rec.incidentId}`}`,
+  );
   lines.push(`**Why** ${rec.rationale}`);
   if (view.plan !== null) {
     lines.push('');
     lines.push(`**Change** (plan ${view.plan.hash.slice(0, 16)})`);
     lines.push('```diff', ...describePlan(view.plan), '```');
-    const rollback = view.plan.before === null ? 'delete the RRset again' : `restore ${view.plan.before.records.length} record(s), TTL ${view.plan.before.ttl}`;
+    const rollback =
+      view.plan.before === null
+        ? 'delete the RRset again'
+        : `restore ${view.plan.before.records.length} record(s), TTL ${view.plan.before.ttl}`;
     lines.push(`**Rollback** ${rollback}, verified by DNS query`);
   }
   if (view.decision !== null) {
     const d = view.decision;
     lines.push('');
     lines.push(`**Risk** ${describeTier(d.tier)} under policy ${d.policyVersion}`);
-    for (const r of d.reasons) lines.push(`- \`${r.rule}\` ${r.path} = ${r.value}${r.threshold === undefined ? '' : ` (${r.threshold})`}: ${r.message}`);
+    for (const r of d.reasons)
+      lines.push(
+        `- \`${r.rule}\` ${r.path} = ${r.value}${r.threshold === undefined ? '' : ` (${r.threshold})`}: ${r.message}`,
+      );
   }
   if (view.approval !== null) {
     const a = view.approval;
     lines.push('');
-    lines.push(`**Approvals** ${a.state.approvals.length} of ${a.required} (${a.state.status}), expires ${a.expiresAt}`);
+    lines.push(
+      `**Approvals** ${a.state.approvals.length} of ${a.required} (${a.state.status}), expires ${a.expiresAt}`,
+    );
     for (const given of a.state.approvals) lines.push(`- approved by ${given.principal}: ${given.reason}`);
-    if (a.state.rejection !== undefined) lines.push(`- rejected by ${a.state.rejection.principal}: ${a.state.rejection.reason}`);
-    if (a.excluded.length > 0) lines.push(`- may not approve: ${a.excluded.map((e) => e.principal).join(', ')}`);
+    if (a.state.rejection !== undefined)
+      lines.push(`- rejected by ${a.state.rejection.principal}: ${a.state.rejection.reason}`);
+    if (a.excluded.length > 0)
+      lines.push(`- may not approve: ${a.excluded.map((e) => e.principal).join(', ')}`);
   }
-  if (view.coolingOffUntil !== null) lines.push(`**Cooling-off** until ${view.coolingOffUntil}; any approver may veto`);
+  if (view.coolingOffUntil !== null)
+    lines.push(`**Cooling-off** until ${view.coolingOffUntil}; any approver may veto`);
   if (view.outcome !== null) lines.push('', `**Outcome** ${view.outcome.code}: ${view.outcome.message}`);
   return lines.join('\n');
 }

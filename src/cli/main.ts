@@ -3,7 +3,11 @@ import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { finalStates, activeStates } from '../change/states';
 import type { ChangeState } from '../change/states';
 import { renderDecisionCard } from '../change/decision-card';
-import { ChangeNotFoundError, CountersignClient, RecommendationConflictError } from '../client/countersign-client';
+import {
+  ChangeNotFoundError,
+  CountersignClient,
+  RecommendationConflictError,
+} from '../client/countersign-client';
 import { connectClient } from '../client/connection';
 import { formatIssue } from '../issues';
 import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
@@ -29,7 +33,10 @@ async function withClient<T>(fn: (client: CountersignClient) => Promise<T>): Pro
   try {
     client = new CountersignClient(await connectClient(), process.env.COUNTERSIGN_TASK_QUEUE ?? undefined);
   } catch (err) {
-    throw new CliExit(ExitCode.unavailable, `cannot reach Temporal: ${(err as Error).message} (set TEMPORAL_ADDRESS or a profile)`);
+    throw new CliExit(
+      ExitCode.unavailable,
+      `cannot reach Temporal: ${(err as Error).message} (set TEMPORAL_ADDRESS or a profile)`,
+    );
   }
   try {
     return await fn(client);
@@ -44,7 +51,7 @@ const program = new Command('countersign')
   .showHelpAfterError()
   .exitOverride()
   .hook('preAction', (cmd) => {
-    json = (cmd.opts() as { json?: boolean }).json === true;
+    json = cmd.opts<{ json?: boolean }>().json === true;
   });
 
 program
@@ -56,7 +63,11 @@ program
     const validated = validateRecommendation(input);
     if (!validated.ok) throw new RecommendationValidationError(validated.issues);
     const submission = await withClient((client) => client.submit(validated.value));
-    const out = { workflowId: submission.workflowId, recommendationId: submission.recommendationId, created: submission.created };
+    const out = {
+      workflowId: submission.workflowId,
+      recommendationId: submission.recommendationId,
+      created: submission.created,
+    };
     print(out, `${submission.created ? 'submitted' : 'already submitted'}: ${submission.workflowId}`);
   });
 
@@ -72,27 +83,51 @@ program
 program
   .command('list')
   .description('list changes, newest first')
-  .addOption(new Option('--state <state>', 'only changes in this state').choices([...activeStates, ...finalStates]))
+  .addOption(
+    new Option('--state <state>', 'only changes in this state').choices([...activeStates, ...finalStates]),
+  )
   .option('--limit <n>', 'at most this many', '50')
   .action(async (options: { state?: ChangeState; limit: string }) => {
-    const rows = await withClient((client) => client.list({ ...(options.state === undefined ? {} : { state: options.state }), limit: Number(options.limit) }));
-    const text = rows.map((r) => `${r.workflowId}\t${r.state ?? '-'}\ttier ${r.tier ?? '-'}\t${r.environment ?? '-'}\t${r.zone ?? '-'}\t${r.startTime}`).join('\n');
+    const rows = await withClient((client) =>
+      client.list({
+        ...(options.state === undefined ? {} : { state: options.state }),
+        limit: Number(options.limit),
+      }),
+    );
+    const text = rows
+      .map(
+        (r) =>
+          `${r.workflowId}\t${r.state ?? '-'}\ttier ${r.tier ?? '-'}\t${r.environment ?? '-'}\t${r.zone ?? '-'}\t${r.startTime}`,
+      )
+      .join('\n');
     print(rows, rows.length === 0 ? 'no changes' : text);
   });
 
 for (const decision of ['approve', 'reject'] as const) {
   program
     .command(decision)
-    .description(decision === 'approve' ? 'approve the pending plan of a change' : 'reject a change (or veto it during cooling-off)')
+    .description(
+      decision === 'approve'
+        ? 'approve the pending plan of a change'
+        : 'reject a change (or veto it during cooling-off)',
+    )
     .argument('<id>', 'recommendation id or workflow id')
     .requiredOption('--as <principal>', 'who decides')
     .requiredOption('--reason <text>', 'why')
     .option('--plan-hash <hash>', 'the plan you reviewed (default: the plan pending now)')
     .action(async (id: string, options: { as: string; reason: string; planHash?: string }) => {
       const { verdict, planHash } = await withClient((client) =>
-        client.decide(id, { principal: options.as, decision, reason: options.reason, ...(options.planHash === undefined ? {} : { planHash: options.planHash }) }),
+        client.decide(id, {
+          principal: options.as,
+          decision,
+          reason: options.reason,
+          ...(options.planHash === undefined ? {} : { planHash: options.planHash }),
+        }),
       );
-      print({ ...verdict, planHash }, `${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`);
+      print(
+        { ...verdict, planHash },
+        `${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`,
+      );
       if (!verdict.counted) process.exitCode = ExitCode.refused;
     });
 }
@@ -104,8 +139,13 @@ program
   .action(async (id: string) => {
     const { entries, check } = await withClient((client) => client.evidence(id));
     const text = [
-      ...entries.map((e) => `${String(e.seq).padStart(3)} ${e.at} ${e.stream.padEnd(9)} ${e.step.padEnd(22)} ${e.actor}: ${e.summary}`),
-      check.ok ? `chain verified: ${check.length} entries, head ${check.head}` : `CHAIN BROKEN at entry ${check.seq}: ${check.problem}`,
+      ...entries.map(
+        (e) =>
+          `${String(e.seq).padStart(3)} ${e.at} ${e.stream.padEnd(9)} ${e.step.padEnd(22)} ${e.actor}: ${e.summary}`,
+      ),
+      check.ok
+        ? `chain verified: ${check.length} entries, head ${check.head}`
+        : `CHAIN BROKEN at entry ${check.seq}: ${check.problem}`,
     ].join('\n');
     print({ entries, check }, text);
     if (!check.ok) process.exitCode = ExitCode.evidenceBroken;
@@ -127,7 +167,10 @@ function fail(err: unknown): never {
   else if (err instanceof RecommendationConflictError) code = ExitCode.refused;
   else if (err instanceof WorkflowUpdateFailedError) code = ExitCode.refused;
   else if (err instanceof ServiceError) code = ExitCode.unavailable;
-  if (json) console.log(JSON.stringify({ error: { code, message, ...(details === undefined ? {} : { details }) } }, null, 2));
+  if (json)
+    console.log(
+      JSON.stringify({ error: { code, message, ...(details === undefined ? {} : { details }) } }, null, 2),
+    );
   else console.error(`countersign: ${message}`);
   process.exit(code);
 }

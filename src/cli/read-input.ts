@@ -24,6 +24,8 @@ export async function readJsonInput(source: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new InputError(`${source === '-' ? 'standard input' : source} is not valid JSON: ${(err as Error).message}`);
+    throw new InputError(
+      `${source === '-' ? 'standard input' : source} is not valid JSON: ${(err as Error).message}`,
+    );
   }
 }

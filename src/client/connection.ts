@@ -6,7 +6,11 @@ import { Client, Connection } from '@temporalio/client';
  * TEMPORAL_TLS_*, a TOML profile (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE). The same code reaches
  * the dev server, a self-hosted cluster or Temporal Cloud.
  */
-export function temporalConnectConfig(): { address: string; namespace: string; connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'] } {
+export function temporalConnectConfig(): {
+  address: string;
+  namespace: string;
+  connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+} {
   const config = loadClientConnectConfig();
   return {
     address: config.connectionOptions.address ?? 'localhost:7233',
@@ -17,6 +21,6 @@ export function temporalConnectConfig(): { address: string; namespace: string; c
 
 export async function connectClient(): Promise<Client> {
   const config = temporalConnectConfig();
-  const connection = await Connection.connect({ ...config.connectionOptions, address: config.address } as Parameters<typeof Connection.connect>[0]);
+  const connection = await Connection.connect({ ...config.connectionOptions, address: config.address });
   return new Client({ connection, namespace: config.namespace });
 }

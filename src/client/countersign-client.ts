@@ -26,7 +26,9 @@ export class RecommendationConflictError extends Error {
     readonly recommendationId: string,
     readonly workflowId: string,
   ) {
-    super(`recommendation id ${recommendationId} was already submitted with different content (workflow ${workflowId}); use a new id for a new change`);
+    super(
+      `recommendation id ${recommendationId} was already submitted with different content (workflow ${workflowId}); use a new id for a new change`,
+    );
     this.name = 'RecommendationConflictError';
   }
 }
@@ -98,12 +100,18 @@ export class CountersignClient {
         staticSummary: `${rec.change.kind} ${rec.change.name} ${rec.change.type} (${rec.target.environment})`,
         staticDetails: `Proposed by ${rec.source.agent} (${rec.source.model} ${rec.source.modelVersion}) with confidence ${rec.confidence}: ${rec.rationale}`,
       });
-      return { workflowId, recommendationId: rec.id, created: true, handle: handle as WorkflowHandle<typeof changeWorkflow> };
+      return {
+        workflowId,
+        recommendationId: rec.id,
+        created: true,
+        handle: handle as WorkflowHandle<typeof changeWorkflow>,
+      };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const handle = this.client.workflow.getHandle<typeof changeWorkflow>(workflowId);
       const description = await handle.describe();
-      if (description.memo?.recommendationHash !== contentHash) throw new RecommendationConflictError(rec.id, workflowId);
+      if (description.memo?.recommendationHash !== contentHash)
+        throw new RecommendationConflictError(rec.id, workflowId);
       return { workflowId, recommendationId: rec.id, created: false, handle };
     }
   }
@@ -131,6 +139,19 @@ export class CountersignClient {
       return result;
     }
     return { view: await handle.query(stateQuery) };
+  }
+
+  /**
+   * Polls until the change is in one of `states` and returns that view; on timeout returns the
+   * last view seen, so the caller can say where it stopped.
+   */
+  async waitForState(id: string, states: readonly ChangeState[], options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<ChangeView> {
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    for (;;) {
+      const view = await this.status(id);
+      if (states.includes(view.state) || Date.now() > deadline) return view;
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+    }
   }
 
   async decisionCard(id: string): Promise<string> {
@@ -164,7 +185,11 @@ export class CountersignClient {
    */
   async decide(id: string, options: DecideOptions): Promise<{ verdict: Verdict; planHash: string }> {
     const planHash = options.planHash ?? (await this.status(id)).approval?.planHash;
-    if (planHash === undefined) return { verdict: { counted: false, code: 'request_closed', message: 'no approval is pending' }, planHash: '' };
+    if (planHash === undefined)
+      return {
+        verdict: { counted: false, code: 'request_closed', message: 'no approval is pending' },
+        planHash: '',
+      };
     const verdict = await this.handle(id).executeUpdate(decideUpdate, {
       args: [{ principal: options.principal, decision: options.decision, reason: options.reason, planHash }],
       updateId: `decide:${options.decision}:${options.principal.toLowerCase()}:${planHash}`,

@@ -14,7 +14,6 @@ export function toAbsolute(name: string): string {
  */
 export function nameProblem(name: string, allowWildcard: boolean): string | undefined {
   if (name === '.') return 'the root name is not allowed here';
-  // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(name)) return 'non-ASCII characters: convert the name to its punycode (xn--) form';
   const absolute = toAbsolute(name);
   if (absolute.length > 254) return 'longer than 253 characters';

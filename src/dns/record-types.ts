@@ -1,6 +1,12 @@
 import ipaddr from 'ipaddr.js';
 import { nameProblem, toAbsolute } from './names';
-import { formatCharacterStrings, maxTxtBytes, parseCharacterStrings, splitPlainText, totalBytes } from './txt';
+import {
+  formatCharacterStrings,
+  maxTxtBytes,
+  parseCharacterStrings,
+  splitPlainText,
+  totalBytes,
+} from './txt';
 
 /** Result of parsing one record's data: its canonical presentation form, or what was expected. */
 export type RdataResult = { ok: true; content: string } | { ok: false; expected: string; problem?: string };
@@ -48,7 +54,10 @@ const a: RecordTypeSpec = {
   allowedAtApex: true,
   parse(input) {
     const text = input.trim();
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text) || text.split('.').some((o) => o.length > 1 && o.startsWith('0'))) {
+    if (
+      !ipaddr.IPv4.isValidFourPartDecimal(text) ||
+      text.split('.').some((o) => o.length > 1 && o.startsWith('0'))
+    ) {
       return fail('an IPv4 address in dotted-quad form such as 192.0.2.10');
     }
     return ok(text);
@@ -105,7 +114,13 @@ const srv: RecordTypeSpec = {
     const parts = fields(input);
     const [priority, weight, port] = [0, 1, 2].map((i) => parseUint(parts[i], 65535));
     const target = hostname(parts[3], true);
-    if (parts.length !== 4 || priority === undefined || weight === undefined || port === undefined || target === undefined) {
+    if (
+      parts.length !== 4 ||
+      priority === undefined ||
+      weight === undefined ||
+      port === undefined ||
+      target === undefined
+    ) {
       return fail('"<priority> <weight> <port> <target>" such as "10 5 5060 sip.example.com."');
     }
     return ok(`${priority} ${weight} ${port} ${target}`);
@@ -155,7 +170,12 @@ const soa: RecordTypeSpec = {
     const mname = hostname(parts[0], false);
     const rname = hostname(parts[1], false);
     const numbers = parts.slice(2).map((p) => parseUint(p, 4294967295));
-    if (parts.length !== 7 || mname === undefined || rname === undefined || numbers.some((n) => n === undefined)) {
+    if (
+      parts.length !== 7 ||
+      mname === undefined ||
+      rname === undefined ||
+      numbers.some((n) => n === undefined)
+    ) {
       return fail('"<mname> <rname> <serial> <refresh> <retry> <expire> <minimum>"');
     }
     return ok([mname, rname, ...numbers].join(' '));
@@ -182,6 +202,7 @@ export type RecordTypeName = (typeof recordTypeNames)[number];
 
 export function recordTypeSpec(type: string): RecordTypeSpec {
   const spec = recordTypes.get(type);
-  if (spec === undefined) throw new Error(`unknown record type ${type} (this is a bug: types are validated first)`);
+  if (spec === undefined)
+    throw new Error(`unknown record type ${type} (this is a bug: types are validated first)`);
   return spec;
 }

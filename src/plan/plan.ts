@@ -33,14 +33,22 @@ export function sortRecords(records: readonly string[]): string[] {
 
 export function rrsetEquals(a: RRset | null, b: RRset | null): boolean {
   if (a === null || b === null) return a === b;
-  if (a.name !== b.name || a.type !== b.type || a.ttl !== b.ttl || a.records.length !== b.records.length) return false;
+  if (a.name !== b.name || a.type !== b.type || a.ttl !== b.ttl || a.records.length !== b.records.length)
+    return false;
   const left = sortRecords(a.records);
   const right = sortRecords(b.records);
   return left.every((record, i) => record === right[i]);
 }
 
 export function planHash(plan: Omit<Plan, 'hash' | 'operation'>): string {
-  return hashOf({ v: 1, zone: plan.zone, name: plan.name, type: plan.type, before: plan.before, after: plan.after });
+  return hashOf({
+    v: 1,
+    zone: plan.zone,
+    name: plan.name,
+    type: plan.type,
+    before: plan.before,
+    after: plan.after,
+  });
 }
 
 function build(zone: string, before: RRset | null, after: RRset | null, name: string, type: string): Plan {
@@ -89,7 +97,11 @@ export function describePlan(plan: Plan): string[] {
   const lines: string[] = [];
   const before = new Set(plan.before?.records ?? []);
   const after = new Set(plan.after?.records ?? []);
-  for (const r of plan.before?.records ?? []) if (!after.has(r) || plan.before?.ttl !== plan.after?.ttl) lines.push(`- ${plan.name} ${plan.before?.ttl} ${plan.type} ${r}`);
-  for (const r of plan.after?.records ?? []) if (!before.has(r) || plan.before?.ttl !== plan.after?.ttl) lines.push(`+ ${plan.name} ${plan.after?.ttl} ${plan.type} ${r}`);
+  for (const r of plan.before?.records ?? [])
+    if (!after.has(r) || plan.before?.ttl !== plan.after?.ttl)
+      lines.push(`- ${plan.name} ${plan.before?.ttl} ${plan.type} ${r}`);
+  for (const r of plan.after?.records ?? [])
+    if (!before.has(r) || plan.before?.ttl !== plan.after?.ttl)
+      lines.push(`+ ${plan.name} ${plan.after?.ttl} ${plan.type} ${r}`);
   return lines;
 }

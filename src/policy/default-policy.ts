@@ -46,7 +46,8 @@ const rules: readonly Rule[] = [
     tier: 'blocked',
     path: 'change',
     value: (r) => `${r.change.kind} ${r.change.name} NS`,
-    matches: (r) => r.change.kind === 'dns.delete_rrset' && r.change.type === 'NS' && isApex(r.change.name, r.target.zone),
+    matches: (r) =>
+      r.change.kind === 'dns.delete_rrset' && r.change.type === 'NS' && isApex(r.change.name, r.target.zone),
     message: 'deleting the apex NS set would take the zone off the internet',
   },
   {
@@ -112,7 +113,8 @@ const rules: readonly Rule[] = [
     tier: 2,
     path: 'change.type',
     value: (r) => r.change.type,
-    matches: (r) => !isProduction(r) && (sensitiveTypes.has(r.change.type) || isApex(r.change.name, r.target.zone)),
+    matches: (r) =>
+      !isProduction(r) && (sensitiveTypes.has(r.change.type) || isApex(r.change.name, r.target.zone)),
     message: 'apex, delegation, mail or CA authorisation record: one approval',
   },
   {
@@ -143,7 +145,10 @@ const rules: readonly Rule[] = [
 ];
 
 /** Evaluates the built-in policy. Pure and deterministic. */
-export function classifyWithDefaultPolicy(rec: Recommendation, timings: PolicyTimings = defaultTimings): Decision {
+export function classifyWithDefaultPolicy(
+  rec: Recommendation,
+  timings: PolicyTimings = defaultTimings,
+): Decision {
   const matched = rules.filter((rule) => rule.matches(rec));
   const tier = matched.reduce<Tier>((acc, rule) => stricterTier(acc, rule.tier), 0);
   const winning = matched.filter((rule) => rule.tier === tier);

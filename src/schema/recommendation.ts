@@ -17,7 +17,10 @@ export const maxRecordsPerRrset = 100;
 
 export const RecommendationId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits, ".", "_", ":" or "-", at most 128, starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+    'letters, digits, ".", "_", ":" or "-", at most 128, starting with a letter or digit',
+  );
 
 export const Source = z.strictObject({
   agent: text(128).describe('Service principal of the AI system; it may propose, never approve.'),

@@ -21,11 +21,21 @@ function fromZod(input: unknown, error: z.ZodError): Issue[] {
     const received = valueAt(input, issue.path);
     const base = { code: issue.code, path: formatPath(issue.path), message: issue.message };
     if (issue.code === 'unrecognized_keys') {
-      return { ...base, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`, expected: 'only the documented fields' };
+      return {
+        ...base,
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+        expected: 'only the documented fields',
+      };
     }
     if (issue.code === 'invalid_type') {
       const missing = received === undefined;
-      return { ...base, code: missing ? 'missing_field' : 'invalid_type', message: missing ? 'required field is missing' : 'wrong type', expected: issue.expected, received: missing ? 'nothing' : describeReceived(received) };
+      return {
+        ...base,
+        code: missing ? 'missing_field' : 'invalid_type',
+        message: missing ? 'required field is missing' : 'wrong type',
+        expected: issue.expected,
+        received: missing ? 'nothing' : describeReceived(received),
+      };
     }
     return { ...base, received: describeReceived(received) };
   });
@@ -44,7 +54,13 @@ export function validateRecommendation(input: unknown): ValidationResult {
 
   const zoneProblem = nameProblem(rec.target.zone, false);
   if (zoneProblem !== undefined) {
-    issues.push({ code: 'invalid_zone', path: 'target.zone', message: zoneProblem, expected: 'a zone apex such as example.com.', received: describeReceived(rec.target.zone) });
+    issues.push({
+      code: 'invalid_zone',
+      path: 'target.zone',
+      message: zoneProblem,
+      expected: 'a zone apex such as example.com.',
+      received: describeReceived(rec.target.zone),
+    });
   }
   const zone = toAbsolute(rec.target.zone);
   const change = rec.change;
@@ -52,11 +68,29 @@ export function validateRecommendation(input: unknown): ValidationResult {
 
   const ownerProblem = nameProblem(change.name, true);
   if (ownerProblem !== undefined) {
-    issues.push({ code: 'invalid_name', path: 'change.name', message: ownerProblem, expected: 'a domain name', received: describeReceived(change.name) });
+    issues.push({
+      code: 'invalid_name',
+      path: 'change.name',
+      message: ownerProblem,
+      expected: 'a domain name',
+      received: describeReceived(change.name),
+    });
   } else if (zoneProblem === undefined && !isInZone(change.name, zone)) {
-    issues.push({ code: 'name_outside_zone', path: 'change.name', message: `name is outside the target zone ${zone}`, expected: `a name ending in ${zone}`, received: describeReceived(change.name) });
+    issues.push({
+      code: 'name_outside_zone',
+      path: 'change.name',
+      message: `name is outside the target zone ${zone}`,
+      expected: `a name ending in ${zone}`,
+      received: describeReceived(change.name),
+    });
   } else if (!spec.allowedAtApex && isApex(change.name, zone)) {
-    issues.push({ code: 'type_not_allowed_at_apex', path: 'change.type', message: `${spec.type} is not allowed at the zone apex`, expected: 'a name below the apex', received: describeReceived(change.name) });
+    issues.push({
+      code: 'type_not_allowed_at_apex',
+      path: 'change.type',
+      message: `${spec.type} is not allowed at the zone apex`,
+      expected: 'a name below the apex',
+      received: describeReceived(change.name),
+    });
   }
 
   let records: string[] = [];
@@ -76,13 +110,21 @@ export function validateRecommendation(input: unknown): ValidationResult {
     });
     records = [...new Set(records)].sort();
     if (spec.singleton && records.length > 1) {
-      issues.push({ code: 'too_many_records', path: 'change.records', message: `${spec.type} holds exactly one record`, expected: '1 record', received: `${records.length} records` });
+      issues.push({
+        code: 'too_many_records',
+        path: 'change.records',
+        message: `${spec.type} holds exactly one record`,
+        expected: '1 record',
+        received: `${records.length} records`,
+      });
     }
   }
 
   if (issues.length > 0) return { ok: false, issues };
   const normalizedChange =
-    change.kind === 'dns.upsert_rrset' ? { ...change, name: toAbsolute(change.name), records } : { ...change, name: toAbsolute(change.name) };
+    change.kind === 'dns.upsert_rrset'
+      ? { ...change, name: toAbsolute(change.name), records }
+      : { ...change, name: toAbsolute(change.name) };
   return { ok: true, value: { ...rec, target: { ...rec.target, zone }, change: normalizedChange } };
 }
 

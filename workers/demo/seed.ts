@@ -1,7 +1,12 @@
 import type { PowerDnsClient } from '../../activities/powerdns/client';
 import type { RRset } from '../../src/plan/plan';
 
-const rr = (name: string, type: string, ttl: number, records: string[]): RRset => ({ name, type, ttl, records });
+const rr = (name: string, type: string, ttl: number, records: string[]): RRset => ({
+  name,
+  type,
+  ttl,
+  records,
+});
 
 /** A realistic zone: apex mail and CA records, services, and `hosts` numbered hosts. */
 export function demoZoneRrsets(zone: string, hosts: number): RRset[] {

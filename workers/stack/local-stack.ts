@@ -21,7 +21,12 @@ export interface LocalStack {
 
 /** The embedded default stack: Temporal dev server and PowerDNS, on loopback, stopped by PID. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const ports = options.ports ?? { temporal: await freePort(), ui: await freePort(), pdnsApi: await freePort(), dns: await freePort() };
+  const ports = options.ports ?? {
+    temporal: await freePort(),
+    ui: await freePort(),
+    pdnsApi: await freePort(),
+    dns: await freePort(),
+  };
   const temporal = await startTemporalDevServer({
     bin: options.temporalBin,
     dataDir: path.join(options.dataDir, 'temporal'),
@@ -31,7 +36,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   let pdns: PowerDnsServer;
   try {
-    pdns = await startPowerDns({ dir: path.join(options.dataDir, 'pdns'), apiPort: ports.pdnsApi, dnsPort: ports.dns });
+    pdns = await startPowerDns({
+      dir: path.join(options.dataDir, 'pdns'),
+      apiPort: ports.pdnsApi,
+      dnsPort: ports.dns,
+    });
   } catch (err) {
     await temporal.stop();
     throw err;

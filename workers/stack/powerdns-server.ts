@@ -41,7 +41,8 @@ export async function startPowerDns(options: PowerDnsOptions): Promise<PowerDnsS
   const database = path.join(dir, 'pdns.sqlite3');
   if (!existsSync(database)) await run('sqlite3', [database, `.read ${schema}`]);
   const apiKey = apiKeyFor(dir);
-  if (await tcpOpen('127.0.0.1', options.apiPort)) throw new Error(`PowerDNS: API port ${options.apiPort} is already in use`);
+  if (await tcpOpen('127.0.0.1', options.apiPort))
+    throw new Error(`PowerDNS: API port ${options.apiPort} is already in use`);
   const config = [
     'launch=gsqlite3',
     `gsqlite3-database=${database}`,
@@ -65,13 +66,25 @@ export async function startPowerDns(options: PowerDnsOptions): Promise<PowerDnsS
     'loglevel=4',
   ];
   writeFileSync(path.join(dir, 'pdns.conf'), `${config.join('\n')}\n`, { mode: 0o600 });
-  const { child, managed } = startProcess('pdns_server', options.bin ?? 'pdns_server', [`--config-dir=${dir}`], path.join(dir, 'pdns.log'));
+  const { child, managed } = startProcess(
+    'pdns_server',
+    options.bin ?? 'pdns_server',
+    [`--config-dir=${dir}`],
+    path.join(dir, 'pdns.log'),
+  );
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   try {
-    await waitFor('PowerDNS API', async () => {
-      const response = await fetch(`${apiUrl}/api/v1/servers/localhost`, { headers: { 'X-API-Key': apiKey } });
-      return response.ok;
-    }, 20_000, child);
+    await waitFor(
+      'PowerDNS API',
+      async () => {
+        const response = await fetch(`${apiUrl}/api/v1/servers/localhost`, {
+          headers: { 'X-API-Key': apiKey },
+        });
+        return response.ok;
+      },
+      20_000,
+      child,
+    );
   } catch (err) {
     await managed.stop();
     throw err;

@@ -10,7 +10,12 @@ export interface ManagedProcess {
   stop(): Promise<void>;
 }
 
-export function startProcess(name: string, command: string, args: readonly string[], logFile: string): { child: ChildProcess; managed: ManagedProcess } {
+export function startProcess(
+  name: string,
+  command: string,
+  args: readonly string[],
+  logFile: string,
+): { child: ChildProcess; managed: ManagedProcess } {
   const out = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(out);
@@ -33,10 +38,16 @@ export function startProcess(name: string, command: string, args: readonly strin
 }
 
 /** Polls `probe` until it resolves true, or fails after `timeoutMs` naming what it waited for. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child !== undefined && child.exitCode !== null) throw new Error(`${what}: process exited with code ${child.exitCode}`);
+    if (child !== undefined && child.exitCode !== null)
+      throw new Error(`${what}: process exited with code ${child.exitCode}`);
     if (await probe().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));

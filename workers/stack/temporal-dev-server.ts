@@ -32,29 +32,70 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   mkdirSync(options.dataDir, { recursive: true });
   const namespace = options.namespace ?? 'default';
   const address = `127.0.0.1:${options.port}`;
-  if (await tcpOpen('127.0.0.1', options.port)) throw new Error(`Temporal dev server: port ${options.port} is already in use`);
+  if (await tcpOpen('127.0.0.1', options.port))
+    throw new Error(`Temporal dev server: port ${options.port} is already in use`);
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
-    '--namespace', namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    path.join(options.dataDir, 'temporal.sqlite'),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
     ...(options.headless === true ? ['--headless'] : []),
     ...searchAttributeRegistrations.flatMap((sa) => ['--search-attribute', sa]),
   ];
-  const { child, managed } = startProcess('temporal', options.bin, args, path.join(options.dataDir, 'temporal.log'));
+  const { child, managed } = startProcess(
+    'temporal',
+    options.bin,
+    args,
+    path.join(options.dataDir, 'temporal.log'),
+  );
   try {
-    await waitFor('Temporal dev server', async () => {
-      await run(options.bin, ['operator', 'namespace', 'describe', '--address', address, '--namespace', namespace], { timeout: 5000 });
-      return true;
-    }, 60_000, child);
+    await waitFor(
+      'Temporal dev server',
+      async () => {
+        await run(
+          options.bin,
+          ['operator', 'namespace', 'describe', '--address', address, '--namespace', namespace],
+          { timeout: 5000 },
+        );
+        return true;
+      },
+      60_000,
+      child,
+    );
     const retention = `${(options.retentionDays ?? 30) * 24}h`;
-    await run(options.bin, ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', retention], { timeout: 10_000 });
+    await run(
+      options.bin,
+      [
+        'operator',
+        'namespace',
+        'update',
+        '--address',
+        address,
+        '--namespace',
+        namespace,
+        '--retention',
+        retention,
+      ],
+      { timeout: 10_000 },
+    );
   } catch (err) {
     await managed.stop();
     throw err;
   }
-  return { ...managed, address, namespace, uiUrl: options.headless === true ? null : `http://127.0.0.1:${options.uiPort}` };
+  return {
+    ...managed,
+    address,
+    namespace,
+    uiUrl: options.headless === true ? null : `http://127.0.0.1:${options.uiPort}`,
+  };
 }

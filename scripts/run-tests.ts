@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { ensureInstalled, projectRoot } from '../workers/stack/install';
+import { startLocalStack } from '../workers/stack/local-stack';
+
+/**
+ * The test command: installs and starts a real Temporal dev server and a real PowerDNS on free
+ * loopback ports, bundles the workflows once, runs every test file with node's test runner, and
+ * stops what it started. Extra arguments select test files (default: all of test/).
+ */
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) return testFiles(full);
+    return entry.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+async function main(): Promise<number> {
+  const { temporalBin } = ensureInstalled();
+  const selected = process.argv.slice(2);
+  const files = selected.length > 0 ? selected : testFiles(path.join(projectRoot, 'test')).sort();
+  const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'test-'));
+  const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
+  try {
+    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    (await import('node:fs')).writeFileSync(bundlePath, code);
+    const env = {
+      ...process.env,
+      COUNTERSIGN_TEST_TEMPORAL_ADDRESS: stack.temporal.address,
+      COUNTERSIGN_TEST_PDNS_API_URL: stack.pdns.apiUrl,
+      COUNTERSIGN_TEST_PDNS_API_KEY: stack.pdns.apiKey,
+      COUNTERSIGN_TEST_DNS: `${stack.pdns.dns.host}:${stack.pdns.dns.port}`,
+      COUNTERSIGN_TEST_WORKFLOW_BUNDLE: bundlePath,
+      COUNTERSIGN_TEST_DATA_DIR: dataDir,
+      COUNTERSIGN_TEMPORAL_BIN: temporalBin,
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env });
+    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,91 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import type { TestContext } from 'node:test';
+import pino from 'pino';
+import type { ChangeActivityDeps } from '../../activities/change-activities';
+import type { DnsServer } from '../../activities/dns/query';
+import { PowerDnsClient } from '../../activities/powerdns/client';
+import { CountersignClient } from '../../src/client/countersign-client';
+import { createChangeWorker } from '../../workers/create-worker';
+import { parseHostPort } from '../../workers/config';
+import { installRuntime } from '../../workers/runtime';
+
+/** The servers `npm test` started, handed over in the environment. */
+export interface TestEnv {
+  readonly temporalAddress: string;
+  readonly pdns: { apiUrl: string; apiKey: string };
+  readonly dns: DnsServer;
+  readonly workflowBundle: string;
+  readonly dataDir: string;
+  readonly temporalBin: string;
+}
+
+export function testEnv(): TestEnv {
+  const need = (name: string): string => {
+    const value = process.env[name];
+    if (value === undefined || value === '') throw new Error(`${name} is not set: run the tests with 'npm test', which starts the servers`);
+    return value;
+  };
+  return {
+    temporalAddress: need('COUNTERSIGN_TEST_TEMPORAL_ADDRESS'),
+    pdns: { apiUrl: need('COUNTERSIGN_TEST_PDNS_API_URL'), apiKey: need('COUNTERSIGN_TEST_PDNS_API_KEY') },
+    dns: parseHostPort(need('COUNTERSIGN_TEST_DNS')),
+    workflowBundle: need('COUNTERSIGN_TEST_WORKFLOW_BUNDLE'),
+    dataDir: need('COUNTERSIGN_TEST_DATA_DIR'),
+    temporalBin: need('COUNTERSIGN_TEMPORAL_BIN'),
+  };
+}
+
+/** A silent logger for workers under test. */
+export const quietLogger = pino({ level: 'silent' });
+
+/** A name unique to this test, safe as a DNS label and a task queue name. */
+export function slug(t: TestContext): string {
+  const base = t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  return `${base}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export interface Harness {
+  readonly env: TestEnv;
+  readonly pdns: PowerDnsClient;
+  readonly client: Client;
+  readonly countersign: (taskQueue: string) => CountersignClient;
+  readonly workerConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function openHarness(): Promise<Harness> {
+  const env = testEnv();
+  installRuntime(pino({ level: 'warn' }));
+  const connection = await Connection.connect({ address: env.temporalAddress });
+  const workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
+  const client = new Client({ connection });
+  return {
+    env,
+    pdns: new PowerDnsClient(env.pdns),
+    client,
+    countersign: (taskQueue) => new CountersignClient(client, taskQueue),
+    workerConnection,
+    async close() {
+      await connection.close();
+      await workerConnection.close();
+    },
+  };
+}
+
+/** Runs `fn` with a fresh worker on a fresh task queue; the worker is shut down afterwards. */
+export async function withWorker<T>(
+  h: Harness,
+  taskQueue: string,
+  deps: Partial<ChangeActivityDeps>,
+  fn: (worker: Worker) => Promise<T>,
+): Promise<T> {
+  const worker = await createChangeWorker({
+    connection: h.workerConnection,
+    taskQueue,
+    workflowBundlePath: h.env.workflowBundle,
+    deps: { powerdns: h.pdns, verifyServers: [h.env.dns], logger: quietLogger, ...deps },
+  });
+  return worker.runUntil(fn(worker));
+}

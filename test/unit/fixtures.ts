@@ -1,0 +1,28 @@
+import { exampleRecommendation } from '../../src/examples';
+import type { RRset } from '../../src/plan/plan';
+import type { Change, Environment, Recommendation } from '../../src/schema/recommendation';
+
+/** Shared builders for the unit tests: small, explicit, and valid unless a test breaks them. */
+
+export const zone = 'example.com.';
+
+export function upsert(name: string, type: string, records: string[], ttl = 300): Change {
+  return { kind: 'dns.upsert_rrset', name, type: type as Change['type'], ttl, records };
+}
+
+export function remove(name: string, type: string): Change {
+  return { kind: 'dns.delete_rrset', name, type: type as Change['type'] };
+}
+
+export function rec(environment: Environment, change: Change, confidence = 0.95): Recommendation {
+  return exampleRecommendation({ id: 'rec-1', zone, environment, change, confidence });
+}
+
+export function rrset(name: string, type: string, records: string[], ttl = 300): RRset {
+  return { name, type, ttl, records };
+}
+
+/** `count` distinct IPv4 addresses in 192.0.2.0/24 starting at `.from`. */
+export function addresses(count: number, from = 1): string[] {
+  return Array.from({ length: count }, (_, i) => `192.0.2.${from + i}`);
+}

@@ -21,6 +21,11 @@ describe('nameProblem', () => {
   const name253 = [label63, label63, label63, 'a'.repeat(61)].join('.'); // 3*63 + 61 + 3 dots = 253 characters
   const name254 = [label63, label63, label63, 'a'.repeat(62)].join('.'); // 254 characters
 
+  it('builds the boundary names at the intended lengths', () => {
+    assert.equal(name253.length, 253);
+    assert.equal(name254.length, 254);
+  });
+
   const valid = [
     { name: 'example.com', wildcard: false },
     { name: 'example.com.', wildcard: false },

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { NativeConnection } from '@temporalio/worker';
+import pino from 'pino';
+import { PowerDnsClient } from '../activities/powerdns/client';
+import { CountersignClient } from '../src/client/countersign-client';
+import { exampleRecommendation } from '../src/examples';
+import { createChangeWorker } from '../workers/create-worker';
+import { seedZone } from '../workers/demo/seed';
+import { ensureInstalled, projectRoot } from '../workers/stack/install';
+import { startLocalStack } from '../workers/stack/local-stack';
+import { installRuntime } from '../workers/runtime';
+
+/**
+ * Records the histories the replay suite checks: one per route, run on the real stack. Re-record
+ * only on purpose (a change that is meant to be incompatible goes behind patched() instead), and
+ * commit the result. Also writes one deliberately tampered history that replay must reject.
+ */
+async function main(): Promise<void> {
+  const { temporalBin } = ensureInstalled();
+  const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'record-'));
+  const out = path.join(projectRoot, 'test', 'replay', 'histories');
+  const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
+  const logger = pino({ level: 'warn' });
+  installRuntime(logger);
+  try {
+    const pdns = new PowerDnsClient({ apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey });
+    await seedZone(pdns, 'example.com.', 20);
+    await seedZone(pdns, 'staging.example.net.', 20);
+    const workerConnection = await NativeConnection.connect({ address: stack.temporal.address });
+    const connection = await Connection.connect({ address: stack.temporal.address });
+    const cs = new CountersignClient(new Client({ connection }), 'record');
+    const worker = await createChangeWorker({
+      connection: workerConnection,
+      taskQueue: 'record',
+      deps: { powerdns: pdns, verifyServers: [stack.pdns.dns], logger, timings: { approvalExpirySeconds: 600, coolingOffSeconds: 1 } },
+    });
+    await worker.runUntil(async () => {
+      const cases = {
+        'auto-executed': exampleRecommendation({ id: 'replay-auto', zone: 'staging.example.net.', environment: 'staging', change: { kind: 'dns.upsert_rrset', name: 'www.staging.example.net.', type: 'A', ttl: 300, records: ['192.0.2.50'] } }),
+        'approval-executed': exampleRecommendation({ id: 'replay-approval', zone: 'example.com.', environment: 'production', onBehalfOf: 'bob@example.com', change: { kind: 'dns.upsert_rrset', name: 'api.example.com.', type: 'A', ttl: 300, records: ['192.0.2.51'] } }),
+        'dual-control-executed': exampleRecommendation({ id: 'replay-dual', zone: 'example.com.', environment: 'production', change: { kind: 'dns.upsert_rrset', name: 'example.com.', type: 'MX', ttl: 3600, records: ['10 mx1.example.com.'] } }),
+        blocked: exampleRecommendation({ id: 'replay-blocked', zone: 'example.com.', environment: 'production', change: { kind: 'dns.delete_rrset', name: 'example.com.', type: 'NS' } }),
+      };
+      for (const [name, rec] of Object.entries(cases)) {
+        const { handle } = await cs.submit(rec);
+        if (name !== 'auto-executed' && name !== 'blocked') {
+          await cs.waitForState(rec.id, ['awaiting_approval']);
+          await cs.decide(rec.id, { principal: 'bob@example.com', decision: 'approve', reason: 'requester tries' });
+          await cs.decide(rec.id, { principal: 'alice@example.com', decision: 'approve', reason: 'reviewed' });
+          if (name === 'dual-control-executed') await cs.decide(rec.id, { principal: 'carol@example.com', decision: 'approve', reason: 'second reviewer' });
+        }
+        const result = await handle.result();
+        const history = await handle.fetchHistory();
+        writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
+        console.log(`${name}: ${result.view.state}, ${history.events?.length ?? 0} events`);
+        if (name === 'approval-executed') {
+          // Tampered: the first activity is renamed, as if the workflow code had changed order.
+          const tampered = JSON.parse(historyToJSON(history)) as { events: { activityTaskScheduledEventAttributes?: { activityType?: { name: string } } }[] };
+          const first = tampered.events.find((e) => e.activityTaskScheduledEventAttributes !== undefined);
+          if (first?.activityTaskScheduledEventAttributes?.activityType !== undefined) first.activityTaskScheduledEventAttributes.activityType.name = 'execute';
+          writeFileSync(path.join(out, 'tampered', 'activity-order-changed.json'), `${JSON.stringify(tampered)}\n`);
+        }
+      }
+    });
+    await connection.close();
+    await workerConnection.close();
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

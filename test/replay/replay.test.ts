@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker } from '@temporalio/worker';
+import { testEnv } from '../helpers/env';
+
+/**
+ * Every committed history must replay on today's workflow code: a change that would break running
+ * workflows fails here and belongs behind patched(). The tampered history proves the check bites.
+ */
+const dir = path.join(__dirname, 'histories');
+const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
+const bundle = () => ({ workflowBundle: { codePath: testEnv().workflowBundle } });
+
+describe('replay of recorded histories', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+  it('has recorded histories for every route', () => {
+    assert.deepEqual(files.sort(), ['approval-executed.json', 'auto-executed.json', 'blocked.json', 'dual-control-executed.json']);
+  });
+
+  for (const file of files) {
+    it(`replays ${file} without nondeterminism`, async () => {
+      await Worker.runReplayHistory(bundle(), load(path.join(dir, file)), file);
+    });
+  }
+
+  it('rejects a tampered history whose activity order differs from the code', async () => {
+    await assert.rejects(
+      Worker.runReplayHistory(bundle(), load(path.join(dir, 'tampered', 'activity-order-changed.json')), 'tampered'),
+      (err: unknown) => {
+        assert.ok(err instanceof DeterminismViolationError, `expected a determinism violation, got ${String(err)}`);
+        return true;
+      },
+    );
+  });
+});

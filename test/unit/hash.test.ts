@@ -17,7 +17,10 @@ describe('canonicalJson', () => {
     { name: 'arrays keep their order', input: [3, 1, 2], expected: '[3,1,2]' },
     {
       name: 'objects inside arrays are sorted, the array is not',
-      input: [{ b: 1, a: 2 }, { d: 1, c: 2 }],
+      input: [
+        { b: 1, a: 2 },
+        { d: 1, c: 2 },
+      ],
       expected: '[{"a":2,"b":1},{"c":2,"d":1}]',
     },
     { name: 'undefined members dropped', input: { a: undefined, b: 1 }, expected: '{"b":1}' },

@@ -117,7 +117,10 @@ describe('plan hash', () => {
     assert.equal(a.hash, b.hash);
   });
 
-  const base = { change: upsert('www.example.com', 'A', ['192.0.2.9']), live: rrset(www, 'A', ['192.0.2.1']) };
+  const base = {
+    change: upsert('www.example.com', 'A', ['192.0.2.9']),
+    live: rrset(www, 'A', ['192.0.2.1']),
+  };
   const variants: { name: string; change: Change; live: RRset | null }[] = [
     { name: 'after records', change: upsert('www.example.com', 'A', ['192.0.2.8']), live: base.live },
     { name: 'after TTL', change: upsert('www.example.com', 'A', ['192.0.2.9'], 301), live: base.live },
@@ -271,7 +274,12 @@ describe('rrsetEquals', () => {
   const cases: { name: string; left: RRset | null; right: RRset | null; equal: boolean }[] = [
     { name: 'both null', left: null, right: null, equal: true },
     { name: 'one null', left: a, right: null, equal: false },
-    { name: 'same records in another order', left: a, right: rrset(www, 'A', ['192.0.2.2', '192.0.2.1']), equal: true },
+    {
+      name: 'same records in another order',
+      left: a,
+      right: rrset(www, 'A', ['192.0.2.2', '192.0.2.1']),
+      equal: true,
+    },
     { name: 'different TTL', left: a, right: { ...a, ttl: 60 }, equal: false },
     { name: 'different type', left: a, right: { ...a, type: 'AAAA' }, equal: false },
     { name: 'different name', left: a, right: { ...a, name: 'api.example.com.' }, equal: false },

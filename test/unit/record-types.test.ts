@@ -1,12 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { recordTypeNames, recordTypeSpec, recordTypes } from '../../src/dns/record-types';
-import {
-  formatCharacterStrings,
-  parseCharacterStrings,
-  splitPlainText,
-  totalBytes,
-} from '../../src/dns/txt';
+import { formatCharacterStrings, parseCharacterStrings, splitPlainText, totalBytes } from '../../src/dns/txt';
 
 interface ValidCase {
   readonly type: string;
@@ -36,8 +31,18 @@ const valid: readonly ValidCase[] = [
   // AAAA
   { type: 'AAAA', input: '2001:DB8:0:0:0:0:0:1', content: '2001:db8::1' },
   { type: 'AAAA', input: '2001:0db8:0000:0000:0000:0000:0000:0010', content: '2001:db8::10' },
-  { type: 'AAAA', input: '2001:db8:0:0:1:0:0:1', content: '2001:db8::1:0:0:1', note: 'first longest zero run' },
-  { type: 'AAAA', input: '2001:db8:0:1:1:1:1:1', content: '2001:db8:0:1:1:1:1:1', note: 'single 0 not shortened' },
+  {
+    type: 'AAAA',
+    input: '2001:db8:0:0:1:0:0:1',
+    content: '2001:db8::1:0:0:1',
+    note: 'first longest zero run',
+  },
+  {
+    type: 'AAAA',
+    input: '2001:db8:0:1:1:1:1:1',
+    content: '2001:db8:0:1:1:1:1:1',
+    note: 'single 0 not shortened',
+  },
   { type: 'AAAA', input: '::1', content: '::1' },
   { type: 'AAAA', input: '::', content: '::' },
   { type: 'AAAA', input: ' fe80::1 ', content: 'fe80::1' },
@@ -58,7 +63,11 @@ const valid: readonly ValidCase[] = [
   { type: 'TXT', input: 'v=spf1 -all', content: '"v=spf1 -all"', note: 'plain text is quoted' },
   { type: 'TXT', input: x(255), content: q(x(255)), note: '255 bytes fit one string' },
   { type: 'TXT', input: x(300), content: `${q(x(255))} ${q(x(45))}`, note: '300 bytes split 255 + 45' },
-  { type: 'TXT', input: x(2048), content: [...Array(8).keys()].map(() => q(x(255))).join(' ') + ` ${q(x(8))}` },
+  {
+    type: 'TXT',
+    input: x(2048),
+    content: [...Array(8).keys()].map(() => q(x(255))).join(' ') + ` ${q(x(8))}`,
+  },
   { type: 'TXT', input: 'say "hi"', content: '"say \\"hi\\""', note: 'inner quotes escaped' },
   { type: 'TXT', input: 'back\\slash', content: '"back\\\\slash"', note: 'backslash escaped' },
   { type: 'TXT', input: 'tab\there', content: '"tab\\009here"', note: 'control byte as \\DDD' },
@@ -73,7 +82,12 @@ const valid: readonly ValidCase[] = [
   { type: 'TXT', input: q(x(255)), content: q(x(255)) },
   // CAA
   { type: 'CAA', input: '0 issue letsencrypt.org', content: '0 issue "letsencrypt.org"' },
-  { type: 'CAA', input: '0 ISSUE "letsencrypt.org"', content: '0 issue "letsencrypt.org"', note: 'tag lowercased' },
+  {
+    type: 'CAA',
+    input: '0 ISSUE "letsencrypt.org"',
+    content: '0 issue "letsencrypt.org"',
+    note: 'tag lowercased',
+  },
   { type: 'CAA', input: '128 iodef "mailto:sec@example.com"', content: '128 iodef "mailto:sec@example.com"' },
   { type: 'CAA', input: '0 issuewild ";"', content: '0 issuewild ";"' },
   { type: 'CAA', input: '0 issue ""', content: '0 issue ""' },
@@ -145,7 +159,14 @@ const invalid: readonly InvalidCase[] = [
   { type: 'TXT', input: '"\\300"', why: 'escape above 255', problem: 'not a byte' },
   { type: 'TXT', input: '"abc\\', why: 'dangling backslash', problem: 'dangling backslash' },
   { type: 'TXT', input: q(x(256)), why: 'quoted string over 255 bytes', problem: 'longer than 255' },
-  { type: 'TXT', input: Array(9).fill(q(x(255))).join(' '), why: '9 x 255 quoted bytes', problem: '2295 bytes' },
+  {
+    type: 'TXT',
+    input: Array(9)
+      .fill(q(x(255)))
+      .join(' '),
+    why: '9 x 255 quoted bytes',
+    problem: '2295 bytes',
+  },
   // CAA
   { type: 'CAA', input: '256 issue letsencrypt.org', why: 'flags above 255' },
   { type: 'CAA', input: '0 issue', why: 'value missing' },

@@ -35,6 +35,10 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       const steps = result.evidence.map((e) => e.step);
       assert.deepEqual(steps, ['submitted', 'classified', 'staged', 'checked', 'execute_applied', 'verified', 'close']);
       assert.equal(verifyChain(result.evidence).ok, true);
+      // The provider credential never enters workflow history.
+      const history = JSON.stringify(await handle.fetchHistory());
+      assert.equal(history.includes(h.env.pdns.apiKey), false);
+      assert.ok(history.includes(result.view.plan?.hash ?? 'no plan'));
     });
   });
 

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/cli';
+
+/** What the CLI does before it ever connects: the same clear errors with no server running. */
+describe('countersign CLI without a server', () => {
+  const nowhere = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
+  const dir = mkdtempSync(path.join(tmpdir(), 'countersign-cli-'));
+  const examples = path.join(__dirname, '..', '..', 'examples');
+
+  it('refuses malformed JSON with exit code 2 and says where', async () => {
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, '{"id": "x",');
+    const run = await runCli(['submit', file], { env: nowhere });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /broken\.json is not valid JSON/);
+  });
+
+  it('refuses an invalid recommendation naming each field, before connecting', async () => {
+    const run = await runCli(['submit', path.join(examples, 'invalid-outside-zone.json')], { env: nowhere });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /\(root\): unknown field "priority"/);
+    assert.doesNotMatch(run.stderr, /cannot reach Temporal/);
+  });
+
+  it('reports validation errors as JSON with --json', async () => {
+    const bad = { id: 'bad one' };
+    const run = await runCli(['--json', 'submit', '-'], { env: nowhere, stdin: JSON.stringify(bad) });
+    assert.equal(run.code, 2);
+    const out = JSON.parse(run.stdout) as {
+      error: { code: number; details: { path: string; code: string }[] };
+    };
+    assert.equal(out.error.code, 2);
+    assert.ok(out.error.details.some((d) => d.path === 'id' && d.code === 'invalid_format'));
+    assert.ok(out.error.details.some((d) => d.path === 'source' && d.code === 'missing_field'));
+  });
+
+  it('exits 5 when a valid recommendation cannot reach Temporal', async () => {
+    const run = await runCli(['submit', path.join(examples, 'staging-www-a.json')], { env: nowhere });
+    assert.equal(run.code, 5);
+    assert.match(run.stderr, /cannot reach Temporal|connect/i);
+  });
+
+  it('exits 2 on an unknown command or a missing required option', async () => {
+    assert.equal((await runCli(['frobnicate'], { env: nowhere })).code, 2);
+    assert.equal((await runCli(['approve', 'some-id', '--reason', 'x'], { env: nowhere })).code, 2);
+  });
+});

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { queryRrset } from '../../activities/dns/query';
+import type { ChangeView } from '../../src/change/view';
+import { exampleRecommendation } from '../../src/examples';
+import { runCli } from '../helpers/cli';
+import type { Harness } from '../helpers/env';
+import { openHarness, slug, withWorker } from '../helpers/env';
+import { createTestZone } from '../helpers/zones';
+
+describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await openHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('submit, status, list, refused self-approval, approve, evidence', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const env = { TEMPORAL_ADDRESS: h.env.temporalAddress, COUNTERSIGN_TASK_QUEUE: id };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'countersign-cli-')), 'rec.json');
+    const rec = exampleRecommendation({ id, zone, environment: 'production', onBehalfOf: 'bob@example.com', change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.44'] } });
+    writeFileSync(file, JSON.stringify(rec));
+    await withWorker(h, id, {}, async () => {
+      const submitted = await runCli(['--json', 'submit', file], { env });
+      assert.equal(submitted.code, 0, submitted.stderr);
+      assert.deepEqual(JSON.parse(submitted.stdout), { workflowId: `change-${id}`, recommendationId: id, created: true });
+      const again = await runCli(['submit', file], { env });
+      assert.equal(again.code, 0);
+      assert.match(again.stdout, /already submitted/);
+
+      await h.countersign(id).waitForState(id, ['awaiting_approval']);
+      const status = await runCli(['--json', 'status', id], { env });
+      assert.equal(status.code, 0, status.stderr);
+      const view = JSON.parse(status.stdout) as ChangeView;
+      assert.equal(view.state, 'awaiting_approval');
+      const card = await runCli(['status', id], { env });
+      assert.match(card.stdout, /\+ api\.[^ ]+ 300 A 192\.0\.2\.44/);
+
+      const listed = await runCli(['--json', 'list', '--state', 'awaiting_approval'], { env });
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.ok((JSON.parse(listed.stdout) as { workflowId: string }[]).some((r) => r.workflowId === `change-${id}`));
+
+      const self = await runCli(['approve', id, '--as', 'bob@example.com', '--reason', 'mine'], { env });
+      assert.equal(self.code, 4);
+      assert.match(self.stdout, /refused \(excluded_principal\)/);
+
+      const approved = await runCli(['--json', 'approve', id, '--as', 'alice@example.com', '--reason', 'reviewed the card'], { env });
+      assert.equal(approved.code, 0, approved.stderr);
+      assert.equal((JSON.parse(approved.stdout) as { counted: boolean; planHash: string }).planHash, view.plan?.hash);
+
+      const done = await h.countersign(id).waitForState(id, ['executed', 'failed', 'rolled_back']);
+      assert.equal(done.state, 'executed');
+      assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.44']);
+
+      const evidence = await runCli(['evidence', id], { env });
+      assert.equal(evidence.code, 0, evidence.stderr);
+      assert.match(evidence.stdout, /approve_refused +bob@example\.com/);
+      assert.match(evidence.stdout, /chain verified: \d+ entries/);
+    });
+  });
+
+  it('exits 3 for an unknown change', async (t) => {
+    const run = await runCli(['status', `${slug(t)}-nothing`], { env: { TEMPORAL_ADDRESS: h.env.temporalAddress } });
+    assert.equal(run.code, 3);
+    assert.match(run.stderr, /no change/);
+  });
+});

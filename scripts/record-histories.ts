@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -20,6 +20,7 @@ import { installRuntime } from '../workers/runtime';
  */
 async function main(): Promise<void> {
   const { temporalBin } = ensureInstalled();
+  mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'record-'));
   const out = path.join(projectRoot, 'test', 'replay', 'histories');
   const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
@@ -35,22 +36,79 @@ async function main(): Promise<void> {
     const worker = await createChangeWorker({
       connection: workerConnection,
       taskQueue: 'record',
-      deps: { powerdns: pdns, verifyServers: [stack.pdns.dns], logger, timings: { approvalExpirySeconds: 600, coolingOffSeconds: 1 } },
+      deps: {
+        powerdns: pdns,
+        verifyServers: [stack.pdns.dns],
+        logger,
+        timings: { approvalExpirySeconds: 600, coolingOffSeconds: 1 },
+      },
     });
     await worker.runUntil(async () => {
       const cases = {
-        'auto-executed': exampleRecommendation({ id: 'replay-auto', zone: 'staging.example.net.', environment: 'staging', change: { kind: 'dns.upsert_rrset', name: 'www.staging.example.net.', type: 'A', ttl: 300, records: ['192.0.2.50'] } }),
-        'approval-executed': exampleRecommendation({ id: 'replay-approval', zone: 'example.com.', environment: 'production', onBehalfOf: 'bob@example.com', change: { kind: 'dns.upsert_rrset', name: 'api.example.com.', type: 'A', ttl: 300, records: ['192.0.2.51'] } }),
-        'dual-control-executed': exampleRecommendation({ id: 'replay-dual', zone: 'example.com.', environment: 'production', change: { kind: 'dns.upsert_rrset', name: 'example.com.', type: 'MX', ttl: 3600, records: ['10 mx1.example.com.'] } }),
-        blocked: exampleRecommendation({ id: 'replay-blocked', zone: 'example.com.', environment: 'production', change: { kind: 'dns.delete_rrset', name: 'example.com.', type: 'NS' } }),
+        'auto-executed': exampleRecommendation({
+          id: 'replay-auto',
+          zone: 'staging.example.net.',
+          environment: 'staging',
+          change: {
+            kind: 'dns.upsert_rrset',
+            name: 'www.staging.example.net.',
+            type: 'A',
+            ttl: 300,
+            records: ['192.0.2.50'],
+          },
+        }),
+        'approval-executed': exampleRecommendation({
+          id: 'replay-approval',
+          zone: 'example.com.',
+          environment: 'production',
+          onBehalfOf: 'bob@example.com',
+          change: {
+            kind: 'dns.upsert_rrset',
+            name: 'api.example.com.',
+            type: 'A',
+            ttl: 300,
+            records: ['192.0.2.51'],
+          },
+        }),
+        'dual-control-executed': exampleRecommendation({
+          id: 'replay-dual',
+          zone: 'example.com.',
+          environment: 'production',
+          change: {
+            kind: 'dns.upsert_rrset',
+            name: 'example.com.',
+            type: 'MX',
+            ttl: 3600,
+            records: ['10 mx1.example.com.'],
+          },
+        }),
+        blocked: exampleRecommendation({
+          id: 'replay-blocked',
+          zone: 'example.com.',
+          environment: 'production',
+          change: { kind: 'dns.delete_rrset', name: 'example.com.', type: 'NS' },
+        }),
       };
       for (const [name, rec] of Object.entries(cases)) {
         const { handle } = await cs.submit(rec);
         if (name !== 'auto-executed' && name !== 'blocked') {
           await cs.waitForState(rec.id, ['awaiting_approval']);
-          await cs.decide(rec.id, { principal: 'bob@example.com', decision: 'approve', reason: 'requester tries' });
-          await cs.decide(rec.id, { principal: 'alice@example.com', decision: 'approve', reason: 'reviewed' });
-          if (name === 'dual-control-executed') await cs.decide(rec.id, { principal: 'carol@example.com', decision: 'approve', reason: 'second reviewer' });
+          await cs.decide(rec.id, {
+            principal: 'bob@example.com',
+            decision: 'approve',
+            reason: 'requester tries',
+          });
+          await cs.decide(rec.id, {
+            principal: 'alice@example.com',
+            decision: 'approve',
+            reason: 'reviewed',
+          });
+          if (name === 'dual-control-executed')
+            await cs.decide(rec.id, {
+              principal: 'carol@example.com',
+              decision: 'approve',
+              reason: 'second reviewer',
+            });
         }
         const result = await handle.result();
         const history = await handle.fetchHistory();
@@ -58,10 +116,16 @@ async function main(): Promise<void> {
         console.log(`${name}: ${result.view.state}, ${history.events?.length ?? 0} events`);
         if (name === 'approval-executed') {
           // Tampered: the first activity is renamed, as if the workflow code had changed order.
-          const tampered = JSON.parse(historyToJSON(history)) as { events: { activityTaskScheduledEventAttributes?: { activityType?: { name: string } } }[] };
+          const tampered = JSON.parse(historyToJSON(history)) as {
+            events: { activityTaskScheduledEventAttributes?: { activityType?: { name: string } } }[];
+          };
           const first = tampered.events.find((e) => e.activityTaskScheduledEventAttributes !== undefined);
-          if (first?.activityTaskScheduledEventAttributes?.activityType !== undefined) first.activityTaskScheduledEventAttributes.activityType.name = 'execute';
-          writeFileSync(path.join(out, 'tampered', 'activity-order-changed.json'), `${JSON.stringify(tampered)}\n`);
+          if (first?.activityTaskScheduledEventAttributes?.activityType !== undefined)
+            first.activityTaskScheduledEventAttributes.activityType.name = 'execute';
+          writeFileSync(
+            path.join(out, 'tampered', 'activity-order-changed.json'),
+            `${JSON.stringify(tampered)}\n`,
+          );
         }
       }
     });

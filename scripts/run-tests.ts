@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
@@ -22,12 +22,16 @@ async function main(): Promise<number> {
   const { temporalBin } = ensureInstalled();
   const selected = process.argv.slice(2);
   const files = selected.length > 0 ? selected : testFiles(path.join(projectRoot, 'test')).sort();
+  mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'test-'));
   const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
   try {
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-    (await import('node:fs')).writeFileSync(bundlePath, code);
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    writeFileSync(bundlePath, code);
     const env = {
       ...process.env,
       COUNTERSIGN_TEST_TEMPORAL_ADDRESS: stack.temporal.address,
@@ -38,7 +42,10 @@ async function main(): Promise<number> {
       COUNTERSIGN_TEST_DATA_DIR: dataDir,
       COUNTERSIGN_TEMPORAL_BIN: temporalBin,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+      stdio: 'inherit',
+      env,
+    });
     return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   } finally {
     await stack.stop();

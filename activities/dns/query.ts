@@ -81,7 +81,7 @@ function answerContent(answer: Answer): string {
     }
     case 'CAA': {
       const caa = data as { flags: number; tag: string; value: string };
-      text = `${caa.flags} ${caa.tag} "${caa.value}"`;
+      text = `${caa.flags} ${caa.tag} ${formatCharacterStrings([Array.from(Buffer.from(caa.value, 'utf8'))])}`;
       break;
     }
     case 'SOA': {
@@ -135,6 +135,11 @@ export async function queryRrset(
     rrset:
       first === undefined
         ? null
-        : { name: owner, type, ttl: ('ttl' in first ? first.ttl : undefined) ?? 0, records: answers.map(answerContent).sort() },
+        : {
+            name: owner,
+            type,
+            ttl: ('ttl' in first ? first.ttl : undefined) ?? 0,
+            records: answers.map(answerContent).sort(),
+          },
   };
 }

@@ -145,7 +145,11 @@ export class CountersignClient {
    * Polls until the change is in one of `states` and returns that view; on timeout returns the
    * last view seen, so the caller can say where it stopped.
    */
-  async waitForState(id: string, states: readonly ChangeState[], options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<ChangeView> {
+  async waitForState(
+    id: string,
+    states: readonly ChangeState[],
+    options: { timeoutMs?: number; intervalMs?: number } = {},
+  ): Promise<ChangeView> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {
       const view = await this.status(id);

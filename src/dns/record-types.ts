@@ -133,14 +133,20 @@ const caa: RecordTypeSpec = {
   exclusiveOwner: false,
   allowedAtApex: true,
   parse(input) {
-    const match = /^\s*(\d{1,3})\s+([a-zA-Z0-9]{1,15})\s+(?:"((?:[^"\\]|\\.)*)"|(\S+))\s*$/.exec(input);
+    const expected = '"<flags 0-255> <tag> <value>" such as 0 issue "letsencrypt.org"';
+    const match = /^\s*(\d{1,3})\s+([a-zA-Z0-9]{1,15})\s+(.+?)\s*$/.exec(input);
     const flags = parseUint(match?.[1], 255);
-    if (match === null || flags === undefined) {
-      return fail('"<flags 0-255> <tag> <value>" such as 0 issue "letsencrypt.org"');
-    }
-    const value = (match[3] ?? match[4] ?? '').replace(/\\(.)/g, '$1');
-    if (value.length > 255) return fail('a CAA value of at most 255 characters', 'value too long');
-    return ok(`${flags} ${(match[2] as string).toLowerCase()} "${value.replace(/(["\\])/g, '\\$1')}"`);
+    const raw = match?.[3];
+    if (match === null || flags === undefined || raw === undefined) return fail(expected);
+    // The value is one character-string: quoted with RFC 1035 escapes (\X, \DDD), or a bare word.
+    const strings = raw.startsWith('"')
+      ? parseCharacterStrings(raw)
+      : /\s/.test(raw)
+        ? 'unquoted value with spaces'
+        : splitPlainText(raw);
+    if (typeof strings === 'string') return fail(expected, strings);
+    if (strings.length !== 1) return fail(expected, 'the value must be a single string of at most 255 bytes');
+    return ok(`${flags} ${(match[2] as string).toLowerCase()} ${formatCharacterStrings(strings)}`);
   },
 };
 

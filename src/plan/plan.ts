@@ -85,7 +85,8 @@ export function recordsTouched(plan: Plan): number {
   const before = new Set(plan.before?.records ?? []);
   const after = new Set(plan.after?.records ?? []);
   const ttlChanged = plan.before !== null && plan.after !== null && plan.before.ttl !== plan.after.ttl;
-  if (ttlChanged) return Math.max(before.size, after.size);
+  // A TTL change rewrites every record on both sides; a TTL change must never make a change look smaller.
+  if (ttlChanged) return new Set([...before, ...after]).size;
   let touched = 0;
   for (const r of before) if (!after.has(r)) touched += 1;
   for (const r of after) if (!before.has(r)) touched += 1;

@@ -24,7 +24,8 @@ export interface TestEnv {
 export function testEnv(): TestEnv {
   const need = (name: string): string => {
     const value = process.env[name];
-    if (value === undefined || value === '') throw new Error(`${name} is not set: run the tests with 'npm test', which starts the servers`);
+    if (value === undefined || value === '')
+      throw new Error(`${name} is not set: run the tests with 'npm test', which starts the servers`);
     return value;
   };
   return {
@@ -42,7 +43,11 @@ export const quietLogger = pino({ level: 'silent' });
 
 /** A name unique to this test, safe as a DNS label and a task queue name. */
 export function slug(t: TestContext): string {
-  const base = t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  const base = t.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
   return `${base}-${Math.random().toString(36).slice(2, 8)}`;
 }
 

@@ -22,19 +22,29 @@ describe('PowerDNS adapter (real PowerDNS)', () => {
   });
 
   const canonical = (type: string, inputs: string[]) =>
-    inputs.map((i) => {
-      const parsed = recordTypeSpec(type).parse(i);
-      assert.ok(parsed.ok, `${type} ${i}`);
-      return parsed.content;
-    }).sort();
+    inputs
+      .map((i) => {
+        const parsed = recordTypeSpec(type).parse(i);
+        assert.ok(parsed.ok, `${type} ${i}`);
+        return parsed.content;
+      })
+      .sort();
 
   const cases: { type: string; label: string; inputs: string[] }[] = [
     { type: 'A', label: 'a', inputs: ['192.0.2.1', '192.0.2.2'] },
     { type: 'AAAA', label: 'aaaa', inputs: ['2001:DB8:0:0:0:0:0:1', '2001:db8::ff'] },
     { type: 'CNAME', label: 'cname', inputs: ['Target.Example.net'] },
     { type: 'MX', label: 'mx', inputs: ['10 mail.example.net', '0 .'] },
-    { type: 'TXT', label: 'txt', inputs: ['v=spf1 include:_spf.example.net -all', 'x'.repeat(300), 'say "hi" \\ there'] },
-    { type: 'CAA', label: 'caa', inputs: ['0 issue letsencrypt.org', '128 iodef "mailto:security@example.net"'] },
+    {
+      type: 'TXT',
+      label: 'txt',
+      inputs: ['v=spf1 include:_spf.example.net -all', 'x'.repeat(300), 'say "hi" \\ there'],
+    },
+    {
+      type: 'CAA',
+      label: 'caa',
+      inputs: ['0 issue letsencrypt.org', '128 iodef "mailto:security@example.net"'],
+    },
     { type: 'SRV', label: '_sip._tcp', inputs: ['10 5 5060 sip.example.net.'] },
     { type: 'NS', label: 'child', inputs: ['ns1.example.net.', 'ns2.example.net.'] },
   ];
@@ -68,11 +78,19 @@ describe('PowerDNS adapter (real PowerDNS)', () => {
 
   it('reports data PowerDNS refuses as ProviderRejected (final), and writes nothing', async () => {
     const name = `www.${zone}`;
-    await assert.rejects(pdns.writeRrset(zone, name, 'CNAME', { name, type: 'CNAME', ttl: 300, records: ['other.example.net.'] }), (err: unknown) => {
-      assert.ok(err instanceof ApplicationFailure);
-      assert.equal(err.type, FailureType.ProviderRejected);
-      return true;
-    });
+    await assert.rejects(
+      pdns.writeRrset(zone, name, 'CNAME', {
+        name,
+        type: 'CNAME',
+        ttl: 300,
+        records: ['other.example.net.'],
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure);
+        assert.equal(err.type, FailureType.ProviderRejected);
+        return true;
+      },
+    );
     assert.deepEqual((await pdns.getRrset(zone, name, 'A'))?.records, ['192.0.2.10']);
   });
 

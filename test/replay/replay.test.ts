@@ -19,7 +19,12 @@ describe('replay of recorded histories', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
   it('has recorded histories for every route', () => {
-    assert.deepEqual(files.sort(), ['approval-executed.json', 'auto-executed.json', 'blocked.json', 'dual-control-executed.json']);
+    assert.deepEqual(files.sort(), [
+      'approval-executed.json',
+      'auto-executed.json',
+      'blocked.json',
+      'dual-control-executed.json',
+    ]);
   });
 
   for (const file of files) {
@@ -30,9 +35,16 @@ describe('replay of recorded histories', () => {
 
   it('rejects a tampered history whose activity order differs from the code', async () => {
     await assert.rejects(
-      Worker.runReplayHistory(bundle(), load(path.join(dir, 'tampered', 'activity-order-changed.json')), 'tampered'),
+      Worker.runReplayHistory(
+        bundle(),
+        load(path.join(dir, 'tampered', 'activity-order-changed.json')),
+        'tampered',
+      ),
       (err: unknown) => {
-        assert.ok(err instanceof DeterminismViolationError, `expected a determinism violation, got ${String(err)}`);
+        assert.ok(
+          err instanceof DeterminismViolationError,
+          `expected a determinism violation, got ${String(err)}`,
+        );
         return true;
       },
     );

@@ -96,7 +96,7 @@ const valid: readonly ValidCase[] = [
     type: 'CAA',
     input: '0 issue "ca\\059b"',
     content: '0 issue "ca;b"',
-    note: 'BUG in src: \\DDD decimal escape must be decoded (RFC 1035 5.1)',
+    note: 'regression: \\DDD decimal escapes are decoded (RFC 1035 5.1)',
   },
   // SRV
   { type: 'SRV', input: '10 5 5060 SIP.example.com', content: '10 5 5060 sip.example.com.' },
@@ -173,7 +173,7 @@ const invalid: readonly InvalidCase[] = [
   { type: 'CAA', input: '0 is-sue letsencrypt.org', why: 'tag not alphanumeric' },
   { type: 'CAA', input: '0 issue a b', why: 'unquoted value with space' },
   { type: 'CAA', input: 'issue letsencrypt.org', why: 'flags missing' },
-  { type: 'CAA', input: `0 issue ${q(x(256))}`, why: 'value over 255', problem: 'value too long' },
+  { type: 'CAA', input: `0 issue ${q(x(256))}`, why: 'value over 255', problem: 'longer than 255' },
   // SRV
   { type: 'SRV', input: '10 5 5060', why: 'target missing' },
   { type: 'SRV', input: '10 5 65536 sip.example.com', why: 'port above 65535' },

@@ -22,7 +22,13 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
     const id = slug(t as never);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'production', onBehalfOf: 'bob@example.com', change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.99'] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      onBehalfOf: 'bob@example.com',
+      change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.99'] },
+    });
     return { id, zone, cs, rec, timings: { ...timings, approvalExpirySeconds: expirySeconds } };
   }
 
@@ -38,7 +44,12 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
         { principal: 'alice@example.com', planHash: 'f'.repeat(64), code: 'plan_hash_mismatch' },
       ];
       for (const c of cases) {
-        const { verdict } = await cs.decide(id, { principal: c.principal, decision: 'approve', reason: 'trying', planHash: c.planHash });
+        const { verdict } = await cs.decide(id, {
+          principal: c.principal,
+          decision: 'approve',
+          reason: 'trying',
+          planHash: c.planHash,
+        });
         assert.equal(verdict.counted, false, c.principal);
         assert.equal(!verdict.counted && verdict.code, c.code, c.principal);
       }
@@ -46,8 +57,13 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
       assert.equal(now.state, 'awaiting_approval');
       assert.equal(now.approval?.state.approvals.length, 0);
       const { entries } = await cs.evidence(id);
-      const refusals = entries.filter((e) => e.step === 'approve_refused').map((e) => [e.actor, (e.data as { code: string }).code]);
-      assert.deepEqual(refusals, cases.map((c) => [c.principal, c.code]));
+      const refusals = entries
+        .filter((e) => e.step === 'approve_refused')
+        .map((e) => [e.actor, (e.data as { code: string }).code]);
+      assert.deepEqual(
+        refusals,
+        cases.map((c) => [c.principal, c.code]),
+      );
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.20']);
     });
   });
@@ -57,7 +73,11 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
     await withWorker(h, id, { timings: tm }, async () => {
       const { handle } = await cs.submit(rec);
       await cs.waitForState(id, ['awaiting_approval']);
-      const { verdict } = await cs.decide(id, { principal: 'alice@example.com', decision: 'reject', reason: 'wrong pool' });
+      const { verdict } = await cs.decide(id, {
+        principal: 'alice@example.com',
+        decision: 'reject',
+        reason: 'wrong pool',
+      });
       assert.equal(verdict.counted && verdict.status, 'rejected');
       const result = await handle.result();
       assert.equal(result.view.state, 'rejected');
@@ -74,7 +94,14 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
       assert.equal(result.view.state, 'expired');
       assert.equal(result.view.outcome?.code, 'approval_expired');
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.20']);
-      const late = await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'late', planHash: result.view.plan?.hash ?? '' }).catch((err: Error) => err);
+      const late = await cs
+        .decide(id, {
+          principal: 'alice@example.com',
+          decision: 'approve',
+          reason: 'late',
+          planHash: result.view.plan?.hash ?? '',
+        })
+        .catch((err: Error) => err);
       // A closed workflow accepts no update at all: the late approval cannot count.
       assert.ok(late instanceof Error);
     });
@@ -86,12 +113,24 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
       const { handle } = await cs.submit(rec);
       const view = await cs.waitForState(id, ['awaiting_approval']);
       // The UI's "Send signal" posts a JSON payload for the named signal; a raw client signal by name is the same thing.
-      await h.client.workflow.getHandle(handle.workflowId).signal('approve', { principal: 'eve', reason: 'no plan hash' });
+      await h.client.workflow
+        .getHandle(handle.workflowId)
+        .signal('approve', { principal: 'eve', reason: 'no plan hash' });
       await eventually(async () => {
         const { entries } = await cs.evidence(id);
-        assert.ok(entries.some((e) => e.step === 'approve_refused' && (e.data as { code: string }).code === 'invalid_payload'));
+        assert.ok(
+          entries.some(
+            (e) => e.step === 'approve_refused' && (e.data as { code: string }).code === 'invalid_payload',
+          ),
+        );
       });
-      await h.client.workflow.getHandle(handle.workflowId).signal('approve', { principal: 'alice@example.com', planHash: view.approval?.planHash, reason: 'checked in the UI' });
+      await h.client.workflow
+        .getHandle(handle.workflowId)
+        .signal('approve', {
+          principal: 'alice@example.com',
+          planHash: view.approval?.planHash,
+          reason: 'checked in the UI',
+        });
       const result = await handle.result();
       assert.equal(result.view.state, 'executed');
       const counted = result.evidence.find((e) => e.step === 'approve_counted');

@@ -25,12 +25,22 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
     const zone = await createTestZone(h.pdns, id);
     const env = { TEMPORAL_ADDRESS: h.env.temporalAddress, COUNTERSIGN_TASK_QUEUE: id };
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'countersign-cli-')), 'rec.json');
-    const rec = exampleRecommendation({ id, zone, environment: 'production', onBehalfOf: 'bob@example.com', change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.44'] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      onBehalfOf: 'bob@example.com',
+      change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.44'] },
+    });
     writeFileSync(file, JSON.stringify(rec));
     await withWorker(h, id, {}, async () => {
       const submitted = await runCli(['--json', 'submit', file], { env });
       assert.equal(submitted.code, 0, submitted.stderr);
-      assert.deepEqual(JSON.parse(submitted.stdout), { workflowId: `change-${id}`, recommendationId: id, created: true });
+      assert.deepEqual(JSON.parse(submitted.stdout), {
+        workflowId: `change-${id}`,
+        recommendationId: id,
+        created: true,
+      });
       const again = await runCli(['submit', file], { env });
       assert.equal(again.code, 0);
       assert.match(again.stdout, /already submitted/);
@@ -45,15 +55,23 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
 
       const listed = await runCli(['--json', 'list', '--state', 'awaiting_approval'], { env });
       assert.equal(listed.code, 0, listed.stderr);
-      assert.ok((JSON.parse(listed.stdout) as { workflowId: string }[]).some((r) => r.workflowId === `change-${id}`));
+      assert.ok(
+        (JSON.parse(listed.stdout) as { workflowId: string }[]).some((r) => r.workflowId === `change-${id}`),
+      );
 
       const self = await runCli(['approve', id, '--as', 'bob@example.com', '--reason', 'mine'], { env });
       assert.equal(self.code, 4);
       assert.match(self.stdout, /refused \(excluded_principal\)/);
 
-      const approved = await runCli(['--json', 'approve', id, '--as', 'alice@example.com', '--reason', 'reviewed the card'], { env });
+      const approved = await runCli(
+        ['--json', 'approve', id, '--as', 'alice@example.com', '--reason', 'reviewed the card'],
+        { env },
+      );
       assert.equal(approved.code, 0, approved.stderr);
-      assert.equal((JSON.parse(approved.stdout) as { counted: boolean; planHash: string }).planHash, view.plan?.hash);
+      assert.equal(
+        (JSON.parse(approved.stdout) as { counted: boolean; planHash: string }).planHash,
+        view.plan?.hash,
+      );
 
       const done = await h.countersign(id).waitForState(id, ['executed', 'failed', 'rolled_back']);
       assert.equal(done.state, 'executed');
@@ -67,7 +85,9 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
   });
 
   it('exits 3 for an unknown change', async (t) => {
-    const run = await runCli(['status', `${slug(t)}-nothing`], { env: { TEMPORAL_ADDRESS: h.env.temporalAddress } });
+    const run = await runCli(['status', `${slug(t)}-nothing`], {
+      env: { TEMPORAL_ADDRESS: h.env.temporalAddress },
+    });
     assert.equal(run.code, 3);
     assert.match(run.stderr, /no change/);
   });

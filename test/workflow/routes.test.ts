@@ -23,7 +23,18 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'staging', change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.77', '192.0.2.78'] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'staging',
+      change: {
+        kind: 'dns.upsert_rrset',
+        name: `www.${zone}`,
+        type: 'A',
+        ttl: 300,
+        records: ['192.0.2.77', '192.0.2.78'],
+      },
+    });
     await withWorker(h, id, { timings: fast }, async () => {
       const { handle } = await cs.submit(rec);
       const result = await handle.result();
@@ -33,7 +44,15 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       const served = await queryRrset(h.env.dns, `www.${zone}`, 'A');
       assert.deepEqual(served.rrset?.records, ['192.0.2.77', '192.0.2.78']);
       const steps = result.evidence.map((e) => e.step);
-      assert.deepEqual(steps, ['submitted', 'classified', 'staged', 'checked', 'execute_applied', 'verified', 'close']);
+      assert.deepEqual(steps, [
+        'submitted',
+        'classified',
+        'staged',
+        'checked',
+        'execute_applied',
+        'verified',
+        'close',
+      ]);
       assert.equal(verifyChain(result.evidence).ok, true);
       // The provider credential never enters workflow history.
       const history = JSON.stringify(await handle.fetchHistory());
@@ -46,7 +65,13 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'production', onBehalfOf: 'bob@example.com', change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.21'] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      onBehalfOf: 'bob@example.com',
+      change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.21'] },
+    });
     await withWorker(h, id, { timings: fast }, async () => {
       const { handle } = await cs.submit(rec);
       const waiting = await cs.waitForState(id, ['awaiting_approval']);
@@ -55,7 +80,11 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       assert.equal(waiting.plan?.before?.records[0], '192.0.2.20');
       // Nothing is written while approval is pending.
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.20']);
-      const { verdict } = await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'matches the incident runbook' });
+      const { verdict } = await cs.decide(id, {
+        principal: 'alice@example.com',
+        decision: 'approve',
+        reason: 'matches the incident runbook',
+      });
       assert.equal(verdict.counted, true);
       const result = await handle.result();
       assert.equal(result.view.state, 'executed');
@@ -70,7 +99,13 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'production', confidence: 0.99, change: { kind: 'dns.delete_rrset', name: zone, type: 'NS' } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      confidence: 0.99,
+      change: { kind: 'dns.delete_rrset', name: zone, type: 'NS' },
+    });
     await withWorker(h, id, { timings: fast }, async () => {
       const { handle } = await cs.submit(rec);
       const result = await handle.result();
@@ -79,7 +114,10 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       assert.ok(result.view.decision?.reasons.some((r) => r.rule === 'never.apex_ns_delete'));
       assert.match(result.view.outcome?.message ?? '', /never\.apex_ns_delete/);
       assert.equal((await queryRrset(h.env.dns, zone, 'NS')).rrset?.records.length, 2);
-      assert.equal(result.evidence.some((e) => e.step.startsWith('execute')), false);
+      assert.equal(
+        result.evidence.some((e) => e.step.startsWith('execute')),
+        false,
+      );
     });
   });
 
@@ -87,24 +125,53 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'production', change: { kind: 'dns.upsert_rrset', name: zone, type: 'MX', ttl: 3600, records: [`10 mx1.${zone}`, `20 mx2.${zone}`] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      change: {
+        kind: 'dns.upsert_rrset',
+        name: zone,
+        type: 'MX',
+        ttl: 3600,
+        records: [`10 mx1.${zone}`, `20 mx2.${zone}`],
+      },
+    });
     await withWorker(h, id, { timings: fast }, async () => {
       const { handle } = await cs.submit(rec);
       await cs.waitForState(id, ['awaiting_approval']);
-      const first = await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok' });
+      const first = await cs.decide(id, {
+        principal: 'alice@example.com',
+        decision: 'approve',
+        reason: 'ok',
+      });
       assert.equal(first.verdict.counted && first.verdict.status, 'pending');
       // A repeated click is idempotent: the same update id returns the first verdict, counted once.
-      const click = await cs.decide(id, { principal: 'Alice@example.com', decision: 'approve', reason: 'ok again' });
+      const click = await cs.decide(id, {
+        principal: 'Alice@example.com',
+        decision: 'approve',
+        reason: 'ok again',
+      });
       assert.deepEqual(click.verdict, first.verdict);
       // The same person through another channel does not count twice either.
-      await cs.handle(id).signal('approve', { principal: 'alice@example.com', planHash: first.planHash, reason: 'from the UI' });
+      await cs
+        .handle(id)
+        .signal('approve', {
+          principal: 'alice@example.com',
+          planHash: first.planHash,
+          reason: 'from the UI',
+        });
       await eventually(async () => {
         const { entries } = await cs.evidence(id);
         const refused = entries.find((e) => e.step === 'approve_refused');
         assert.equal((refused?.data as { code: string } | undefined)?.code, 'duplicate_principal');
       });
       assert.equal((await cs.status(id)).approval?.state.approvals.length, 1);
-      const second = await cs.decide(id, { principal: 'carol@example.com', decision: 'approve', reason: 'second pair of eyes' });
+      const second = await cs.decide(id, {
+        principal: 'carol@example.com',
+        decision: 'approve',
+        reason: 'second pair of eyes',
+      });
       assert.equal(second.verdict.counted && second.verdict.status, 'approved');
       const cooling = await cs.waitForState(id, ['cooling_off', 'executed']);
       assert.equal(cooling.state, 'cooling_off');
@@ -117,7 +184,10 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       assert.ok(steps.indexOf('cooling_off') < steps.indexOf('execute_applied'));
       const coolingAt = Date.parse(result.evidence.find((e) => e.step === 'cooling_off')?.at ?? '');
       const executedAt = Date.parse(result.evidence.find((e) => e.step === 'execute_applied')?.at ?? '');
-      assert.ok(executedAt - coolingAt >= fast.coolingOffSeconds * 1000, `executed ${executedAt - coolingAt} ms after cooling-off began`);
+      assert.ok(
+        executedAt - coolingAt >= fast.coolingOffSeconds * 1000,
+        `executed ${executedAt - coolingAt} ms after cooling-off began`,
+      );
     });
   });
 
@@ -125,14 +195,23 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'production', change: { kind: 'dns.upsert_rrset', name: zone, type: 'MX', ttl: 3600, records: [`5 mx9.${zone}`] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      change: { kind: 'dns.upsert_rrset', name: zone, type: 'MX', ttl: 3600, records: [`5 mx9.${zone}`] },
+    });
     await withWorker(h, id, { timings: { approvalExpirySeconds: 60, coolingOffSeconds: 30 } }, async () => {
       const { handle } = await cs.submit(rec);
       await cs.waitForState(id, ['awaiting_approval']);
       await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok' });
       await cs.decide(id, { principal: 'carol@example.com', decision: 'approve', reason: 'ok' });
       await cs.waitForState(id, ['cooling_off']);
-      const veto = await cs.decide(id, { principal: 'dave@example.com', decision: 'reject', reason: 'mail migration freeze this week' });
+      const veto = await cs.decide(id, {
+        principal: 'dave@example.com',
+        decision: 'reject',
+        reason: 'mail migration freeze this week',
+      });
       assert.equal(veto.verdict.counted, true);
       const result = await handle.result();
       assert.equal(result.view.state, 'rejected');
@@ -145,7 +224,12 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'staging', change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.10'] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'staging',
+      change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.10'] },
+    });
     await withWorker(h, id, { timings: fast }, async () => {
       const result = await (await cs.submit(rec)).handle.result();
       assert.equal(result.view.state, 'refused');

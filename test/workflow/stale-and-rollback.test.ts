@@ -20,7 +20,11 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
   before(async () => {
     h = await openHarness();
     // A second authoritative server that never receives the change: a secondary that lags.
-    secondary = await startPowerDns({ dir: path.join(h.env.dataDir, 'pdns-lagging-secondary'), apiPort: await freePort(), dnsPort: await freePort() });
+    secondary = await startPowerDns({
+      dir: path.join(h.env.dataDir, 'pdns-lagging-secondary'),
+      apiPort: await freePort(),
+      dnsPort: await freePort(),
+    });
   });
   after(async () => {
     await secondary.stop();
@@ -31,14 +35,29 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'production', change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.21'] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.21'] },
+    });
     await withWorker(h, id, { timings }, async () => {
       await cs.submit(rec);
       const first = await cs.waitForState(id, ['awaiting_approval']);
       const firstHash = first.approval?.planHash ?? '';
       // Someone changes the record by hand while the approver is reading the card.
-      await h.pdns.writeRrset(zone, `api.${zone}`, 'A', { name: `api.${zone}`, type: 'A', ttl: 300, records: ['198.51.100.7'] });
-      const { verdict } = await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok', planHash: firstHash });
+      await h.pdns.writeRrset(zone, `api.${zone}`, 'A', {
+        name: `api.${zone}`,
+        type: 'A',
+        ttl: 300,
+        records: ['198.51.100.7'],
+      });
+      const { verdict } = await cs.decide(id, {
+        principal: 'alice@example.com',
+        decision: 'approve',
+        reason: 'ok',
+        planHash: firstHash,
+      });
       assert.equal(verdict.counted, true);
       // Execution re-reads live state, finds neither before nor after, writes nothing and re-stages.
       const now = await eventually(async () => {
@@ -51,7 +70,12 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
       assert.deepEqual(now.plan?.before?.records, ['198.51.100.7']);
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['198.51.100.7']);
       // The old approval cannot be replayed onto the new plan.
-      const replay = await cs.decide(id, { principal: 'carol@example.com', decision: 'approve', reason: 'old card', planHash: firstHash });
+      const replay = await cs.decide(id, {
+        principal: 'carol@example.com',
+        decision: 'approve',
+        reason: 'old card',
+        planHash: firstHash,
+      });
       assert.equal(!replay.verdict.counted && replay.verdict.code, 'plan_hash_mismatch');
       const { entries } = await cs.evidence(id);
       const steps = entries.map((e) => e.step);
@@ -67,15 +91,29 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
     const lagging = new PowerDnsClient({ apiUrl: secondary.apiUrl, apiKey: secondary.apiKey });
     await createTestZone(lagging, id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'staging', change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.88'] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'staging',
+      change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.88'] },
+    });
     await withWorker(h, id, { timings, verifyServers: [h.env.dns, secondary.dns] }, async () => {
       const { handle } = await cs.submit(rec);
       const result = await handle.result();
       assert.equal(result.view.state, 'rolled_back');
       assert.equal(result.view.outcome?.code, 'verification_failed');
       const steps = result.evidence.map((e) => e.step);
-      assert.deepEqual(steps.slice(4), ['execute_applied', 'verification_failed', 'rollback_applied', 'rollback_verified', 'close']);
-      assert.match(result.evidence.find((e) => e.step === 'verification_failed')?.summary ?? '', new RegExp(`${secondary.dns.port}`));
+      assert.deepEqual(steps.slice(4), [
+        'execute_applied',
+        'verification_failed',
+        'rollback_applied',
+        'rollback_verified',
+        'close',
+      ]);
+      assert.match(
+        result.evidence.find((e) => e.step === 'verification_failed')?.summary ?? '',
+        new RegExp(`${secondary.dns.port}`),
+      );
       // The primary really changed and really changed back.
       assert.deepEqual((await queryRrset(h.env.dns, `www.${zone}`, 'A')).rrset?.records, ['192.0.2.10']);
     });
@@ -86,7 +124,18 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
     const zone = await createTestZone(h.pdns, id);
     await createTestZone(new PowerDnsClient({ apiUrl: secondary.apiUrl, apiKey: secondary.apiKey }), id);
     const cs = h.countersign(id);
-    const rec = exampleRecommendation({ id, zone, environment: 'development', change: { kind: 'dns.upsert_rrset', name: `new.${zone}`, type: 'TXT', ttl: 300, records: ['hello world'] } });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'development',
+      change: {
+        kind: 'dns.upsert_rrset',
+        name: `new.${zone}`,
+        type: 'TXT',
+        ttl: 300,
+        records: ['hello world'],
+      },
+    });
     await withWorker(h, id, { timings, verifyServers: [h.env.dns, secondary.dns] }, async () => {
       const result = await (await cs.submit(rec)).handle.result();
       assert.equal(result.view.state, 'rolled_back');

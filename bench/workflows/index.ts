@@ -1,0 +1,8 @@
+import { proxyActivities } from '@temporalio/workflow';
+
+const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '30s' });
+
+/** The baseline: a workflow that runs `steps` no-op activities one after another and nothing else. */
+export async function bareWorkflow(steps: number): Promise<void> {
+  for (let i = 0; i < steps; i += 1) await noop();
+}

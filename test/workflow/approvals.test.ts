@@ -124,13 +124,11 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
           ),
         );
       });
-      await h.client.workflow
-        .getHandle(handle.workflowId)
-        .signal('approve', {
-          principal: 'alice@example.com',
-          planHash: view.approval?.planHash,
-          reason: 'checked in the UI',
-        });
+      await h.client.workflow.getHandle(handle.workflowId).signal('approve', {
+        principal: 'alice@example.com',
+        planHash: view.approval?.planHash,
+        reason: 'checked in the UI',
+      });
       const result = await handle.result();
       assert.equal(result.view.state, 'executed');
       const counted = result.evidence.find((e) => e.step === 'approve_counted');

@@ -154,13 +154,11 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       });
       assert.deepEqual(click.verdict, first.verdict);
       // The same person through another channel does not count twice either.
-      await cs
-        .handle(id)
-        .signal('approve', {
-          principal: 'alice@example.com',
-          planHash: first.planHash,
-          reason: 'from the UI',
-        });
+      await cs.handle(id).signal('approve', {
+        principal: 'alice@example.com',
+        planHash: first.planHash,
+        reason: 'from the UI',
+      });
       await eventually(async () => {
         const { entries } = await cs.evidence(id);
         const refused = entries.find((e) => e.step === 'approve_refused');

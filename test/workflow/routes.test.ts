@@ -7,6 +7,7 @@ import type { Harness } from '../helpers/env';
 import { openHarness, slug, withWorker } from '../helpers/env';
 import { createTestZone } from '../helpers/zones';
 import { eventually } from '../helpers/eventually';
+import { historyText } from '../helpers/history-text';
 
 const fast = { approvalExpirySeconds: 60, coolingOffSeconds: 2 };
 
@@ -55,7 +56,7 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       ]);
       assert.equal(verifyChain(result.evidence).ok, true);
       // The provider credential never enters workflow history.
-      const history = JSON.stringify(await handle.fetchHistory());
+      const history = historyText(await handle.fetchHistory());
       assert.equal(history.includes(h.env.pdns.apiKey), false);
       assert.ok(history.includes(result.view.plan?.hash ?? 'no plan'));
     });

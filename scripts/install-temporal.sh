@@ -14,8 +14,14 @@ if [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
   exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
+  # No Go toolchain: a Temporal CLI already on PATH will do (its version is the user's choice).
+  if command -v temporal >/dev/null 2>&1; then
+    echo "countersign: no Go toolchain; using the temporal CLI on PATH ($(command -v temporal))" >&2
+    command -v temporal
+    exit 0
+  fi
   echo "countersign: building the Temporal dev server needs Go >= 1.25 (https://go.dev/doc/install)," >&2
-  echo "or put an existing 'temporal' CLI on PATH and set COUNTERSIGN_TEMPORAL_BIN to it." >&2
+  echo "or a 'temporal' CLI on PATH, or COUNTERSIGN_TEMPORAL_BIN pointing to one." >&2
   exit 1
 fi
 mkdir -p "$root/.tools/bin"

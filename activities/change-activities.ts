@@ -109,12 +109,16 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
             server: `${server.host}:${server.port}`,
             rcode: `ERROR: ${err.message}`,
             authoritative: false,
+            referral: false,
             rrset: null,
           })),
         ),
       );
       const wrong = answers.filter(
-        (a) => !a.authoritative || !a.rcode.match(/^(NOERROR|NXDOMAIN)$/) || !rrsetEquals(a.rrset, expected),
+        (a) =>
+          !(a.authoritative || a.referral) ||
+          !a.rcode.match(/^(NOERROR|NXDOMAIN)$/) ||
+          !rrsetEquals(a.rrset, expected),
       );
       if (wrong.length > 0) {
         throw ApplicationFailure.create({

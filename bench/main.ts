@@ -236,11 +236,13 @@ async function main(): Promise<void> {
                   },
                 });
                 const { handle } = await cs.submit(rec);
-                await cs.waitForState(rec.id, ['awaiting_approval']);
+                const planHash =
+                  (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
                 await cs.decide(rec.id, {
                   principal: 'alice@example.com',
                   decision: 'approve',
                   reason: 'bench',
+                  planHash,
                 });
                 await handle.result();
                 return rec.id;
@@ -262,16 +264,19 @@ async function main(): Promise<void> {
                   },
                 });
                 const { handle } = await cs.submit(rec);
-                await cs.waitForState(rec.id, ['awaiting_approval']);
+                const planHash =
+                  (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
                 await cs.decide(rec.id, {
                   principal: 'alice@example.com',
                   decision: 'approve',
                   reason: 'bench',
+                  planHash,
                 });
                 await cs.decide(rec.id, {
                   principal: 'carol@example.com',
                   decision: 'approve',
                   reason: 'bench',
+                  planHash,
                 });
                 await handle.result();
                 return rec.id;

@@ -92,22 +92,25 @@ async function main(): Promise<void> {
       for (const [name, rec] of Object.entries(cases)) {
         const { handle } = await cs.submit(rec);
         if (name !== 'auto-executed' && name !== 'blocked') {
-          await cs.waitForState(rec.id, ['awaiting_approval']);
+          const planHash = (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
           await cs.decide(rec.id, {
             principal: 'bob@example.com',
             decision: 'approve',
             reason: 'requester tries',
+            planHash,
           });
           await cs.decide(rec.id, {
             principal: 'alice@example.com',
             decision: 'approve',
             reason: 'reviewed',
+            planHash,
           });
           if (name === 'dual-control-executed')
             await cs.decide(rec.id, {
               principal: 'carol@example.com',
               decision: 'approve',
               reason: 'second reviewer',
+              planHash,
             });
         }
         const result = await handle.result();

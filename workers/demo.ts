@@ -133,9 +133,13 @@ async function main(): Promise<void> {
     const ui = stack.temporal.uiUrl ?? '';
     console.log(`\nTemporal UI: ${ui}/namespaces/default/workflows`);
     const approvable = waiting[0];
+    const planHash =
+      approvable === undefined
+        ? ''
+        : ((await cs.status(approvable.recommendation.id)).approval?.planHash ?? '');
     if (approvable !== undefined) {
       console.log(
-        `approve from another terminal:\n  TEMPORAL_ADDRESS=${stack.temporal.address} npx countersign approve ${approvable.recommendation.id} --as alice@example.com --reason "checked the new pool"`,
+        `approve from another terminal (the plan hash binds your approval to the card you read):\n  TEMPORAL_ADDRESS=${stack.temporal.address} npx countersign approve ${approvable.recommendation.id} --plan-hash ${planHash.slice(0, 16)} --as alice@example.com --reason "checked the new pool"`,
       );
     }
 
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
         principal: 'oncall-human@example.com',
         decision: 'approve',
         reason: 'my own change',
+        planHash,
       });
       console.log(
         `\nrequester tries to approve their own change: ${self.verdict.counted ? 'COUNTED (wrong)' : `refused (${self.verdict.counted ? '' : self.verdict.code})`}`,
@@ -153,6 +158,7 @@ async function main(): Promise<void> {
         principal: 'alice@example.com',
         decision: 'approve',
         reason: 'checked the new pool',
+        planHash,
       });
       const { state } = await cs.waitForState(approvable.recommendation.id, [
         'executed',

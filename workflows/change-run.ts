@@ -1,6 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes, log } from '@temporalio/workflow';
 import type { ApprovalAttempt, ApprovalRequest, ApprovalState, Verdict } from '../src/approvals/reducer';
-import { initialApprovalState, reviewAttempt } from '../src/approvals/reducer';
+import { initialApprovalState, reviewAttempt, reviewVeto } from '../src/approvals/reducer';
 import { renderDecisionCard } from '../src/change/decision-card';
 import type { ChangeState } from '../src/change/states';
 import type { ChangeResult, ChangeView } from '../src/change/view';
@@ -144,25 +144,9 @@ export class ChangeRun {
   }
 
   private tryVeto(attempt: ApprovalAttempt, request: ApprovalRequest): Verdict {
-    if (attempt.planHash !== request.planHash)
-      return { counted: false, code: 'plan_hash_mismatch', message: 'veto names another plan' };
-    if (attempt.reason.trim() === '')
-      return { counted: false, code: 'missing_reason', message: 'a veto needs a reason' };
-    const excluded = request.excluded.find(
-      (e) => e.principal.toLowerCase() === attempt.principal.toLowerCase(),
-    );
-    if (excluded !== undefined)
-      return {
-        counted: false,
-        code: 'excluded_principal',
-        message: `${attempt.principal} may not decide: ${excluded.why}`,
-      };
-    this.veto = { principal: attempt.principal, reason: attempt.reason };
-    return {
-      counted: true,
-      status: 'rejected',
-      message: `vetoed by ${attempt.principal} during the cooling-off delay`,
-    };
+    const verdict = reviewVeto(request, attempt);
+    if (verdict.counted) this.veto = { principal: attempt.principal, reason: attempt.reason };
+    return verdict;
   }
 
   view(): ChangeView {
@@ -191,6 +175,7 @@ export class ChangeRun {
   }
 
   result(): ChangeResult {
-    return { view: this.view(), evidence: this.evidence };
+    // A copy: decisions arriving while the bundle is exported must not change what was exported.
+    return { view: this.view(), evidence: [...this.evidence] };
   }
 }

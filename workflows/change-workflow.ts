@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
+  isCancellation,
   condition,
   log,
   proxyActivities,
@@ -78,21 +80,30 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   try {
     await govern(run, input);
   } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    const code = cause?.type ?? 'ActivityFailure';
-    run.close(code === 'InvalidRecommendation' ? 'refused' : 'failed', code, cause?.message ?? err.message);
+    if (isCancellation(err)) {
+      // Cancellation can only land before execution starts: execution onwards is non-cancellable.
+      run.close('cancelled', 'cancelled', 'the workflow was cancelled before anything was written');
+    } else if (err instanceof ActivityFailure) {
+      const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      const code = cause?.type ?? 'ActivityFailure';
+      run.close(code === 'InvalidRecommendation' ? 'refused' : 'failed', code, cause?.message ?? err.message);
+    } else {
+      throw err;
+    }
   }
-  await condition(allHandlersFinished);
-  const result = run.result();
-  try {
-    await io.exportEvidence(result);
-  } catch (err) {
-    // The bundle is also the workflow's result: a failed export must not turn a finished change into a failure.
-    if (!(err instanceof ActivityFailure)) throw err;
-    log.warn('evidence export failed; the bundle remains in the workflow result', { error: err.message });
-  }
-  return result;
+  // Closing work runs even when the workflow is being cancelled: the outcome must reach the evidence.
+  return CancellationScope.nonCancellable(async () => {
+    await condition(allHandlersFinished);
+    const result = run.result();
+    try {
+      await io.exportEvidence(result);
+    } catch (err) {
+      // The bundle is also the workflow's result: a failed export must not turn a finished change into a failure.
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('evidence export failed; the bundle remains in the workflow result', { error: err.message });
+    }
+    return result;
+  });
 }
 
 async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
@@ -151,10 +162,17 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
         summary: `executing ${run.workflowId} automatically: ${plan.operation} ${plan.name} ${plan.type}`,
       });
     }
-    assertAuthorised(run, plan, decision);
+    if (!isAuthorised(run, plan, decision)) {
+      return run.close(
+        'failed',
+        'unauthorised',
+        'execution was reached without approvals for this plan; nothing was written (this is a bug)',
+      );
+    }
 
     run.transition('executing');
-    const executed = await io.execute(plan);
+    // From the first write on, the change runs to a verified or rolled-back end, whatever cancels.
+    const executed = await CancellationScope.nonCancellable(() => io.execute(plan));
     run.record({
       stream: 'operation',
       step: `execute_${executed.outcome}`,
@@ -174,24 +192,18 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
         );
       continue;
     }
-    return verifyOrRollBack(run, plan);
+    return CancellationScope.nonCancellable(() =>
+      verifyOrRollBack(run, plan, executed.outcome === 'applied'),
+    );
   }
 }
 
 /** Invariant 1, checked where it matters: nothing reaches the provider without its authorisation. */
-function assertAuthorised(run: ChangeRun, plan: Plan, decision: Decision): void {
-  if (decision.route === 'auto') return;
-  if (
-    decision.route !== 'approval' ||
-    run.request?.planHash !== plan.hash ||
-    run.approval.status !== 'approved'
-  ) {
-    throw ApplicationFailure.create({
-      type: 'Unauthorised',
-      message: 'execution reached without approvals for this plan (this is a bug)',
-      nonRetryable: true,
-    });
-  }
+function isAuthorised(run: ChangeRun, plan: Plan, decision: Decision): boolean {
+  if (decision.route === 'auto') return true;
+  return (
+    decision.route === 'approval' && run.request?.planHash === plan.hash && run.approval.status === 'approved'
+  );
 }
 
 async function awaitApprovals(run: ChangeRun, plan: Plan, decision: Decision): Promise<boolean> {
@@ -240,7 +252,8 @@ async function awaitApprovals(run: ChangeRun, plan: Plan, decision: Decision): P
   return true;
 }
 
-async function verifyOrRollBack(run: ChangeRun, plan: Plan): Promise<void> {
+/** `wrote`: this run made the write. A state someone else put there is never rolled back by us. */
+async function verifyOrRollBack(run: ChangeRun, plan: Plan, wrote: boolean): Promise<void> {
   run.transition('verifying');
   try {
     const verified = await dns.verify(plan, plan.after);
@@ -264,6 +277,13 @@ async function verifyOrRollBack(run: ChangeRun, plan: Plan): Promise<void> {
       actor: 'countersign',
       summary: err.cause?.message ?? err.message,
     });
+  }
+  if (!wrote) {
+    return run.close(
+      'failed',
+      'verification_failed',
+      'live state already matched the plan (not written by this change) but does not verify; not rolling back. A human must look.',
+    );
   }
   run.transition('rolling_back');
   const undo = invertPlan(plan);

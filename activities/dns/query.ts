@@ -16,48 +16,77 @@ export interface RrsetAnswer {
   readonly server: string;
   readonly rcode: string;
   readonly authoritative: boolean;
+  /** The server referred to a child zone (a delegation's NS), rather than answering for itself. */
+  readonly referral: boolean;
   readonly rrset: RRset | null;
 }
 
 let nextId = 1;
 
-function udpQuery(server: DnsServer, message: Buffer, timeoutMs: number): Promise<Packet> {
+/** Decodes a response and checks it answers our query; a stray or malformed packet is an error, not a crash. */
+function decodeReply(data: Buffer, id: number, stream: boolean): Packet {
+  const packet = stream ? dnsPacket.streamDecode(data) : dnsPacket.decode(data);
+  if (packet.id !== id) throw new Error(`reply id ${String(packet.id)} does not match query id ${id}`);
+  return packet;
+}
+
+function udpQuery(server: DnsServer, message: Buffer, id: number, timeoutMs: number): Promise<Packet> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      reject(new Error(`no answer from ${server.host}:${server.port} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on('error', (err) => {
+    const finish = (err: Error | null, packet?: Packet) => {
       clearTimeout(timer);
       socket.close();
-      reject(err);
-    });
+      if (err !== null) reject(err);
+      else resolve(packet as Packet);
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`no answer from ${server.host}:${server.port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.on('error', (err) => finish(err));
     socket.on('message', (data) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(dnsPacket.decode(data));
+      try {
+        finish(null, decodeReply(data, id, false));
+      } catch (err) {
+        finish(err as Error);
+      }
     });
     socket.send(message, server.port, server.host);
   });
 }
 
-function tcpQuery(server: DnsServer, message: Buffer, timeoutMs: number): Promise<Packet> {
+function tcpQuery(server: DnsServer, message: Buffer, id: number, timeoutMs: number): Promise<Packet> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: server.host, port: server.port });
     let buffer = Buffer.alloc(0);
+    let settled = false;
+    const finish = (err: Error | null, packet?: Packet) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      if (err !== null) reject(err);
+      else resolve(packet as Packet);
+    };
     socket.setTimeout(timeoutMs, () =>
-      socket.destroy(new Error(`TCP query to ${server.host}:${server.port} timed out`)),
+      finish(new Error(`TCP query to ${server.host}:${server.port} timed out`)),
     );
-    socket.on('connect', () => socket.write(dnsPacket.streamEncode({ ...dnsPacket.decode(message) })));
+    socket.on('connect', () =>
+      socket.write(Buffer.concat([Buffer.from([message.length >> 8, message.length & 0xff]), message])),
+    );
     socket.on('data', (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);
       if (buffer.length >= 2 && buffer.length >= buffer.readUInt16BE(0) + 2) {
-        socket.end();
-        resolve(dnsPacket.streamDecode(buffer));
+        try {
+          finish(null, decodeReply(buffer, id, true));
+        } catch (err) {
+          finish(err as Error);
+        }
       }
     });
-    socket.on('error', reject);
+    socket.on('error', (err) => finish(err));
+    socket.on('close', () =>
+      finish(new Error(`${server.host}:${server.port} closed the TCP connection before answering`)),
+    );
   });
 }
 
@@ -116,22 +145,29 @@ export async function queryRrset(
 ): Promise<RrsetAnswer> {
   const owner = toAbsolute(name);
   nextId = (nextId % 65535) + 1;
+  const id = nextId;
   const message = dnsPacket.encode({
     type: 'query',
-    id: nextId,
+    id,
     flags: 0,
     questions: [{ type: type as 'A', name: owner.slice(0, -1) }],
     additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as unknown as Answer],
   });
-  let response = await udpQuery(server, message, timeoutMs);
+  let response = await udpQuery(server, message, id, timeoutMs);
   if (((response.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) !== 0)
-    response = await tcpQuery(server, message, timeoutMs);
-  const answers = (response.answers ?? []).filter((a) => a.type === type && toAbsolute(a.name) === owner);
+    response = await tcpQuery(server, message, id, timeoutMs);
+  const matching = (records: readonly Answer[] | undefined) =>
+    (records ?? []).filter((a) => a.type === type && toAbsolute(a.name) === owner);
+  let answers = matching(response.answers);
+  // A delegation (NS below the apex) is served as a referral: not authoritative, NS in the authority section.
+  const referral = answers.length === 0 && type === 'NS' && matching(response.authorities).length > 0;
+  if (referral) answers = matching(response.authorities);
   const first = answers[0];
   return {
     server: `${server.host}:${server.port}`,
     rcode: (response as { rcode?: string }).rcode ?? 'NOERROR',
     authoritative: ((response.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER) !== 0,
+    referral,
     rrset:
       first === undefined
         ? null

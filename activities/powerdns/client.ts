@@ -26,6 +26,11 @@ export class PowerDnsClient {
   private readonly base: string;
 
   constructor(private readonly config: PowerDnsConfig) {
+    // Checked here, once: a key that is not a valid header value would otherwise surface inside a
+    // fetch error message, and from there in failures, history and evidence.
+    if (!/^[\x21-\x7e]{8,}$/.test(config.apiKey)) {
+      throw new Error('PowerDNS API key must be at least 8 printable ASCII characters without spaces');
+    }
     this.base = `${config.apiUrl.replace(/\/$/, '')}/api/v1/servers/${config.serverId ?? 'localhost'}`;
   }
 
@@ -45,8 +50,7 @@ export class PowerDnsClient {
     } catch (err) {
       throw ApplicationFailure.create({
         type: FailureType.ProviderUnavailable,
-        message: `PowerDNS API unreachable: ${(err as Error).message}`,
-        cause: err as Error,
+        message: `PowerDNS API unreachable: ${this.scrub((err as Error).message)}`,
       });
     }
     const text = await response.text();
@@ -58,7 +62,7 @@ export class PowerDnsClient {
         return text;
       }
     })();
-    const message = `PowerDNS ${method} ${path} answered ${response.status}: ${detail}`;
+    const message = this.scrub(`PowerDNS ${method} ${path} answered ${response.status}: ${detail}`);
     if (response.status === 404)
       throw ApplicationFailure.create({ type: FailureType.ZoneNotFound, message, nonRetryable: true });
     if (response.status === 401 || response.status === 403) {
@@ -72,6 +76,11 @@ export class PowerDnsClient {
       throw ApplicationFailure.create({ type: FailureType.ProviderRejected, message, nonRetryable: true });
     }
     throw ApplicationFailure.create({ type: FailureType.ProviderUnavailable, message });
+  }
+
+  /** Belt and braces: no error text leaves this client carrying the key. */
+  private scrub(text: string): string {
+    return text.split(this.config.apiKey).join('[redacted]');
   }
 
   private zonePath(zone: string): string {

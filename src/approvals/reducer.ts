@@ -75,23 +75,25 @@ export function reviewAttempt(
     );
   }
   if (attempt.reason.trim() === '') return refuse('missing_reason', 'a reason is required');
-  const exclusion = request.excluded.find((e) => e.principal.toLowerCase() === principal.toLowerCase());
-  if (exclusion !== undefined)
-    return refuse('excluded_principal', `${principal} may not decide: ${exclusion.why}`);
-  if (state.approvals.some((a) => a.principal.toLowerCase() === principal.toLowerCase())) {
-    return refuse('duplicate_principal', `${principal} has already approved; one person counts once`);
-  }
   const counted: CountedApproval = {
     principal,
     reason: attempt.reason,
     at: attempt.at,
     channel: attempt.channel,
   };
+  // A rejection can only make the outcome safer, so anyone may reject: an approver who changed their
+  // mind, or the requester withdrawing their own change. Exclusions and one-vote-per-person guard approvals.
   if (attempt.decision === 'reject') {
     return {
       state: { ...state, status: 'rejected', rejection: counted },
       verdict: { counted: true, status: 'rejected', message: `rejected by ${principal}` },
     };
+  }
+  const exclusion = request.excluded.find((e) => e.principal.toLowerCase() === principal.toLowerCase());
+  if (exclusion !== undefined)
+    return refuse('excluded_principal', `${principal} may not approve: ${exclusion.why}`);
+  if (state.approvals.some((a) => a.principal.toLowerCase() === principal.toLowerCase())) {
+    return refuse('duplicate_principal', `${principal} has already approved; one person counts once`);
   }
   const approvals = [...state.approvals, counted];
   const status = approvals.length >= request.required ? 'approved' : 'pending';
@@ -102,5 +104,21 @@ export function reviewAttempt(
       status,
       message: `approval ${approvals.length} of ${request.required} counted`,
     },
+  };
+}
+
+/**
+ * A veto during the cooling-off delay. Like a rejection it can only make the outcome safer, so
+ * anyone may veto; it must still name the plan under delay and say why.
+ */
+export function reviewVeto(request: ApprovalRequest, attempt: ApprovalAttempt): Verdict {
+  if (attempt.planHash !== request.planHash)
+    return { counted: false, code: 'plan_hash_mismatch', message: 'the veto names another plan' };
+  if (attempt.reason.trim() === '')
+    return { counted: false, code: 'missing_reason', message: 'a veto needs a reason' };
+  return {
+    counted: true,
+    status: 'rejected',
+    message: `vetoed by ${attempt.principal.trim()} during the cooling-off delay`,
   };
 }

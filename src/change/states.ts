@@ -28,6 +28,8 @@ export const finalStates = [
   'stale',
   /** A provider or verification failure that needs a human; see the evidence. */
   'failed',
+  /** Cancelled through Temporal before execution started; nothing written. */
+  'cancelled',
 ] as const;
 
 export type ActiveState = (typeof activeStates)[number];

@@ -114,22 +114,26 @@ for (const decision of ['approve', 'reject'] as const) {
     .argument('<id>', 'recommendation id or workflow id')
     .requiredOption('--as <principal>', 'who decides')
     .requiredOption('--reason <text>', 'why')
-    .option('--plan-hash <hash>', 'the plan you reviewed (default: the plan pending now)')
-    .action(async (id: string, options: { as: string; reason: string; planHash?: string }) => {
-      const { verdict, planHash } = await withClient((client) =>
-        client.decide(id, {
-          principal: options.as,
-          decision,
-          reason: options.reason,
-          ...(options.planHash === undefined ? {} : { planHash: options.planHash }),
-        }),
-      );
-      print(
-        { ...verdict, planHash },
-        `${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`,
-      );
-      if (!verdict.counted) process.exitCode = ExitCode.refused;
-    });
+    .requiredOption('--plan-hash <hash>', 'the plan you reviewed, as shown by status (8+ hex characters)')
+    .option('--request-id <id>', 'idempotency key: resending the same id returns the first verdict')
+    .action(
+      async (id: string, options: { as: string; reason: string; planHash: string; requestId?: string }) => {
+        const { verdict, planHash } = await withClient((client) =>
+          client.decide(id, {
+            principal: options.as,
+            decision,
+            reason: options.reason,
+            planHash: options.planHash,
+            ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+          }),
+        );
+        print(
+          { ...verdict, planHash },
+          `${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`,
+        );
+        if (!verdict.counted) process.exitCode = ExitCode.refused;
+      },
+    );
 }
 
 program

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Verdict } from '../approvals/reducer';
@@ -64,8 +65,13 @@ export interface DecideOptions {
   readonly principal: string;
   readonly decision: 'approve' | 'reject';
   readonly reason: string;
-  /** The plan the approver reviewed; defaults to the plan pending now. */
-  readonly planHash?: string;
+  /**
+   * The plan the approver reviewed: the full hash, or a prefix of at least 8 hex characters as the
+   * decision card shows it. A decision always binds to a plan someone saw, never to "whatever is pending".
+   */
+  readonly planHash: string;
+  /** Idempotency key of this decision: resending with the same id returns the first verdict. Default: new per call. */
+  readonly requestId?: string;
 }
 
 /**
@@ -185,18 +191,35 @@ export class CountersignClient {
 
   /**
    * Approve or reject through an update, so the caller learns at once whether it counted. The
-   * update id is derived from (principal, plan, decision): a repeated click returns the first verdict.
+   * update id is the decision's idempotency key: a retried call returns the first verdict, while a
+   * new decision (a veto after an approval, say) is always a new update.
    */
   async decide(id: string, options: DecideOptions): Promise<{ verdict: Verdict; planHash: string }> {
-    const planHash = options.planHash ?? (await this.status(id)).approval?.planHash;
-    if (planHash === undefined)
-      return {
-        verdict: { counted: false, code: 'request_closed', message: 'no approval is pending' },
-        planHash: '',
-      };
+    const wanted = options.planHash.trim().toLowerCase();
+    if (!/^[0-9a-f]{8,64}$/.test(wanted))
+      throw new Error('planHash: expected the reviewed plan hash (at least 8 hex characters)');
+    let planHash = wanted;
+    if (wanted.length < 64) {
+      const pending = (await this.status(id)).approval?.planHash;
+      if (pending === undefined || !pending.startsWith(wanted)) {
+        const message =
+          pending === undefined
+            ? 'no approval is pending'
+            : `you reviewed plan ${wanted}, the pending plan is ${pending.slice(0, 16)}: review it with status first`;
+        return {
+          verdict: {
+            counted: false,
+            code: pending === undefined ? 'request_closed' : 'plan_hash_mismatch',
+            message,
+          },
+          planHash: wanted,
+        };
+      }
+      planHash = pending;
+    }
     const verdict = await this.handle(id).executeUpdate(decideUpdate, {
       args: [{ principal: options.principal, decision: options.decision, reason: options.reason, planHash }],
-      updateId: `decide:${options.decision}:${options.principal.toLowerCase()}:${planHash}`,
+      updateId: options.requestId ?? `decide:${randomUUID()}`,
     });
     return { verdict, planHash };
   }

@@ -56,11 +56,10 @@ describe('PowerDNS adapter (real PowerDNS)', () => {
       await pdns.writeRrset(zone, name, c.type, rrset);
       assert.deepEqual(await pdns.getRrset(zone, name, c.type), rrset);
       const answer = await queryRrset(env.dns, name, c.type);
-      // NS below the apex is a delegation: the server refers instead of answering authoritatively.
-      if (c.type !== 'NS') {
-        assert.equal(answer.authoritative, true);
-        assert.deepEqual(answer.rrset, rrset);
-      }
+      // NS below the apex is a delegation: the server refers (NS in the authority section) instead of answering.
+      assert.equal(answer.referral, c.type === 'NS');
+      assert.equal(answer.authoritative, c.type !== 'NS');
+      assert.deepEqual(answer.rrset, rrset);
       await pdns.writeRrset(zone, name, c.type, null);
       assert.equal(await pdns.getRrset(zone, name, c.type), null);
       assert.equal((await queryRrset(env.dns, name, c.type)).rrset, null);
@@ -104,6 +103,14 @@ describe('PowerDNS adapter (real PowerDNS)', () => {
       assert.equal(err.message.includes(env.pdns.apiKey), false);
       return true;
     });
+  });
+
+  it('refuses an API key that is not a valid header value, without echoing it', () => {
+    const bad = 'line-one\nline-two-secret';
+    assert.throws(
+      () => new PowerDnsClient({ apiUrl: env.pdns.apiUrl, apiKey: bad }),
+      (err: Error) => /printable ASCII/.test(err.message) && !err.message.includes('line-two-secret'),
+    );
   });
 
   it('reports an unreachable API as ProviderUnavailable (retryable)', async () => {

@@ -96,12 +96,24 @@ const sequences: readonly SequenceCase[] = [
     approvers: [],
   },
   {
-    name: 'an excluded principal may not reject either',
+    name: 'the requester may withdraw their own change (a rejection only makes it safer)',
     required: 1,
-    steps: [{ principal: 'aiops-dns-agent', decision: 'reject' }],
-    verdicts: [{ refused: 'excluded_principal' }],
-    status: 'pending',
+    steps: [{ principal: 'bob@example.com', decision: 'reject' }],
+    verdicts: [{ counted: 'rejected' }],
+    status: 'rejected',
     approvers: [],
+  },
+  {
+    name: 'an approver may change their mind and reject',
+    required: 2,
+    steps: [
+      { principal: 'alice@example.com' },
+      { principal: 'alice@example.com', decision: 'reject' },
+      { principal: 'carol@example.com' },
+    ],
+    verdicts: [{ counted: 'pending' }, { counted: 'rejected' }, { refused: 'request_closed' }],
+    status: 'rejected',
+    approvers: ['alice@example.com'],
   },
   {
     name: 'an approval for another plan hash is refused',
@@ -254,7 +266,7 @@ describe('reviewAttempt: details', () => {
       name: 'exclusion gives the reason',
       step: { principal: 'Bob@example.com' },
       state: initialApprovalState,
-      message: /Bob@example.com may not decide: the requester may not approve their own change/,
+      message: /Bob@example.com may not approve: the requester may not approve their own change/,
     },
     {
       name: 'closed says how it closed',

@@ -72,11 +72,12 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
     const { id, zone, cs, rec, timings: tm } = await pending(t);
     await withWorker(h, id, { timings: tm }, async () => {
       const { handle } = await cs.submit(rec);
-      await cs.waitForState(id, ['awaiting_approval']);
+      const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
       const { verdict } = await cs.decide(id, {
         principal: 'alice@example.com',
         decision: 'reject',
         reason: 'wrong pool',
+        planHash,
       });
       assert.equal(verdict.counted && verdict.status, 'rejected');
       const result = await handle.result();
@@ -134,6 +135,19 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
       const counted = result.evidence.find((e) => e.step === 'approve_counted');
       assert.equal((counted?.data as { channel: string }).channel, 'signal');
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.99']);
+    });
+  });
+
+  it('a cancelled workflow closes as cancelled, with the outcome in the evidence, and writes nothing', async (t) => {
+    const { id, zone, cs, rec, timings: tm } = await pending(t);
+    await withWorker(h, id, { timings: tm }, async () => {
+      const { handle } = await cs.submit(rec);
+      await cs.waitForState(id, ['awaiting_approval']);
+      await handle.cancel();
+      const result = await handle.result();
+      assert.equal(result.view.state, 'cancelled');
+      assert.equal(result.evidence.at(-1)?.step, 'close');
+      assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.20']);
     });
   });
 });

@@ -59,12 +59,35 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
         (JSON.parse(listed.stdout) as { workflowId: string }[]).some((r) => r.workflowId === `change-${id}`),
       );
 
-      const self = await runCli(['approve', id, '--as', 'bob@example.com', '--reason', 'mine'], { env });
+      const reviewed = (view.plan?.hash ?? '').slice(0, 16);
+      const noHash = await runCli(['approve', id, '--as', 'alice@example.com', '--reason', 'x'], { env });
+      assert.equal(noHash.code, 2, 'an approval must name the plan it approves');
+      const wrongPlan = await runCli(
+        ['approve', id, '--plan-hash', 'deadbeefdeadbeef', '--as', 'alice@example.com', '--reason', 'x'],
+        { env },
+      );
+      assert.equal(wrongPlan.code, 4);
+      assert.match(wrongPlan.stdout, /refused \(plan_hash_mismatch\)/);
+
+      const self = await runCli(
+        ['approve', id, '--plan-hash', reviewed, '--as', 'bob@example.com', '--reason', 'mine'],
+        { env },
+      );
       assert.equal(self.code, 4);
       assert.match(self.stdout, /refused \(excluded_principal\)/);
 
       const approved = await runCli(
-        ['--json', 'approve', id, '--as', 'alice@example.com', '--reason', 'reviewed the card'],
+        [
+          '--json',
+          'approve',
+          id,
+          '--plan-hash',
+          reviewed,
+          '--as',
+          'alice@example.com',
+          '--reason',
+          'reviewed the card',
+        ],
         { env },
       );
       assert.equal(approved.code, 0, approved.stderr);

@@ -85,6 +85,7 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
         principal: 'alice@example.com',
         decision: 'approve',
         reason: 'matches the incident runbook',
+        planHash: waiting.approval?.planHash ?? '',
       });
       assert.equal(verdict.counted, true);
       const result = await handle.result();
@@ -140,36 +141,45 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     });
     await withWorker(h, id, { timings: fast }, async () => {
       const { handle } = await cs.submit(rec);
-      await cs.waitForState(id, ['awaiting_approval']);
-      const first = await cs.decide(id, {
+      const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
+      const click = {
         principal: 'alice@example.com',
-        decision: 'approve',
+        decision: 'approve' as const,
         reason: 'ok',
-      });
+        planHash,
+        requestId: `${id}-click`,
+      };
+      const first = await cs.decide(id, click);
       assert.equal(first.verdict.counted && first.verdict.status, 'pending');
-      // A repeated click is idempotent: the same update id returns the first verdict, counted once.
-      const click = await cs.decide(id, {
+      // A resent click (same request id) is idempotent: the first verdict comes back, counted once.
+      assert.deepEqual((await cs.decide(id, click)).verdict, first.verdict);
+      // A second decision by the same person is a new request, refused: one person counts once.
+      const again = await cs.decide(id, {
+        ...click,
         principal: 'Alice@example.com',
-        decision: 'approve',
-        reason: 'ok again',
+        requestId: `${id}-again`,
       });
-      assert.deepEqual(click.verdict, first.verdict);
-      // The same person through another channel does not count twice either.
-      await cs.handle(id).signal('approve', {
-        principal: 'alice@example.com',
-        planHash: first.planHash,
-        reason: 'from the UI',
-      });
+      assert.equal(!again.verdict.counted && again.verdict.code, 'duplicate_principal');
+      // Likewise through the Temporal UI's signal channel; the refusal is evidence.
+      await cs
+        .handle(id)
+        .signal('approve', { principal: 'alice@example.com', planHash, reason: 'from the UI' });
       await eventually(async () => {
         const { entries } = await cs.evidence(id);
-        const refused = entries.find((e) => e.step === 'approve_refused');
-        assert.equal((refused?.data as { code: string } | undefined)?.code, 'duplicate_principal');
+        const refused = entries
+          .filter((e) => e.step === 'approve_refused')
+          .map((e) => e.data as { channel: string; code: string });
+        assert.deepEqual(refused, [
+          { channel: 'update', code: 'duplicate_principal', planHash, reason: 'ok' },
+          { channel: 'signal', code: 'duplicate_principal', planHash, reason: 'from the UI' },
+        ]);
       });
       assert.equal((await cs.status(id)).approval?.state.approvals.length, 1);
       const second = await cs.decide(id, {
         principal: 'carol@example.com',
         decision: 'approve',
         reason: 'second pair of eyes',
+        planHash,
       });
       assert.equal(second.verdict.counted && second.verdict.status, 'approved');
       const cooling = await cs.waitForState(id, ['cooling_off', 'executed']);
@@ -202,14 +212,16 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     });
     await withWorker(h, id, { timings: { approvalExpirySeconds: 60, coolingOffSeconds: 30 } }, async () => {
       const { handle } = await cs.submit(rec);
-      await cs.waitForState(id, ['awaiting_approval']);
-      await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok' });
-      await cs.decide(id, { principal: 'carol@example.com', decision: 'approve', reason: 'ok' });
+      const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
+      await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok', planHash });
+      await cs.decide(id, { principal: 'carol@example.com', decision: 'approve', reason: 'ok', planHash });
       await cs.waitForState(id, ['cooling_off']);
+      // The veto comes from one of the approvers, who changed their mind: a new decision, never a cached one.
       const veto = await cs.decide(id, {
-        principal: 'dave@example.com',
+        principal: 'alice@example.com',
         decision: 'reject',
         reason: 'mail migration freeze this week',
+        planHash,
       });
       assert.equal(veto.verdict.counted, true);
       const result = await handle.result();

@@ -143,4 +143,35 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
       assert.equal(served.rrset, null);
     });
   });
+
+  it('never rolls back a state it did not write, even when it fails verification', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    await createTestZone(new PowerDnsClient({ apiUrl: secondary.apiUrl, apiKey: secondary.apiKey }), id);
+    const cs = h.countersign(id);
+    const after = { name: `api.${zone}`, type: 'A' as const, ttl: 300, records: ['192.0.2.66'] };
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      change: { kind: 'dns.upsert_rrset', ...after },
+    });
+    await withWorker(h, id, { timings, verifyServers: [h.env.dns, secondary.dns] }, async () => {
+      const { handle } = await cs.submit(rec);
+      const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
+      // Someone applies exactly the proposed state by hand while approval is pending.
+      await h.pdns.writeRrset(zone, after.name, 'A', after);
+      await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok', planHash });
+      const result = await handle.result();
+      assert.equal(result.view.state, 'failed');
+      assert.equal(result.view.outcome?.code, 'verification_failed');
+      const steps = result.evidence.map((e) => e.step);
+      assert.ok(steps.includes('execute_already_applied'));
+      assert.equal(
+        steps.some((s) => s.startsWith('rollback')),
+        false,
+      );
+      assert.deepEqual((await queryRrset(h.env.dns, after.name, 'A')).rrset?.records, ['192.0.2.66']);
+    });
+  });
 });

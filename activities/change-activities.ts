@@ -7,30 +7,35 @@ import { FailureType } from '../src/failures';
 import { formatIssues } from '../src/issues';
 import type { Plan, RRset } from '../src/plan/plan';
 import { computePlan, rrsetEquals } from '../src/plan/plan';
-import type { CheckLimits } from '../src/policy/check';
-import { checkPlan, defaultCheckLimits } from '../src/policy/check';
 import type { Decision } from '../src/policy/decision';
-import type { PolicyTimings } from '../src/policy/default-policy';
-import { classifyWithDefaultPolicy, defaultTimings } from '../src/policy/default-policy';
+import { evaluatePolicy } from '../src/policy/evaluate';
+import { factsOf } from '../src/policy/facts';
 import type { Recommendation } from '../src/schema/recommendation';
 import { validateRecommendation } from '../src/schema/validate-recommendation';
 import type { ChangeResult } from '../src/change/view';
 import type { DnsServer, RrsetAnswer } from './dns/query';
 import { queryRrset } from './dns/query';
 import type { PowerDnsClient } from './powerdns/client';
+import type { PolicySource } from './policy/policy-store';
 
 export interface ChangeActivityDeps {
   readonly powerdns: PowerDnsClient;
   /** Authoritative servers that must all serve the change before it counts as done. */
   readonly verifyServers: readonly DnsServer[];
   readonly logger: Logger;
-  readonly timings?: PolicyTimings;
-  readonly checkLimits?: CheckLimits;
+  /** The policy in force at each decision (reloaded when its files change). */
+  readonly policy: PolicySource;
   /** Folder for exported evidence bundles; unset: bundles stay in workflow history only. */
   readonly evidenceDir?: string;
 }
 
-export type StageResult = { ok: true; plan: Plan } | { ok: false; code: string; message: string };
+export type StageResult =
+  | {
+      ok: true;
+      plan: Plan;
+      /** Records in the zone when staged; absent in histories recorded before policies. */ zoneRecords?: number;
+    }
+  | { ok: false; code: string; message: string };
 
 /** What `execute` found and did. `stale`: live state was neither `before` nor `after`; nothing written. */
 export type ExecuteResult =
@@ -70,22 +75,50 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       return result.value;
     },
 
+    /** A first decision before live state is read: enough to block early; `check` decides with the plan. */
     async classify(rec: Recommendation): Promise<Decision> {
-      const decision = classifyWithDefaultPolicy(rec, deps.timings ?? defaultTimings);
-      log().info({ tier: decision.tier, rules: decision.reasons.map((r) => r.rule) }, 'classified');
+      const loaded = await deps.policy();
+      const { decision } = evaluatePolicy(
+        loaded,
+        factsOf(loaded.policy, rec, null, { zoneRecords: null, now: new Date() }),
+      );
+      log().info(
+        {
+          tier: decision.tier,
+          policyVersion: decision.policyVersion,
+          rules: decision.reasons.map((r) => r.rule),
+        },
+        'classified',
+      );
       return decision;
     },
 
     async stage(rec: Recommendation): Promise<StageResult> {
-      const live = await deps.powerdns.getRrset(rec.target.zone, rec.change.name, rec.change.type);
+      const [live, zoneRecords] = await Promise.all([
+        deps.powerdns.getRrset(rec.target.zone, rec.change.name, rec.change.type),
+        deps.powerdns.countRecords(rec.target.zone),
+      ]);
       const result = computePlan(rec, live);
       if (!result.ok) return { ok: false, code: result.code, message: result.message };
-      log().info({ planHash: result.plan.hash, operation: result.plan.operation }, 'staged');
-      return { ok: true, plan: result.plan };
+      log().info({ planHash: result.plan.hash, operation: result.plan.operation, zoneRecords }, 'staged');
+      return { ok: true, plan: result.plan, zoneRecords };
     },
 
-    async check(rec: Recommendation, decision: Decision, plan: Plan): Promise<Decision> {
-      return checkPlan(rec, decision, plan, deps.checkLimits ?? defaultCheckLimits);
+    /**
+     * The decision that counts: the current policy over the recommendation, its staged plan and the
+     * zone. Run again just before execution, so a policy edited mid-flight applies when stricter.
+     */
+    async check(
+      rec: Recommendation,
+      _classified: Decision,
+      plan: Plan,
+      zoneRecords?: number,
+    ): Promise<Decision> {
+      const loaded = await deps.policy();
+      return evaluatePolicy(
+        loaded,
+        factsOf(loaded.policy, rec, plan, { zoneRecords: zoneRecords ?? null, now: new Date() }),
+      ).decision;
     },
 
     /** Compare-and-set: writes `after` only while live still equals `before`. */

@@ -7,6 +7,8 @@ import { PowerDnsClient } from '../activities/powerdns/client';
 import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import { createChangeWorker } from '../workers/create-worker';
+import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
+import { withTimings } from '../src/policy/overrides';
 import { seedZone } from '../workers/demo/seed';
 import { installRuntime } from '../workers/runtime';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
@@ -50,7 +52,9 @@ async function main(): Promise<void> {
         powerdns: pdns,
         verifyServers: [stack.pdns.dns],
         logger,
-        timings: { approvalExpirySeconds: 600, coolingOffSeconds: 1 },
+        policy: staticPolicySource(
+          withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 }),
+        ),
       },
     });
     const bareWorker = await Worker.create({

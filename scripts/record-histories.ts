@@ -8,6 +8,8 @@ import { PowerDnsClient } from '../activities/powerdns/client';
 import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import { createChangeWorker } from '../workers/create-worker';
+import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
+import { withTimings } from '../src/policy/overrides';
 import { seedZone } from '../workers/demo/seed';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
@@ -22,7 +24,9 @@ async function main(): Promise<void> {
   const { temporalBin } = ensureInstalled();
   mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'record-'));
-  const out = path.join(projectRoot, 'test', 'replay', 'histories');
+  // Each recording goes to its own folder; older folders stay, so histories of running workflows keep replaying.
+  const out = path.join(projectRoot, 'test', 'replay', 'histories', process.argv[2] ?? 'current');
+  mkdirSync(out, { recursive: true });
   const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
   const logger = pino({ level: 'warn' });
   installRuntime(logger);
@@ -40,7 +44,9 @@ async function main(): Promise<void> {
         powerdns: pdns,
         verifyServers: [stack.pdns.dns],
         logger,
-        timings: { approvalExpirySeconds: 600, coolingOffSeconds: 1 },
+        policy: staticPolicySource(
+          withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 }),
+        ),
       },
     });
     await worker.runUntil(async () => {
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
           if (first?.activityTaskScheduledEventAttributes?.activityType !== undefined)
             first.activityTaskScheduledEventAttributes.activityType.name = 'execute';
           writeFileSync(
-            path.join(out, 'tampered', 'activity-order-changed.json'),
+            path.join(out, '..', 'tampered', 'activity-order-changed.json'),
             `${JSON.stringify(tampered)}\n`,
           );
         }

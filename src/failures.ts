@@ -15,6 +15,8 @@ export const FailureType = {
   VerificationMismatch: 'VerificationMismatch',
   /** The provider's configuration or credentials are wrong. */
   ProviderMisconfigured: 'ProviderMisconfigured',
+  /** The policy cannot be read or does not validate; retried, so a fixed file lets the change go on. */
+  PolicyInvalid: 'PolicyInvalid',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

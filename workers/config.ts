@@ -16,6 +16,7 @@ export const WorkerEnv = z.object({
   COUNTERSIGN_PDNS_API_KEY_FILE: z.string().min(1).optional(),
   COUNTERSIGN_VERIFY_SERVERS: z.string().default('127.0.0.1:5300'),
   COUNTERSIGN_EVIDENCE_DIR: z.string().min(1).optional(),
+  COUNTERSIGN_POLICY: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -23,6 +24,8 @@ export interface WorkerConfig {
   readonly pdns: { readonly apiUrl: string; readonly apiKey: string };
   readonly verifyServers: readonly DnsServer[];
   readonly evidenceDir?: string;
+  /** A policy file or directory; unset: the shipped default policy. */
+  readonly policyPath?: string;
 }
 
 export function parseHostPort(text: string): DnsServer {
@@ -51,5 +54,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     pdns: { apiUrl: e.COUNTERSIGN_PDNS_API_URL, apiKey },
     verifyServers: e.COUNTERSIGN_VERIFY_SERVERS.split(',').map(parseHostPort),
     ...(e.COUNTERSIGN_EVIDENCE_DIR === undefined ? {} : { evidenceDir: e.COUNTERSIGN_EVIDENCE_DIR }),
+    ...(e.COUNTERSIGN_POLICY === undefined ? {} : { policyPath: e.COUNTERSIGN_POLICY }),
   };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { PowerDnsClient } from '../activities/powerdns/client';
+import { createPolicySource } from '../activities/policy/policy-store';
 import { queryRrset } from '../activities/dns/query';
 import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
         verifyServers: [stack.pdns.dns],
         logger,
         evidenceDir: path.join(projectRoot, '.data', 'evidence'),
+        policy: createPolicySource(process.env.COUNTERSIGN_POLICY),
       },
     });
     const running = worker.run();

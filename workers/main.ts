@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { PowerDnsClient } from '../activities/powerdns/client';
+import { createPolicySource } from '../activities/policy/policy-store';
 import { temporalConnectConfig } from '../src/client/connection';
 import { loadWorkerConfig } from './config';
 import { createChangeWorker } from './create-worker';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       powerdns: new PowerDnsClient(config.pdns),
       verifyServers: config.verifyServers,
       logger,
+      policy: createPolicySource(config.policyPath),
       ...(config.evidenceDir === undefined ? {} : { evidenceDir: config.evidenceDir }),
     },
   });

@@ -67,30 +67,42 @@ export class ChangeRun {
     this.transition(state);
   }
 
-  openRequest(plan: Plan, decision: Decision): void {
+  /**
+   * Opens the approval request for `plan`. With `keepApprovals` (a stricter policy asked for more),
+   * approvals already counted for this same plan still count toward the new requirement.
+   */
+  openRequest(plan: Plan, decision: Decision, keepApprovals = false): void {
     const rec = this.recommendation;
     const excluded = [{ principal: rec.source.agent, why: 'the proposing agent is a service principal' }];
-    if (rec.source.onBehalfOf !== undefined)
+    if (rec.source.onBehalfOf !== undefined) {
       excluded.push({
         principal: rec.source.onBehalfOf,
         why: 'the requester may not approve their own change',
       });
+    }
+    const kept = keepApprovals && this.request?.planHash === plan.hash ? this.approval.approvals : [];
     this.request = {
       planHash: plan.hash,
       required: decision.approvals.count,
       excluded,
       expiresAt: Date.now() + decision.approvalExpirySeconds * 1000,
     };
-    this.approval = initialApprovalState;
+    this.approval = {
+      status: kept.length >= decision.approvals.count ? 'approved' : 'pending',
+      approvals: kept,
+    };
     this.veto = null;
+    const roles = decision.approvals.roles.map((r) => `${r.count} ${r.role}`).join(' + ');
     this.record({
       stream: 'decision',
       step: 'approval_requested',
       actor: 'countersign',
-      summary: `waiting for ${decision.approvals.count} approval(s) of plan ${plan.hash.slice(0, 16)}`,
+      summary: `waiting for ${decision.approvals.count} approval(s)${roles === '' ? '' : ` (${roles})`} of plan ${plan.hash.slice(0, 16)}${kept.length > 0 ? `, ${kept.length} already counted` : ''}`,
       data: {
         planHash: plan.hash,
         required: decision.approvals.count,
+        roles: decision.approvals.roles,
+        kept: kept.length,
         expiresAt: new Date(this.request.expiresAt).toISOString(),
       },
     });

@@ -6,6 +6,7 @@ import {
   isCancellation,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -15,6 +16,7 @@ import type { ChangeResult } from '../src/change/view';
 import { nonRetryableFailureTypes } from '../src/failures';
 import type { Plan } from '../src/plan/plan';
 import { invertPlan } from '../src/plan/plan';
+import { reconcile } from '../src/policy/reconcile';
 import type { Decision } from '../src/policy/decision';
 import { describeTier } from '../src/policy/decision';
 import { ApprovalInput, DecisionInput } from '../src/schema/approval';
@@ -138,7 +140,7 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     });
 
     run.transition('checking');
-    const decision = await io.check(rec, classified, plan);
+    let decision = await io.check(rec, classified, plan, staged.zoneRecords);
     run.decision = decision;
     run.record({
       stream: 'decision',
@@ -161,6 +163,11 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
         tier: String(decision.tier),
         summary: `executing ${run.workflowId} automatically: ${plan.operation} ${plan.name} ${plan.type}`,
       });
+    }
+    if (patched('recheck-policy-before-execute')) {
+      const rechecked = await recheckPolicy(run, rec, classified, plan, staged.zoneRecords, decision);
+      if (rechecked === null) return;
+      decision = rechecked;
     }
     if (!isAuthorised(run, plan, decision)) {
       return run.close(
@@ -198,6 +205,52 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
   }
 }
 
+/**
+ * Evaluates the current policy once more before anything is written. A stricter result applies:
+ * it may block the change, or ask for more approvals (those already counted still count) and a
+ * new cooling-off. Returns the decision to execute under, or null when the change was closed.
+ */
+async function recheckPolicy(
+  run: ChangeRun,
+  rec: Recommendation,
+  classified: Decision,
+  plan: Plan,
+  zoneRecords: number | undefined,
+  decided: Decision,
+): Promise<Decision | null> {
+  let decision = decided;
+  for (;;) {
+    const current = await io.check(rec, classified, plan, zoneRecords);
+    const outcome = reconcile(decision, current, run.approval.approvals.length);
+    run.record({
+      stream: 'decision',
+      step: 'policy_rechecked',
+      actor: 'policy',
+      summary: `${outcome.action}: ${describeTier(current.tier)} under ${current.policyVersion}${current.policyHash === decision.policyHash ? '' : ` (was ${decision.policyVersion})`}`,
+      data: {
+        action: outcome.action,
+        decidedUnder: { version: decision.policyVersion, hash: decision.policyHash },
+        current,
+      },
+    });
+    if (outcome.action === 'proceed') {
+      run.decision = outcome.decision;
+      return outcome.decision;
+    }
+    run.decision = outcome.decision;
+    if (outcome.action === 'block') {
+      run.close(
+        'blocked',
+        'policy_changed',
+        outcome.decision.reasons.map((r) => `${r.rule}: ${r.message}`).join('; '),
+      );
+      return null;
+    }
+    if (!(await awaitApprovals(run, plan, outcome.decision, { keepApprovals: true }))) return null;
+    decision = outcome.decision;
+  }
+}
+
 /** Invariant 1, checked where it matters: nothing reaches the provider without its authorisation. */
 function isAuthorised(run: ChangeRun, plan: Plan, decision: Decision): boolean {
   if (decision.route === 'auto') return true;
@@ -206,8 +259,13 @@ function isAuthorised(run: ChangeRun, plan: Plan, decision: Decision): boolean {
   );
 }
 
-async function awaitApprovals(run: ChangeRun, plan: Plan, decision: Decision): Promise<boolean> {
-  run.openRequest(plan, decision);
+async function awaitApprovals(
+  run: ChangeRun,
+  plan: Plan,
+  decision: Decision,
+  options: { keepApprovals?: boolean } = {},
+): Promise<boolean> {
+  run.openRequest(plan, decision, options.keepApprovals === true);
   run.transition('awaiting_approval');
   const request = run.request;
   if (request === null) return false;

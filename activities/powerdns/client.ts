@@ -121,6 +121,12 @@ export class PowerDnsClient {
     await this.request('PATCH', this.zonePath(zone), { rrsets: [change] });
   }
 
+  /** Records in the zone (all RRsets), for blast-radius shares. */
+  async countRecords(zone: string): Promise<number> {
+    const body = (await this.request('GET', this.zonePath(zone))) as { rrsets: ApiRrset[] };
+    return body.rrsets.reduce((sum, r) => sum + r.records.length, 0);
+  }
+
   async zoneExists(zone: string): Promise<boolean> {
     try {
       await this.request('GET', `${this.zonePath(zone)}?rrsets=false`);

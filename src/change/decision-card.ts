@@ -1,5 +1,6 @@
 import { describePlan } from '../plan/plan';
 import { describeTier } from '../policy/decision';
+import { formatDuration } from '../policy/duration';
 import type { ChangeView } from './view';
 
 /**
@@ -37,6 +38,12 @@ export function renderDecisionCard(view: ChangeView): string {
       lines.push(
         `- \`${r.rule}\` ${r.path} = ${r.value}${r.threshold === undefined ? '' : ` (${r.threshold})`}: ${r.message}`,
       );
+    const roles = d.approvals.roles.map((r) => `${r.count} ${r.role}`).join(' + ');
+    if (d.approvals.count > 0) {
+      lines.push(
+        `**Needs** ${d.approvals.count} distinct approver(s)${roles === '' ? '' : `: ${roles}`}${d.coolingOffSeconds > 0 ? `, then ${formatDuration(d.coolingOffSeconds)} cooling-off` : ''}`,
+      );
+    }
   }
   if (view.approval !== null) {
     const a = view.approval;

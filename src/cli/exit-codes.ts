@@ -13,4 +13,6 @@ export const ExitCode = {
   unavailable: 5,
   /** The evidence chain does not verify. */
   evidenceBroken: 6,
+  /** Policy test cases failed, or `policy check --strict` found warnings. */
+  checksFailed: 7,
 } as const;

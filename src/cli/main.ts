@@ -12,6 +12,7 @@ import { connectClient } from '../client/connection';
 import { formatIssue } from '../issues';
 import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
 import { ExitCode } from './exit-codes';
+import { PolicyFileError, registerPolicyCommands } from './policy-commands';
 import { InputError, readJsonInput } from './read-input';
 
 /** Thrown to end the CLI with a given exit code and message. */
@@ -155,6 +156,8 @@ program
     if (!check.ok) process.exitCode = ExitCode.evidenceBroken;
   });
 
+registerPolicyCommands(program, (value, text) => print(value, text));
+
 function fail(err: unknown): never {
   let code: number = ExitCode.error;
   let message = err instanceof Error ? err.message : String(err);
@@ -166,6 +169,9 @@ function fail(err: unknown): never {
     code = ExitCode.invalidInput;
     details = err.issues;
     message = `invalid recommendation:\n${err.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`;
+  } else if (err instanceof PolicyFileError) {
+    code = ExitCode.invalidInput;
+    details = err.lines;
   } else if (err instanceof InputError) code = ExitCode.invalidInput;
   else if (err instanceof ChangeNotFoundError) code = ExitCode.notFound;
   else if (err instanceof RecommendationConflictError) code = ExitCode.refused;

@@ -11,16 +11,31 @@ export interface Reason {
   readonly threshold?: string;
 }
 
+export interface RoleCount {
+  readonly role: string;
+  readonly count: number;
+}
+
+export interface EscalationStep {
+  readonly afterSeconds: number;
+  readonly notify: readonly string[];
+}
+
 export interface Decision {
   readonly policyVersion: string;
+  /** SHA-256 of the policy's canonical content: which exact policy decided. */
+  readonly policyHash: string;
   readonly tier: Tier;
   readonly route: Route;
-  /** Distinct verified humans needed, and the roles they must hold (empty: any approver). */
-  readonly approvals: { readonly count: number; readonly roles: readonly string[] };
+  /** Distinct humans needed, and per role how many of them must hold it (empty: any approver). */
+  readonly approvals: { readonly count: number; readonly roles: readonly RoleCount[] };
   readonly coolingOffSeconds: number;
   readonly approvalExpirySeconds: number;
-  /** What happens when nobody decides in time. Fail closed: the only option for now. */
+  /** What happens when nobody decides in time. Fail closed: the only option. */
   readonly onExpiry: 'reject';
+  /** How long after the final approval execution may start. */
+  readonly executionWindowSeconds: number;
+  readonly escalation: readonly EscalationStep[];
   readonly notify: boolean;
   readonly reasons: readonly Reason[];
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ApprovalInput, DecisionInput } from './approval';
 import { Recommendation } from './recommendation';
+import { Policy, PolicyFragment } from '../policy/policy-schema';
+import { PolicyCaseFile } from '../policy/cases';
 
 const base = 'urn:countersign:schema';
 
@@ -15,5 +17,8 @@ export function publishedSchemas(): Record<string, unknown> {
     recommendation: publish('recommendation', Recommendation, 'countersign recommendation'),
     'approval-signal': publish('approval-signal', ApprovalInput, 'countersign approve/reject signal payload'),
     'decide-update': publish('decide-update', DecisionInput, 'countersign decide update payload'),
+    policy: publish('policy', Policy, 'countersign policy file'),
+    'policy-fragment': publish('policy-fragment', PolicyFragment, 'countersign policy fragment (extra rules in a policy directory)'),
+    'policy-cases': publish('policy-cases', PolicyCaseFile, 'countersign policy test cases'),
   };
 }

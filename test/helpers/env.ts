@@ -10,6 +10,9 @@ import { CountersignClient } from '../../src/client/countersign-client';
 import { createChangeWorker } from '../../workers/create-worker';
 import { parseHostPort } from '../../workers/config';
 import { installRuntime } from '../../workers/runtime';
+import { requireDefaultPolicy, staticPolicySource } from '../../activities/policy/policy-store';
+import type { LoadedPolicy } from '../../src/policy/evaluate';
+import { withTimings } from '../../src/policy/overrides';
 
 /** The servers `npm test` started, handed over in the environment. */
 export interface TestEnv {
@@ -80,17 +83,31 @@ export async function openHarness(): Promise<Harness> {
 }
 
 /** Runs `fn` with a fresh worker on a fresh task queue; the worker is shut down afterwards. */
+export type TestDeps = Partial<ChangeActivityDeps> & {
+  /** Shortened delays on the shipped default policy (ignored when `policy` is given). */
+  timings?: { approvalExpirySeconds?: number; coolingOffSeconds?: number };
+};
+
+/** The shipped default policy, parsed once per test process. */
+export const defaultPolicy: Promise<LoadedPolicy> = requireDefaultPolicy();
+
 export async function withWorker<T>(
   h: Harness,
   taskQueue: string,
-  deps: Partial<ChangeActivityDeps>,
+  deps: TestDeps,
   fn: (worker: Worker) => Promise<T>,
 ): Promise<T> {
+  const { timings, ...rest } = deps;
+  const policy =
+    rest.policy ??
+    staticPolicySource(
+      withTimings(await defaultPolicy, timings ?? { approvalExpirySeconds: 60, coolingOffSeconds: 2 }),
+    );
   const worker = await createChangeWorker({
     connection: h.workerConnection,
     taskQueue,
     workflowBundlePath: h.env.workflowBundle,
-    deps: { powerdns: h.pdns, verifyServers: [h.env.dns], logger: quietLogger, ...deps },
+    deps: { powerdns: h.pdns, verifyServers: [h.env.dns], logger: quietLogger, ...rest, policy },
   });
   return worker.runUntil(fn(worker));
 }

@@ -16,21 +16,21 @@ const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(file, 'ut
 const bundle = () => ({ workflowBundle: { codePath: testEnv().workflowBundle } });
 
 describe('replay of recorded histories', () => {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  // One folder per recording generation: every generation must keep replaying on today's code.
+  const generations = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'tampered').map((d) => d.name).sort();
+  const routes = ['approval-executed.json', 'auto-executed.json', 'blocked.json', 'dual-control-executed.json'];
 
-  it('has recorded histories for every route', () => {
-    assert.deepEqual(files.sort(), [
-      'approval-executed.json',
-      'auto-executed.json',
-      'blocked.json',
-      'dual-control-executed.json',
-    ]);
+  it('has recorded histories for every route in every generation', () => {
+    assert.deepEqual(generations, ['v1-before-policy-engine', 'v2-policy-engine']);
+    for (const generation of generations) assert.deepEqual(readdirSync(path.join(dir, generation)).sort(), routes);
   });
 
-  for (const file of files) {
-    it(`replays ${file} without nondeterminism`, async () => {
-      await Worker.runReplayHistory(bundle(), load(path.join(dir, file)), file);
-    });
+  for (const generation of generations) {
+    for (const file of routes) {
+      it(`replays ${generation}/${file} without nondeterminism`, async () => {
+        await Worker.runReplayHistory(bundle(), load(path.join(dir, generation, file)), file);
+      });
+    }
   }
 
   it('rejects a tampered history whose activity order differs from the code', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import Ajv2020 from 'ajv/dist/2020';
 import { publishedSchemas } from '../../src/schema/json-schema';
 import { validateRecommendation } from '../../src/schema/validate-recommendation';
@@ -49,5 +50,16 @@ describe('published JSON Schemas', () => {
     assert.ok(
       !result.ok && result.issues.some((i) => i.path === '(root)' && i.message.includes('"priority"')),
     );
+  });
+
+  it('the shipped policy and its cases validate against their published schemas (ajv)', () => {
+    for (const [schema, file] of [
+      ['policy', ['policies', 'default.yaml']],
+      ['policy-cases', ['policies', 'cases', 'default.yaml']],
+    ] as const) {
+      const check = ajv.compile(schemas[schema] as object);
+      const value = parseYaml(readFileSync(path.join(root, ...file), 'utf8')) as unknown;
+      assert.equal(check(value), true, `${file.join('/')}: ${ajv.errorsText(check.errors)}`);
+    }
   });
 });

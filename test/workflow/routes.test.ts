@@ -50,6 +50,7 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
         'classified',
         'staged',
         'checked',
+        'policy_rechecked',
         'execute_applied',
         'verified',
         'close',
@@ -113,8 +114,8 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       const result = await handle.result();
       assert.equal(result.view.state, 'blocked');
       assert.equal(result.view.decision?.tier, 'blocked');
-      assert.ok(result.view.decision?.reasons.some((r) => r.rule === 'never.apex_ns_delete'));
-      assert.match(result.view.outcome?.message ?? '', /never\.apex_ns_delete/);
+      assert.ok(result.view.decision?.reasons.some((r) => r.rule === 'never.allowed.apex_ns_delete'));
+      assert.match(result.view.outcome?.message ?? '', /never\.allowed\.apex_ns_delete/);
       assert.equal((await queryRrset(h.env.dns, zone, 'NS')).rrset?.records.length, 2);
       assert.equal(
         result.evidence.some((e) => e.step.startsWith('execute')),

@@ -1,0 +1,94 @@
+import { isApex, isWildcard, toAbsolute } from '../dns/names';
+import type { Plan } from '../plan/plan';
+import { recordsTouched } from '../plan/plan';
+import type { Recommendation } from '../schema/recommendation';
+import type { RecordClass } from './catalog';
+import { classesOf } from './catalog';
+import type { Policy } from './policy-schema';
+
+/** What the policy may know besides the recommendation and its plan. */
+export interface PolicyContext {
+  /** Records in the zone now; null when unknown (no plan yet). */
+  readonly zoneRecords: number | null;
+  /** The evaluation instant (time windows). */
+  readonly now: Date;
+}
+
+/**
+ * Everything rules match on, computed once. `null` means not known yet (before the plan is
+ * staged); a condition on an unknown fact does not match, and the staged re-evaluation decides.
+ */
+export interface Facts {
+  readonly environment: string;
+  readonly tenant: string;
+  readonly tenantLabels: Readonly<Record<string, string>>;
+  readonly zone: string;
+  readonly zoneLabels: Readonly<Record<string, string>>;
+  readonly kind: string;
+  readonly name: string;
+  readonly apex: boolean;
+  readonly wildcard: boolean;
+  readonly type: string;
+  readonly classes: readonly RecordClass[];
+  readonly operation: 'create' | 'update' | 'delete' | null;
+  readonly ttlDelta: number | null;
+  readonly recordsTouched: number | null;
+  readonly zoneRecords: number | null;
+  readonly zoneShare: number | null;
+  readonly confidence: number;
+  readonly incident: boolean;
+  readonly now: Date;
+}
+
+function labelsFor(
+  table: Policy['zones'] | Policy['tenants'],
+  key: string,
+  normalise: (k: string) => string,
+): Record<string, string> {
+  for (const [name, entry] of Object.entries(table ?? {})) if (normalise(name) === key) return entry.labels;
+  return {};
+}
+
+export function factsOf(
+  policy: Policy,
+  rec: Recommendation,
+  plan: Plan | null,
+  context: PolicyContext,
+): Facts {
+  const zone = toAbsolute(rec.target.zone);
+  const name = toAbsolute(rec.change.name);
+  const apex = isApex(name, zone);
+  const records = [
+    ...(plan?.before?.records ?? []),
+    ...(plan?.after?.records ?? []),
+    ...(rec.change.kind === 'dns.upsert_rrset' ? rec.change.records : []),
+  ];
+  const touched = plan === null ? null : recordsTouched(plan);
+  // A TTL delta exists only for updates: creating or deleting an RRset changes no TTL.
+  const ttlDelta =
+    plan === null ? null : plan.before !== null && plan.after !== null ? plan.after.ttl - plan.before.ttl : 0;
+  return {
+    environment: rec.target.environment,
+    tenant: rec.target.tenant,
+    tenantLabels: labelsFor(policy.tenants, rec.target.tenant, (k) => k),
+    zone,
+    zoneLabels: labelsFor(policy.zones, zone, toAbsolute),
+    kind: rec.change.kind,
+    name,
+    apex,
+    wildcard: isWildcard(name),
+    type: rec.change.type,
+    classes: classesOf(rec.change.type, apex, name, records),
+    operation: plan?.operation ?? (rec.change.kind === 'dns.delete_rrset' ? 'delete' : null),
+    ttlDelta,
+    recordsTouched: touched,
+    zoneRecords: context.zoneRecords,
+    zoneShare:
+      touched === null || context.zoneRecords === null || context.zoneRecords === 0
+        ? null
+        : touched / context.zoneRecords,
+    confidence: rec.confidence,
+    incident: rec.incidentId !== undefined,
+    now: context.now,
+  };
+}

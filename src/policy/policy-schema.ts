@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { Environment } from '../schema/recommendation';
+import { recordTypeNames } from '../dns/record-types';
+import { knownKinds, recordClasses } from './catalog';
+import { durationPattern } from './duration';
+
+/**
+ * The policy file: versioned YAML validated by this schema (published as JSON Schema for editor
+ * completion). Rules are data; `evaluate.ts` gives them their meaning, `lint.ts` checks them.
+ */
+const duration = z.string().regex(durationPattern, 'a duration such as 90s, 15m, 4h, 30d or 1h30m');
+const share = z.number().min(0).max(1);
+const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, 'lowercase letters, digits, ".", "_" or "-"');
+const glob = z.string().min(1).max(254);
+
+/** A numeric condition: every bound given must hold. */
+export const Range = z
+  .strictObject({
+    gt: z.number().optional(),
+    gte: z.number().optional(),
+    lt: z.number().optional(),
+    lte: z.number().optional(),
+  })
+  .refine((r) => Object.keys(r).length > 0, 'at least one of gt, gte, lt, lte');
+
+export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+/** A time window in UTC: the days, and/or a time-of-day span (which may wrap past midnight). */
+export const TimeWindow = z.strictObject({
+  days: z.array(Weekday).min(1).optional(),
+  between: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM-HH:MM (UTC)')
+    .optional(),
+});
+
+export const Match = z.strictObject({
+  environment: z.array(Environment).min(1).optional(),
+  tenant: z.array(glob).min(1).optional(),
+  zone: z.array(glob).min(1).optional().describe('Globs on the absolute zone name, e.g. "*.example.com."'),
+  zoneLabels: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Labels the zone must carry (policy `zones` section).'),
+  tenantLabels: z.record(z.string(), z.string()).optional(),
+  kind: z
+    .array(z.enum(knownKinds as [string, ...string[]]))
+    .min(1)
+    .optional(),
+  name: z.array(glob).min(1).optional().describe('Globs on the absolute owner name; "*" spans labels.'),
+  apex: z.boolean().optional(),
+  wildcard: z.boolean().optional(),
+  type: z.array(z.enum(recordTypeNames)).min(1).optional(),
+  class: z.array(z.enum(recordClasses)).min(1).optional(),
+  operation: z
+    .array(z.enum(['create', 'update', 'delete']))
+    .min(1)
+    .optional(),
+  ttlDelta: Range.optional().describe('TTL after minus TTL before, seconds.'),
+  recordsTouched: Range.optional(),
+  zoneShare: Range.optional().describe("Share (0..1) of the zone's records the plan touches."),
+  confidence: Range.optional(),
+  incident: z.boolean().optional().describe('True when the recommendation names an incident.'),
+  window: TimeWindow.optional(),
+});
+
+export const Tier = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal('blocked')], {
+  error: 'a tier: 0, 1, 2, 3 or "blocked"',
+});
+
+export const RoleRequirement = z.strictObject({ role: id, count: z.number().int().min(1).max(5) });
+
+export const EscalationStage = z.strictObject({ after: duration, notify: z.array(id).min(1) });
+
+export const Outcome = z.strictObject({
+  tier: Tier,
+  approvals: z.array(RoleRequirement).max(5).optional(),
+  coolingOff: duration.optional(),
+  approvalExpiry: duration.optional(),
+  executionWindow: duration.optional(),
+  escalation: z.array(EscalationStage).max(3).optional(),
+});
+
+export const Rule = z.strictObject({
+  id,
+  description: z.string().min(1).max(500),
+  match: Match,
+  decide: Outcome,
+});
+
+export const Defaults = z.strictObject({
+  tier: Tier.describe('The tier when no rule matches (fail closed: 2 or stricter is wise).'),
+  approvalExpiry: duration,
+  onExpiry: z.literal('reject'),
+  coolingOff: duration,
+  executionWindow: duration,
+  escalation: z.array(EscalationStage).max(3),
+});
+
+export const BlastRadius = z.strictObject({
+  minZoneRecords: z.number().int().min(1),
+  maxUpdateShare: share,
+  maxDeleteShare: share,
+  tier: Tier,
+  zones: z
+    .record(
+      z.string(),
+      z.strictObject({
+        minZoneRecords: z.number().int().min(1).optional(),
+        maxUpdateShare: share.optional(),
+        maxDeleteShare: share.optional(),
+      }),
+    )
+    .optional(),
+});
+
+export const TwoKey = z.strictObject({
+  autoMinConfidence: share,
+  autoMaxRecordsTouched: z.number().int().min(0),
+  lowScopeEnvironments: z.array(Environment),
+});
+
+export const NeverLists = z.strictObject({
+  automatic: z.strictObject({
+    kinds: z.array(z.enum(knownKinds as [string, ...string[]])),
+    classes: z.array(z.enum(recordClasses)),
+  }),
+  allowed: z.array(z.enum(['apex_soa_delete', 'apex_ns_delete', 'zone_delete'])),
+});
+
+export const Policy = z.strictObject({
+  version: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('Declared version; goes into every decision with the content hash.'),
+  description: z.string().max(2000).optional(),
+  roles: z.array(id).min(1).describe('Every role a rule or escalation may name.'),
+  zones: z.record(z.string(), z.strictObject({ labels: z.record(z.string(), z.string()) })).optional(),
+  tenants: z.record(z.string(), z.strictObject({ labels: z.record(z.string(), z.string()) })).optional(),
+  defaults: Defaults,
+  budget: z.strictObject({ maxRecordsTouched: z.number().int().min(1) }),
+  twoKey: TwoKey,
+  never: NeverLists,
+  blastRadius: BlastRadius,
+  rules: z.array(Rule),
+});
+
+/** A file in a policy directory beside `policy.yaml` that only adds rules. */
+export const PolicyFragment = z.strictObject({ rules: z.array(Rule) });
+
+export type Policy = z.infer<typeof Policy>;
+export type Rule = z.infer<typeof Rule>;
+export type Match = z.infer<typeof Match>;
+export type Range = z.infer<typeof Range>;
+export type Outcome = z.infer<typeof Outcome>;

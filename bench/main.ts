@@ -14,6 +14,7 @@ import { installRuntime } from '../workers/runtime';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
 import { percentile, pool, table } from './stats';
+import { measureEvaluation, realisticPolicy } from './policy-eval';
 
 /**
  * `npm run bench`: on one fresh dev server and PowerDNS, measures (a) the governed auto path
@@ -23,7 +24,7 @@ import { percentile, pool, table } from './stats';
  */
 const N = Number(process.env.BENCH_N ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
-const AUTO_PATH_ACTIVITIES = 7; // validate, classify, stage, check, execute, verify, exportEvidence
+const AUTO_PATH_ACTIVITIES = 8; // validate, classify, stage, check, recheck, execute, verify, exportEvidence
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const start = performance.now();
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       activities: { noop: async () => {} },
     });
     const run = Date.now().toString(36);
+    let autoP50 = Number.NaN;
     await seedZone(pdns, 'dev.bench.test.', 50);
     const seeded10k = await timed(() => seedZone(pdns, 'big.bench.test.', 10_000));
     await seedZone(pdns, 'prod.bench.test.', 50);
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
           );
           const rows = [
             [
-              'bare workflow, 7 no-op activities',
+              'bare workflow, 8 no-op activities',
               N,
               (N / (bare.ms / 1000)).toFixed(1),
               percentile(bare.value, 50).toFixed(0),
@@ -156,6 +158,7 @@ async function main(): Promise<void> {
             ],
           ];
           console.log(`\n(a) auto path vs baseline, ${N} workflows, ${CONCURRENCY} in flight\n`);
+          autoP50 = percentile(governed.value, 50);
           console.log(table(['workload', 'n', 'workflows/s', 'p50 ms', 'p95 ms', 'p50 ratio'], rows));
 
           // (b) one change into a 10,000-record zone, end to end.
@@ -290,7 +293,7 @@ async function main(): Promise<void> {
           const bareEvents =
             (await client.workflow.getHandle(`bench-${run}-bare-0`).fetchHistory()).events?.length ?? 0;
           const eventRows: (string | number)[][] = [
-            ['bare workflow, 7 no-op activities (baseline)', bareEvents, '1.00'],
+            ['bare workflow, 8 no-op activities (baseline)', bareEvents, '1.00'],
           ];
           for (const [route, make] of routes) {
             const id = await make();
@@ -299,6 +302,37 @@ async function main(): Promise<void> {
           }
           console.log('\n(c) history events per workflow (Temporal warns at 10,240, fails at 51,200)\n');
           console.log(table(['route', 'events', 'ratio to baseline'], eventRows));
+
+          // (d) policy evaluation: its own rate, and its share of the auto path (classify, check, recheck).
+          const shipped = await requireDefaultPolicy();
+          const empty = { ...shipped, policy: { ...shipped.policy, rules: [] } };
+          const measures = [
+            measureEvaluation(empty, 20_000),
+            measureEvaluation(shipped, 20_000),
+            measureEvaluation(realisticPolicy(shipped, 16), 20_000),
+          ];
+          const baseline = measures[0]?.microsPerEval ?? 1;
+          console.log('\n(d) policy evaluation (facts + rules + guards), per evaluation\n');
+          console.log(
+            table(
+              [
+                'policy',
+                'rules',
+                'evaluations/s',
+                'µs each',
+                'ratio to 0 rules',
+                'share of auto-path p50 (3 evaluations)',
+              ],
+              measures.map((m, i) => [
+                ['no rules (baseline)', 'shipped default', 'realistic (default + 16 tenant rules)'][i] ?? '',
+                m.rules,
+                m.perSecond.toFixed(0),
+                m.microsPerEval.toFixed(1),
+                (m.microsPerEval / baseline).toFixed(2),
+                `${(((3 * m.microsPerEval) / 1000 / autoP50) * 100).toFixed(4)}%`,
+              ]),
+            ),
+          );
         });
       }),
     ]);

@@ -47,7 +47,13 @@ function locate(
   path: readonly PropertyKey[],
   key?: string,
 ): { line?: number; column?: number } {
-  const node = path.length === 0 ? file.doc.contents : file.doc.getIn(path as unknown[], true);
+  // A missing key has no node: point at the nearest ancestor that exists.
+  let depth = path.length;
+  let node: unknown = depth === 0 ? file.doc.contents : file.doc.getIn(path as unknown[], true);
+  while ((node === undefined || node === null) && depth > 0) {
+    depth -= 1;
+    node = depth === 0 ? file.doc.contents : file.doc.getIn(path.slice(0, depth) as unknown[], true);
+  }
   let offset: number | undefined;
   if (key !== undefined && isMap(node)) {
     const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
@@ -99,13 +105,18 @@ function zodIssues(
   });
 }
 
-function emptyRange(range: Range | undefined): boolean {
+/** True when no number satisfies every bound of the range (bounds at one value count when inclusive). */
+export function emptyRange(range: Range | undefined): boolean {
   if (range === undefined) return false;
-  const low = Math.max(range.gt ?? -Infinity, range.gte ?? -Infinity);
-  const high = Math.min(range.lt ?? Infinity, range.lte ?? Infinity);
-  const inclusive =
-    range.gte !== undefined && range.lte !== undefined && range.gt === undefined && range.lt === undefined;
-  return inclusive ? low > high : low >= high;
+  let low = -Infinity;
+  let lowStrict = false;
+  if (range.gt !== undefined) [low, lowStrict] = [range.gt, true];
+  if (range.gte !== undefined && range.gte > low) [low, lowStrict] = [range.gte, false];
+  let high = Infinity;
+  let highStrict = false;
+  if (range.lt !== undefined) [high, highStrict] = [range.lt, true];
+  if (range.lte !== undefined && range.lte < high) [high, highStrict] = [range.lte, false];
+  return low > high || (low === high && (lowStrict || highStrict));
 }
 
 /** Rules that cannot mean anything: unknown roles, duplicate ids, conditions no value can meet. */
@@ -203,10 +214,11 @@ export function parsePolicy(files: readonly PolicyFile[], source: string): Polic
     const doc = parseDocument(file.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     parsed.set(file.name, { name: file.name, doc, lines });
     for (const error of doc.errors) {
-      const pos = error.linePos?.[0];
+      const pos = lines.linePos(error.pos[0]);
       issues.push({
         file: file.name,
-        ...(pos === undefined ? {} : { line: pos.line, column: pos.col }),
+        line: pos.line,
+        column: pos.col,
         path: '(yaml)',
         code: 'invalid_yaml',
         message: error.message.split('\n')[0] ?? error.message,

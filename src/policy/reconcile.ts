@@ -12,10 +12,13 @@ export type Reconciled =
   | { readonly action: 'approve_again'; readonly decision: Decision };
 
 export function isStricter(current: Decision, decided: Decision): boolean {
+  const decidedRoles = new Map(decided.approvals.roles.map((r) => [r.role, r.count]));
   return (
     tierRank(current.tier) > tierRank(decided.tier) ||
     current.approvals.count > decided.approvals.count ||
-    current.coolingOffSeconds > decided.coolingOffSeconds
+    current.coolingOffSeconds > decided.coolingOffSeconds ||
+    // Same count, other roles: a requirement the approvals gathered may not meet.
+    current.approvals.roles.some((r) => r.count > (decidedRoles.get(r.role) ?? 0))
   );
 }
 

@@ -18,7 +18,11 @@ export function publishedSchemas(): Record<string, unknown> {
     'approval-signal': publish('approval-signal', ApprovalInput, 'countersign approve/reject signal payload'),
     'decide-update': publish('decide-update', DecisionInput, 'countersign decide update payload'),
     policy: publish('policy', Policy, 'countersign policy file'),
-    'policy-fragment': publish('policy-fragment', PolicyFragment, 'countersign policy fragment (extra rules in a policy directory)'),
+    'policy-fragment': publish(
+      'policy-fragment',
+      PolicyFragment,
+      'countersign policy fragment (extra rules in a policy directory)',
+    ),
     'policy-cases': publish('policy-cases', PolicyCaseFile, 'countersign policy test cases'),
   };
 }

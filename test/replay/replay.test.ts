@@ -17,12 +17,21 @@ const bundle = () => ({ workflowBundle: { codePath: testEnv().workflowBundle } }
 
 describe('replay of recorded histories', () => {
   // One folder per recording generation: every generation must keep replaying on today's code.
-  const generations = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'tampered').map((d) => d.name).sort();
-  const routes = ['approval-executed.json', 'auto-executed.json', 'blocked.json', 'dual-control-executed.json'];
+  const generations = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'tampered')
+    .map((d) => d.name)
+    .sort();
+  const routes = [
+    'approval-executed.json',
+    'auto-executed.json',
+    'blocked.json',
+    'dual-control-executed.json',
+  ];
 
   it('has recorded histories for every route in every generation', () => {
     assert.deepEqual(generations, ['v1-before-policy-engine', 'v2-policy-engine']);
-    for (const generation of generations) assert.deepEqual(readdirSync(path.join(dir, generation)).sort(), routes);
+    for (const generation of generations)
+      assert.deepEqual(readdirSync(path.join(dir, generation)).sort(), routes);
   });
 
   for (const generation of generations) {

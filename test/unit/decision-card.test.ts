@@ -1,45 +1,65 @@
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { requireDefaultPolicy } from '../../activities/policy/policy-store';
 import type { ChangeView } from '../../src/change/view';
 import { renderDecisionCard } from '../../src/change/decision-card';
-import type { Plan } from '../../src/plan/plan';
+import type { Plan, RRset } from '../../src/plan/plan';
 import { computePlan } from '../../src/plan/plan';
-import { checkPlan } from '../../src/policy/check';
+import type { Decision } from '../../src/policy/decision';
 import { describeTier } from '../../src/policy/decision';
-import { classifyWithDefaultPolicy } from '../../src/policy/default-policy';
+import type { LoadedPolicy } from '../../src/policy/evaluate';
+import { evaluatePolicy } from '../../src/policy/evaluate';
+import { factsOf } from '../../src/policy/facts';
 import { exampleRecommendation } from '../../src/examples';
 import { validateRecommendation } from '../../src/schema/validate-recommendation';
-import type { Recommendation } from '../../src/schema/recommendation';
-import { rrset } from './fixtures';
+import type { Change, Environment, Recommendation } from '../../src/schema/recommendation';
+import { addresses, rrset } from './fixtures';
 
-function recommendation(): Recommendation {
+const apiA: Change = {
+  kind: 'dns.upsert_rrset',
+  name: 'api.example.com',
+  type: 'A',
+  ttl: 300,
+  records: ['192.0.2.21'],
+};
+
+function recommendation(change: Change = apiA, environment: Environment = 'production'): Recommendation {
   const result = validateRecommendation(
     exampleRecommendation({
       id: 'rec-42',
       zone: 'example.com',
-      environment: 'production',
+      environment,
       onBehalfOf: 'bob@example.com',
       incidentId: 'INC-7',
       confidence: 0.875,
-      change: {
-        kind: 'dns.upsert_rrset',
-        name: 'api.example.com',
-        type: 'A',
-        ttl: 300,
-        records: ['192.0.2.21'],
-      },
+      change,
     }),
   );
   if (!result.ok) throw new Error('fixture invalid');
   return result.value;
 }
 
+function planOf(rec: Recommendation, live: RRset | null): Plan {
+  const planned = computePlan(rec, live);
+  if (!planned.ok) throw new Error('fixture is a no-op');
+  return planned.plan;
+}
+
+let shipped: LoadedPolicy;
+before(async () => {
+  shipped = await requireDefaultPolicy();
+});
+
+/** The shipped policy's decision on a staged plan, at 10:05 UTC (working hours). */
+function decide(rec: Recommendation, plan: Plan, zoneRecords = 50): Decision {
+  const now = new Date('2026-11-20T10:05:00Z');
+  return evaluatePolicy(shipped, factsOf(shipped.policy, rec, plan, { zoneRecords, now })).decision;
+}
+
 function view(overrides: Partial<ChangeView> = {}): ChangeView {
   const rec = recommendation();
-  const planned = computePlan(rec, rrset('api.example.com.', 'A', ['192.0.2.20']));
-  if (!planned.ok) throw new Error('fixture is a no-op');
-  const plan: Plan = planned.plan;
-  const decision = checkPlan(rec, classifyWithDefaultPolicy(rec), plan);
+  const plan = planOf(rec, rrset('api.example.com.', 'A', ['192.0.2.20']));
+  const decision = decide(rec, plan);
   return {
     workflowId: 'change-rec-42',
     recommendation: rec,
@@ -64,32 +84,63 @@ function view(overrides: Partial<ChangeView> = {}): ChangeView {
   };
 }
 
-describe('renderDecisionCard', () => {
-  const card = renderDecisionCard(view());
-  const lines = card.split('\n');
-  const v = view();
+/** A view of another change, decided by the shipped policy. */
+function viewOf(
+  change: Change,
+  live: RRset | null,
+  zoneRecords = 50,
+  environment: Environment = 'production',
+): ChangeView {
+  const rec = recommendation(change, environment);
+  const plan = planOf(rec, live);
+  const decision = decide(rec, plan, zoneRecords);
+  const base = view();
+  return view({
+    recommendation: rec,
+    plan,
+    decision,
+    approval: { ...base.approval!, planHash: plan.hash, required: decision.approvals.count },
+  });
+}
 
-  const expectedLines = [
-    '### dns.upsert_rrset api.example.com. A — awaiting_approval',
-    '**Target** example.com. (production, tenant acme)',
-    '**Proposed by** aiops-dns-agent (ops-llm 2026-10, prompt dns-remediation@3) on behalf of bob@example.com',
-    '**Confidence** 0.88 · incident INC-7',
-    `**Change** (plan ${v.plan!.hash.slice(0, 16)})`,
-    '- api.example.com. 300 A 192.0.2.20',
-    '+ api.example.com. 300 A 192.0.2.21',
-    '**Rollback** restore 1 record(s), TTL 300, verified by DNS query',
-    `**Risk** ${describeTier(2)} under policy builtin-default/1`,
-    '- `production.default` target.environment = production: production changes need a human approval, however confident the AI is',
-    '**Approvals** 0 of 1 (pending), expires 2026-11-21T10:05:00.000Z',
-    '- may not approve: aiops-dns-agent, bob@example.com',
+describe('renderDecisionCard', () => {
+  const expectedLines: { label: string; line: (v: ChangeView) => string }[] = [
+    { label: 'title', line: () => '### dns.upsert_rrset api.example.com. A — awaiting_approval' },
+    { label: 'target', line: () => '**Target** example.com. (production, tenant acme)' },
+    {
+      label: 'proposer',
+      line: () =>
+        '**Proposed by** aiops-dns-agent (ops-llm 2026-10, prompt dns-remediation@3) on behalf of bob@example.com',
+    },
+    { label: 'confidence', line: () => '**Confidence** 0.88 · incident INC-7' },
+    { label: 'change', line: (v) => `**Change** (plan ${v.plan!.hash.slice(0, 16)})` },
+    { label: 'diff, removed', line: () => '- api.example.com. 300 A 192.0.2.20' },
+    { label: 'diff, added', line: () => '+ api.example.com. 300 A 192.0.2.21' },
+    { label: 'rollback', line: () => '**Rollback** restore 1 record(s), TTL 300, verified by DNS query' },
+    {
+      label: 'risk: tier 2 under the shipped policy version',
+      line: (v) => `**Risk** ${describeTier(2)} under policy ${v.decision!.policyVersion}`,
+    },
+    {
+      label: 'the reason: production.default',
+      line: () =>
+        '- `production.default` environment = production: production changes need a human approval, however confident the AI is',
+    },
+    { label: 'needs: one sre', line: () => '**Needs** 1 distinct approver(s): 1 sre' },
+    { label: 'approvals', line: () => '**Approvals** 0 of 1 (pending), expires 2026-11-21T10:05:00.000Z' },
+    { label: 'exclusions', line: () => '- may not approve: aiops-dns-agent, bob@example.com' },
   ];
-  for (const line of expectedLines) {
-    it(`contains ${JSON.stringify(line.slice(0, 60))}`, () => {
-      assert.ok(lines.includes(line), `card:\n${card}`);
+  for (const expected of expectedLines) {
+    it(`contains the ${expected.label} line`, () => {
+      const v = view();
+      assert.equal(v.decision!.policyVersion, shipped.policy.version);
+      const card = renderDecisionCard(v);
+      assert.ok(card.split('\n').includes(expected.line(v)), `missing ${expected.line(v)} in card:\n${card}`);
     });
   }
 
   it('puts the diff inside a diff code block', () => {
+    const lines = renderDecisionCard(view()).split('\n');
     const start = lines.indexOf('```diff');
     assert.ok(start >= 0);
     assert.deepEqual(lines.slice(start, start + 4), [
@@ -100,22 +151,55 @@ describe('renderDecisionCard', () => {
     ]);
   });
 
+  it('tier 3 at the apex: the risk, the reason and the roles needed, with the cooling-off delay', () => {
+    const v = viewOf({ ...apiA, name: 'example.com' }, null);
+    assert.equal(v.decision!.tier, 3);
+    const lines = renderDecisionCard(v).split('\n');
+    for (const line of [
+      `**Risk** ${describeTier(3)} under policy ${shipped.policy.version}`,
+      '- `production.apex` environment, apex = production, true: production zone apex, dual control and a cooling-off delay',
+      '**Needs** 2 distinct approver(s): 1 sre + 1 service-owner, then 15m cooling-off',
+      '**Approvals** 0 of 2 (pending), expires 2026-11-21T10:05:00.000Z',
+    ])
+      assert.ok(lines.includes(line), `missing ${line} in:\n${lines.join('\n')}`);
+  });
+
   it('lists every reason with its rule id and threshold', () => {
-    const base = view();
-    const withTwo = view({
-      decision: {
-        ...base.decision!,
-        tier: 3,
-        reasons: [
-          { rule: 'production.apex', path: 'change.name', value: 'example.com.', message: 'apex' },
-          { rule: 'check.budget', path: 'plan', value: '200', threshold: '> 100', message: 'too many' },
-        ],
-      },
+    // 7 of 20 records in a zone labelled critical: a rule with a bound and the blast-radius guard.
+    const v = viewOf(
+      { ...apiA, records: addresses(3, 101) },
+      rrset('api.example.com.', 'A', addresses(4)),
+      20,
+    );
+    const d = v.decision!;
+    assert.equal(d.tier, 3);
+    assert.deepEqual(
+      d.reasons.map((r) => r.rule),
+      ['production.critical_zone_wide_update', 'blast_radius.update_share'],
+    );
+    const lines = renderDecisionCard(v).split('\n');
+    for (const line of [
+      `**Risk** ${describeTier(3)} under policy ${shipped.policy.version}`,
+      '- `production.critical_zone_wide_update` environment, zoneLabels.criticality, recordsTouched = production, high, 7 (recordsTouched > 4): several records at once in a zone labelled critical',
+      '- `blast_radius.update_share` plan = 35.0% of 20 records (> 30%): the plan touches a large share of the zone',
+      '**Needs** 2 distinct approver(s): 2 sre, then 15m cooling-off',
+    ])
+      assert.ok(lines.includes(line), `missing ${line} in:\n${lines.join('\n')}`);
+    for (const reason of d.reasons) {
+      const line = lines.find((l) => l.startsWith(`- \`${reason.rule}\` `));
+      assert.ok(line !== undefined, `no line for ${reason.rule}`);
+      if (reason.threshold !== undefined) assert.ok(line.includes(`(${reason.threshold})`), line);
+    }
+  });
+
+  it('has no Needs line for an automatic decision', () => {
+    const v = viewOf(apiA, null, 50, 'staging');
+    assert.equal(v.decision!.tier, 2, 'confidence 0.875 is below the automatic threshold');
+    const auto = view({
+      decision: { ...v.decision!, tier: 1, route: 'auto', approvals: { count: 0, roles: [] } },
     });
-    const text = renderDecisionCard(withTwo);
-    assert.ok(text.includes(`**Risk** ${describeTier(3)} under policy builtin-default/1`));
-    assert.ok(text.includes('- `production.apex` change.name = example.com.: apex'));
-    assert.ok(text.includes('- `check.budget` plan = 200 (> 100): too many'));
+    assert.ok(!renderDecisionCard(auto).includes('**Needs**'));
+    assert.ok(renderDecisionCard(v).includes('**Needs** 1 distinct approver(s)\n'));
   });
 
   it('shows given approvals, a rejection, cooling-off and the outcome', () => {

@@ -7,6 +7,9 @@ import { PowerDnsClient } from '../activities/powerdns/client';
 import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import { createChangeWorker } from '../workers/create-worker';
+import { createApproverSet } from '../workers/stack/approver-set';
+import { createDirectorySource } from '../activities/approvals/directory-store';
+import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
 import { withTimings } from '../src/policy/overrides';
 import { seedZone } from '../workers/demo/seed';
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'bench-'));
   const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
   try {
+    const approvers = createApproverSet(path.join(dataDir, 'approvers'));
     const pdns = new PowerDnsClient({ apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey });
     const workerConnection = await NativeConnection.connect({ address: stack.temporal.address });
     const connection = await Connection.connect({ address: stack.temporal.address });
@@ -49,6 +53,7 @@ async function main(): Promise<void> {
     const changeWorker = await createChangeWorker({
       connection: workerConnection,
       taskQueue: 'bench',
+      directory: createDirectorySource(approvers.directoryPath),
       deps: {
         powerdns: pdns,
         verifyServers: [stack.pdns.dns],
@@ -246,7 +251,7 @@ async function main(): Promise<void> {
                 const planHash =
                   (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
                 await cs.decide(rec.id, {
-                  principal: 'alice@example.com',
+                  key: approvers.keys['alice@example.com'] as ApproverKeyFile,
                   decision: 'approve',
                   reason: 'bench',
                   planHash,
@@ -274,13 +279,13 @@ async function main(): Promise<void> {
                 const planHash =
                   (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
                 await cs.decide(rec.id, {
-                  principal: 'alice@example.com',
+                  key: approvers.keys['alice@example.com'] as ApproverKeyFile,
                   decision: 'approve',
                   reason: 'bench',
                   planHash,
                 });
                 await cs.decide(rec.id, {
-                  principal: 'carol@example.com',
+                  key: approvers.keys['carol@example.com'] as ApproverKeyFile,
                   decision: 'approve',
                   reason: 'bench',
                   planHash,

@@ -8,6 +8,9 @@ import { PowerDnsClient } from '../activities/powerdns/client';
 import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import { createChangeWorker } from '../workers/create-worker';
+import { createApproverSet } from '../workers/stack/approver-set';
+import { createDirectorySource } from '../activities/approvals/directory-store';
+import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
 import { withTimings } from '../src/policy/overrides';
 import { seedZone } from '../workers/demo/seed';
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'warn' });
   installRuntime(logger);
   try {
+    const approvers = createApproverSet(path.join(dataDir, 'approvers'));
     const pdns = new PowerDnsClient({ apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey });
     await seedZone(pdns, 'example.com.', 20);
     await seedZone(pdns, 'staging.example.net.', 20);
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
     const worker = await createChangeWorker({
       connection: workerConnection,
       taskQueue: 'record',
+      directory: createDirectorySource(approvers.directoryPath),
       deps: {
         powerdns: pdns,
         verifyServers: [stack.pdns.dns],
@@ -100,20 +105,20 @@ async function main(): Promise<void> {
         if (name !== 'auto-executed' && name !== 'blocked') {
           const planHash = (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
           await cs.decide(rec.id, {
-            principal: 'bob@example.com',
+            key: approvers.keys['bob@example.com'] as ApproverKeyFile,
             decision: 'approve',
             reason: 'requester tries',
             planHash,
           });
           await cs.decide(rec.id, {
-            principal: 'alice@example.com',
+            key: approvers.keys['alice@example.com'] as ApproverKeyFile,
             decision: 'approve',
             reason: 'reviewed',
             planHash,
           });
           if (name === 'dual-control-executed')
             await cs.decide(rec.id, {
-              principal: 'carol@example.com',
+              key: approvers.keys['carol@example.com'] as ApproverKeyFile,
               decision: 'approve',
               reason: 'second reviewer',
               planHash,

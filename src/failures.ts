@@ -17,6 +17,8 @@ export const FailureType = {
   ProviderMisconfigured: 'ProviderMisconfigured',
   /** The policy cannot be read or does not validate; retried, so a fixed file lets the change go on. */
   PolicyInvalid: 'PolicyInvalid',
+  /** The approver directory cannot be read or does not validate; retried, nobody is verified meanwhile. */
+  DirectoryInvalid: 'DirectoryInvalid',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -17,6 +17,7 @@ export const WorkerEnv = z.object({
   COUNTERSIGN_VERIFY_SERVERS: z.string().default('127.0.0.1:5300'),
   COUNTERSIGN_EVIDENCE_DIR: z.string().min(1).optional(),
   COUNTERSIGN_POLICY: z.string().min(1).optional(),
+  COUNTERSIGN_APPROVERS: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -26,6 +27,8 @@ export interface WorkerConfig {
   readonly evidenceDir?: string;
   /** A policy file or directory; unset: the shipped default policy. */
   readonly policyPath?: string;
+  /** The approver directory file; unset: no approval can be verified (fail closed). */
+  readonly approversPath?: string;
 }
 
 export function parseHostPort(text: string): DnsServer {
@@ -55,5 +58,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     verifyServers: e.COUNTERSIGN_VERIFY_SERVERS.split(',').map(parseHostPort),
     ...(e.COUNTERSIGN_EVIDENCE_DIR === undefined ? {} : { evidenceDir: e.COUNTERSIGN_EVIDENCE_DIR }),
     ...(e.COUNTERSIGN_POLICY === undefined ? {} : { policyPath: e.COUNTERSIGN_POLICY }),
+    ...(e.COUNTERSIGN_APPROVERS === undefined ? {} : { approversPath: e.COUNTERSIGN_APPROVERS }),
   };
 }

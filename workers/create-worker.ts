@@ -2,12 +2,18 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { ChangeActivityDeps } from '../activities/change-activities';
 import { createChangeActivities } from '../activities/change-activities';
+import { createApprovalActivities } from '../activities/approvals/approval-activities';
+import type { DirectorySource } from '../activities/approvals/directory-store';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../src/failures';
 
 export interface ChangeWorkerOptions {
   readonly connection: NativeConnection;
   readonly namespace?: string;
   readonly taskQueue: string;
   readonly deps: ChangeActivityDeps;
+  /** The approver directory; unset: nobody can be verified, so no approval counts (fail closed). */
+  readonly directory?: DirectorySource;
   /** A pre-built workflow bundle (tests, benchmarks); otherwise the workflows are bundled now. */
   readonly workflowBundlePath?: string;
 }
@@ -20,6 +26,18 @@ export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker
     ...(options.workflowBundlePath === undefined
       ? { workflowsPath: require.resolve('../workflows') }
       : { workflowBundle: { codePath: options.workflowBundlePath } }),
-    activities: createChangeActivities(options.deps),
+    activities: {
+      ...createChangeActivities(options.deps),
+      ...createApprovalActivities({ directory: options.directory ?? noDirectory }),
+    },
   });
 }
+
+const noDirectory: DirectorySource = () =>
+  Promise.reject(
+    ApplicationFailure.create({
+      type: FailureType.DirectoryInvalid,
+      message: 'no approver directory is configured (COUNTERSIGN_APPROVERS)',
+      nonRetryable: true,
+    }),
+  );

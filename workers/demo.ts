@@ -9,6 +9,9 @@ import { exampleRecommendation } from '../src/examples';
 import { formatIssue } from '../src/issues';
 import { RecommendationValidationError } from '../src/schema/validate-recommendation';
 import { createChangeWorker } from './create-worker';
+import { createApproverSet } from './stack/approver-set';
+import { createDirectorySource } from '../activities/approvals/directory-store';
+import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { seedZone } from './demo/seed';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
@@ -40,6 +43,8 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   let shutdown: () => Promise<void> = () => stack.stop();
   try {
+    // Demo approvers get fresh keys each run; a real deployment points COUNTERSIGN_APPROVERS at its directory.
+    const approvers = createApproverSet(path.join(dataDir, 'approvers'));
     const pdns = new PowerDnsClient({ apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey });
     const prodRecords = await seedZone(pdns, 'example.com.', 300);
     const stagingRecords = await seedZone(pdns, 'staging.example.net.', 120);
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
     const worker = await createChangeWorker({
       connection: workerConnection,
       taskQueue,
+      directory: createDirectorySource(approvers.directoryPath),
       deps: {
         powerdns: pdns,
         verifyServers: [stack.pdns.dns],
@@ -141,13 +147,13 @@ async function main(): Promise<void> {
         : ((await cs.status(approvable.recommendation.id)).approval?.planHash ?? '');
     if (approvable !== undefined) {
       console.log(
-        `approve from another terminal (the plan hash binds your approval to the card you read):\n  TEMPORAL_ADDRESS=${stack.temporal.address} npx countersign approve ${approvable.recommendation.id} --plan-hash ${planHash.slice(0, 16)} --as alice@example.com --reason "checked the new pool"`,
+        `approve from another terminal (the plan hash binds your approval to the card you read):\n  TEMPORAL_ADDRESS=${stack.temporal.address} npx countersign approve ${approvable.recommendation.id} --plan-hash ${planHash.slice(0, 16)} --key ${path.relative(process.cwd(), approvers.keyPath('alice@example.com'))} --reason "checked the new pool"`,
       );
     }
 
     if (once && approvable !== undefined) {
       const self = await cs.decide(approvable.recommendation.id, {
-        principal: 'oncall-human@example.com',
+        key: approvers.keys['oncall-human@example.com'] as ApproverKeyFile,
         decision: 'approve',
         reason: 'my own change',
         planHash,
@@ -157,7 +163,7 @@ async function main(): Promise<void> {
       );
       if (self.verdict.counted) failures.push('the requester approved their own change');
       const { verdict } = await cs.decide(approvable.recommendation.id, {
-        principal: 'alice@example.com',
+        key: approvers.keys['alice@example.com'] as ApproverKeyFile,
         decision: 'approve',
         reason: 'checked the new pool',
         planHash,

@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { PowerDnsClient } from '../activities/powerdns/client';
 import { createPolicySource } from '../activities/policy/policy-store';
+import { createDirectorySource } from '../activities/approvals/directory-store';
 import { temporalConnectConfig } from '../src/client/connection';
 import { loadWorkerConfig } from './config';
 import { createChangeWorker } from './create-worker';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     connection,
     namespace: temporal.namespace,
     taskQueue: config.taskQueue,
+    ...(config.approversPath === undefined ? {} : { directory: createDirectorySource(config.approversPath) }),
     deps: {
       powerdns: new PowerDnsClient(config.pdns),
       verifyServers: config.verifyServers,

@@ -1,6 +1,7 @@
 import { setCurrentDetails, upsertSearchAttributes, log } from '@temporalio/workflow';
 import type { ApprovalAttempt, ApprovalRequest, ApprovalState, Verdict } from '../src/approvals/reducer';
 import { initialApprovalState, reviewAttempt, reviewVeto } from '../src/approvals/reducer';
+import { seatsFilled, seatsOf } from '../src/approvals/role-matching';
 import { renderDecisionCard } from '../src/change/decision-card';
 import type { ChangeState } from '../src/change/states';
 import type { ChangeResult, ChangeView } from '../src/change/view';
@@ -17,6 +18,25 @@ import { environmentKey, requesterKey, stateKey, tierKey, zoneKey } from '../src
  * thing. Every mutation that matters appends evidence and refreshes the UI details and search
  * attributes.
  */
+/** What verification established about a decision before it reaches the reducer. */
+export interface Proof {
+  readonly roles?: readonly string[];
+  readonly keyId?: string;
+  readonly signatureDigest?: string;
+  readonly validFrom?: number;
+  readonly validUntil?: number;
+  readonly nonce?: string;
+}
+
+export type IdentityRefusal =
+  | 'unknown_principal'
+  | 'service_principal'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'wrong_workflow'
+  | 'unsigned'
+  | 'verification_unavailable';
+
 export class ChangeRun {
   state: ChangeState = 'validating';
   recommendation: Recommendation;
@@ -33,6 +53,8 @@ export class ChangeRun {
   constructor(
     readonly workflowId: string,
     submitted: Recommendation,
+    /** Approvals are verified against the directory (roles, channels, signatures); false only in older histories. */
+    readonly verifiedApprovals = false,
   ) {
     this.recommendation = submitted;
   }
@@ -81,15 +103,28 @@ export class ChangeRun {
       });
     }
     const kept = keepApprovals && this.request?.planHash === plan.hash ? this.approval.approvals : [];
-    this.request = {
+    const request: ApprovalRequest = {
       planHash: plan.hash,
       required: decision.approvals.count,
       excluded,
       expiresAt: Date.now() + decision.approvalExpirySeconds * 1000,
+      ...(this.verifiedApprovals
+        ? { roles: decision.approvals.roles, channels: decision.channels ?? ['signed'] }
+        : {}),
     };
+    this.request = request;
+    const seats = seatsOf(request.required, request.roles ?? []);
     this.approval = {
-      status: kept.length >= decision.approvals.count ? 'approved' : 'pending',
+      status:
+        seatsFilled(
+          seats,
+          kept.map((a) => a.roles),
+        ) >= seats.length
+          ? 'approved'
+          : 'pending',
       approvals: kept,
+      // Nonces stay spent across re-staging: a signed decision is usable once per workflow.
+      ...(this.approval.nonces === undefined ? {} : { nonces: this.approval.nonces }),
     };
     this.veto = null;
     const roles = decision.approvals.roles.map((r) => `${r.count} ${r.role}`).join(' + ');
@@ -119,12 +154,25 @@ export class ChangeRun {
       data: { planHash: this.request.planHash, counted: this.approval.approvals.length },
     });
     this.request = null;
-    this.approval = initialApprovalState;
+    this.approval = {
+      ...initialApprovalState,
+      ...(this.approval.nonces === undefined ? {} : { nonces: this.approval.nonces }),
+    };
   }
 
-  /** Every decision from a human lands here, whatever the channel; every verdict is evidence. */
-  decide(input: DecisionInput, channel: ApprovalAttempt['channel']): Verdict {
-    const attempt: ApprovalAttempt = { ...input, principal: input.principal.trim(), channel, at: Date.now() };
+  /**
+   * Every decision from an identified human lands here, whatever the channel; every verdict is
+   * evidence. `proof` carries what verification established (roles, key, signature window, nonce).
+   */
+  decide(input: DecisionInput, channel: ApprovalAttempt['channel'], proof: Proof = {}): Verdict {
+    const { signatureDigest, ...checks } = proof;
+    const attempt: ApprovalAttempt = {
+      ...input,
+      principal: input.principal.trim(),
+      channel,
+      at: Date.now(),
+      ...checks,
+    };
     let verdict: Verdict;
     if (this.state === 'cooling_off' && input.decision === 'reject' && this.request !== null) {
       verdict = this.tryVeto(attempt, this.request);
@@ -139,20 +187,47 @@ export class ChangeRun {
       this.approval = reviewed.state;
       verdict = reviewed.verdict;
     }
+    this.recordVerdict(input, attempt.principal, channel, verdict, {
+      ...(proof.roles === undefined ? {} : { roles: proof.roles }),
+      ...(proof.keyId === undefined ? {} : { keyId: proof.keyId }),
+      ...(signatureDigest === undefined ? {} : { signatureDigest }),
+    });
+    return verdict;
+  }
+
+  /** A decision refused before it reached the request: identity or signature did not verify. */
+  refuse(
+    input: DecisionInput,
+    channel: ApprovalAttempt['channel'],
+    code: IdentityRefusal,
+    message: string,
+  ): Verdict {
+    const verdict: Verdict = { counted: false, code, message };
+    this.recordVerdict(input, input.principal.trim(), channel, verdict, {});
+    return verdict;
+  }
+
+  private recordVerdict(
+    input: DecisionInput,
+    actor: string,
+    channel: ApprovalAttempt['channel'],
+    verdict: Verdict,
+    identity: Record<string, unknown>,
+  ): void {
     this.record({
       stream: 'decision',
       step: verdict.counted ? `${input.decision}_counted` : `${input.decision}_refused`,
-      actor: attempt.principal,
+      actor,
       summary: verdict.message,
       data: {
         channel,
         planHash: input.planHash,
         reason: input.reason,
+        ...identity,
         ...(verdict.counted ? {} : { code: verdict.code }),
       },
     });
     setCurrentDetails(renderDecisionCard(this.view()));
-    return verdict;
   }
 
   private tryVeto(attempt: ApprovalAttempt, request: ApprovalRequest): Verdict {

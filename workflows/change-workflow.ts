@@ -19,10 +19,10 @@ import { invertPlan } from '../src/plan/plan';
 import { reconcile } from '../src/policy/reconcile';
 import type { Decision } from '../src/policy/decision';
 import { describeTier } from '../src/policy/decision';
-import { ApprovalInput, DecisionInput } from '../src/schema/approval';
 import type { Recommendation } from '../src/schema/recommendation';
 import { ChangeRun } from './change-run';
-import { approveSignal, decideUpdate, evidenceQuery, rejectSignal, stateQuery } from './messages';
+import { registerApprovalHandlers } from './approval-handlers';
+import { evidenceQuery, stateQuery } from './messages';
 
 export interface ChangeInput {
   readonly recommendation: Recommendation;
@@ -46,29 +46,11 @@ const dns = proxyActivities<ChangeActivities>({
 
 /** One AI recommendation, from submission to a verified change (or a reasoned refusal). */
 export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> {
-  const run = new ChangeRun(workflowInfo().workflowId, input.recommendation);
+  // Decided once, at the start, so a workflow keeps one approval model for its whole life.
+  const run = new ChangeRun(workflowInfo().workflowId, input.recommendation, patched('verified-approvals'));
   setHandler(stateQuery, () => run.view());
   setHandler(evidenceQuery, () => run.evidence);
-  const onSignal = (decision: 'approve' | 'reject') => (payload: unknown) => {
-    const parsed = ApprovalInput.safeParse(payload);
-    if (parsed.success) run.decide({ ...parsed.data, decision }, 'signal');
-    else
-      run.record({
-        stream: 'decision',
-        step: `${decision}_refused`,
-        actor: 'unknown',
-        summary: `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        data: { code: 'invalid_payload' },
-      });
-  };
-  setHandler(approveSignal, onSignal('approve'));
-  setHandler(rejectSignal, onSignal('reject'));
-  setHandler(decideUpdate, (decision) => run.decide(decision, 'update'), {
-    // Only the shape is checked here (validators must be synchronous); refusals are accepted and recorded.
-    validator: (decision) => {
-      DecisionInput.parse(decision);
-    },
-  });
+  registerApprovalHandlers(run);
 
   const rec = input.recommendation;
   run.record({

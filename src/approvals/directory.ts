@@ -24,23 +24,40 @@ export const ApproverDirectory = z
   .strictObject({
     version: z.string().min(1).max(64),
     humans: z.array(Human),
-    services: z.array(principalId).describe('Service principals: they may propose or execute, never approve.'),
+    services: z
+      .array(principalId)
+      .describe('Service principals: they may propose or execute, never approve.'),
   })
   .superRefine((dir, ctx) => {
     const ids = new Map<string, number>();
     const keys = new Map<string, string>();
     dir.humans.forEach((human, i) => {
       const id = human.id.toLowerCase();
-      if (ids.has(id)) ctx.addIssue({ code: 'custom', path: ['humans', i, 'id'], message: `duplicate principal ${human.id}` });
+      if (ids.has(id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['humans', i, 'id'],
+          message: `duplicate principal ${human.id}`,
+        });
       ids.set(id, i);
       human.keys.forEach((key, j) => {
         const owner = keys.get(key.id);
-        if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['humans', i, 'keys', j, 'id'], message: `key id ${key.id} already belongs to ${owner}` });
+        if (owner !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['humans', i, 'keys', j, 'id'],
+            message: `key id ${key.id} already belongs to ${owner}`,
+          });
         keys.set(key.id, human.id);
       });
     });
     dir.services.forEach((service, i) => {
-      if (ids.has(service.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['services', i], message: `${service} is listed as both a human and a service principal` });
+      if (ids.has(service.toLowerCase()))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i],
+          message: `${service} is listed as both a human and a service principal`,
+        });
     });
   });
 
@@ -57,6 +74,7 @@ export function identify(directory: ApproverDirectory, principal: string): Ident
   const wanted = principal.trim().toLowerCase();
   const human = directory.humans.find((h) => h.id.toLowerCase() === wanted);
   if (human !== undefined) return { kind: 'human', id: human.id, roles: human.roles };
-  if (directory.services.some((s) => s.toLowerCase() === wanted)) return { kind: 'service', id: principal.trim() };
+  if (directory.services.some((s) => s.toLowerCase() === wanted))
+    return { kind: 'service', id: principal.trim() };
   return { kind: 'unknown', id: principal.trim() };
 }

@@ -76,7 +76,15 @@ export type RefusalCode =
   | 'decision_expired'
   | 'nonce_replayed'
   | 'channel_not_accepted'
-  | 'role_not_needed';
+  | 'role_not_needed'
+  // Refused before the reducer, by identity verification:
+  | 'unknown_principal'
+  | 'service_principal'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'wrong_workflow'
+  | 'unsigned'
+  | 'verification_unavailable';
 
 export type Verdict =
   | { readonly counted: true; readonly status: ApprovalState['status']; readonly message: string }
@@ -98,14 +106,25 @@ export function reviewAttempt(
     return refuse('nonce_replayed', 'this signed decision was already used');
   }
   // Every signed decision spends its nonce, counted or not: a refused one cannot be replayed either.
-  const seen: ApprovalState = attempt.nonce === undefined ? state : { ...state, nonces: [...(state.nonces ?? []), attempt.nonce] };
-  const refuseSeen = (code: RefusalCode, message: string) => ({ state: seen, verdict: { counted: false as const, code, message } });
-  if (attempt.validFrom !== undefined && attempt.at < attempt.validFrom) return refuseSeen('not_yet_valid', 'the signed decision is not valid yet (issued in the future)');
-  if (attempt.validUntil !== undefined && attempt.at > attempt.validUntil) return refuseSeen('decision_expired', 'the signed decision has expired; sign a new one');
-  if (state.status !== 'pending') return refuseSeen('request_closed', `the request is already ${state.status}`);
-  if (attempt.at > request.expiresAt) return refuseSeen('request_expired', 'the approval request has expired');
+  const seen: ApprovalState =
+    attempt.nonce === undefined ? state : { ...state, nonces: [...(state.nonces ?? []), attempt.nonce] };
+  const refuseSeen = (code: RefusalCode, message: string) => ({
+    state: seen,
+    verdict: { counted: false as const, code, message },
+  });
+  if (attempt.validFrom !== undefined && attempt.at < attempt.validFrom)
+    return refuseSeen('not_yet_valid', 'the signed decision is not valid yet (issued in the future)');
+  if (attempt.validUntil !== undefined && attempt.at > attempt.validUntil)
+    return refuseSeen('decision_expired', 'the signed decision has expired; sign a new one');
+  if (state.status !== 'pending')
+    return refuseSeen('request_closed', `the request is already ${state.status}`);
+  if (attempt.at > request.expiresAt)
+    return refuseSeen('request_expired', 'the approval request has expired');
   if (attempt.planHash !== request.planHash) {
-    return refuseSeen('plan_hash_mismatch', `decision is for plan ${attempt.planHash.slice(0, 12)}, the pending plan is ${request.planHash.slice(0, 12)}`);
+    return refuseSeen(
+      'plan_hash_mismatch',
+      `decision is for plan ${attempt.planHash.slice(0, 12)}, the pending plan is ${request.planHash.slice(0, 12)}`,
+    );
   }
   if (attempt.reason.trim() === '') return refuseSeen('missing_reason', 'a reason is required');
   const counted: CountedApproval = {
@@ -120,13 +139,20 @@ export function reviewAttempt(
   // approver who changed their mind, or the requester withdrawing. Exclusions, channels, roles and
   // one-vote-per-person guard approvals.
   if (attempt.decision === 'reject') {
-    return { state: { ...seen, status: 'rejected', rejection: counted }, verdict: { counted: true, status: 'rejected', message: `rejected by ${principal}` } };
+    return {
+      state: { ...seen, status: 'rejected', rejection: counted },
+      verdict: { counted: true, status: 'rejected', message: `rejected by ${principal}` },
+    };
   }
   if (request.channels !== undefined && !request.channels.includes(attempt.channel)) {
-    return refuseSeen('channel_not_accepted', `approvals through the ${attempt.channel} channel do not count for this change; sign it with the CLI`);
+    return refuseSeen(
+      'channel_not_accepted',
+      `approvals through the ${attempt.channel} channel do not count for this change; sign it with the CLI`,
+    );
   }
   const exclusion = request.excluded.find((e) => e.principal.toLowerCase() === principal.toLowerCase());
-  if (exclusion !== undefined) return refuseSeen('excluded_principal', `${principal} may not approve: ${exclusion.why}`);
+  if (exclusion !== undefined)
+    return refuseSeen('excluded_principal', `${principal} may not approve: ${exclusion.why}`);
   if (state.approvals.some((a) => a.principal.toLowerCase() === principal.toLowerCase())) {
     return refuseSeen('duplicate_principal', `${principal} has already approved; one person counts once`);
   }
@@ -134,14 +160,30 @@ export function reviewAttempt(
   const before = state.approvals.map((a) => a.roles);
   const approvers = [...before, attempt.roles];
   if (seatsFilled(seats, approvers) <= seatsFilled(seats, before)) {
-    return refuseSeen('role_not_needed', `${principal} (${(attempt.roles ?? []).join(', ') || 'no role'}) fills no open seat; still needed: ${missingSeats(seats, before)}`);
+    return refuseSeen(
+      'role_not_needed',
+      `${principal} (${(attempt.roles ?? []).join(', ') || 'no role'}) fills no open seat; still needed: ${missingSeats(seats, before)}`,
+    );
   }
   const approvals = [...state.approvals, counted];
-  const status = seatsFilled(seats, approvals.map((a) => a.roles)) >= seats.length ? 'approved' : 'pending';
-  const still = missingSeats(seats, approvals.map((a) => a.roles));
+  const status =
+    seatsFilled(
+      seats,
+      approvals.map((a) => a.roles),
+    ) >= seats.length
+      ? 'approved'
+      : 'pending';
+  const still = missingSeats(
+    seats,
+    approvals.map((a) => a.roles),
+  );
   return {
     state: { ...seen, status, approvals },
-    verdict: { counted: true, status, message: `approval ${approvals.length} of ${request.required} counted${still === '' ? '' : `; still needed: ${still}`}` },
+    verdict: {
+      counted: true,
+      status,
+      message: `approval ${approvals.length} of ${request.required} counted${still === '' ? '' : `; still needed: ${still}`}`,
+    },
   };
 }
 

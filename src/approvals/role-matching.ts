@@ -15,7 +15,10 @@ function canSit(seat: string, roles: readonly string[] | undefined): boolean {
 }
 
 /** A largest seating of distinct approvers (bipartite matching by augmenting paths): seat → approver index or -1. */
-export function seating(seats: readonly string[], approvers: readonly (readonly string[] | undefined)[]): number[] {
+export function seating(
+  seats: readonly string[],
+  approvers: readonly (readonly string[] | undefined)[],
+): number[] {
   const holder = new Array<number>(seats.length).fill(-1);
   const tryPlace = (a: number, seen: boolean[]): boolean => {
     for (let s = 0; s < seats.length; s += 1) {
@@ -33,16 +36,24 @@ export function seating(seats: readonly string[], approvers: readonly (readonly 
   return holder;
 }
 
-export function seatsFilled(seats: readonly string[], approvers: readonly (readonly string[] | undefined)[]): number {
+export function seatsFilled(
+  seats: readonly string[],
+  approvers: readonly (readonly string[] | undefined)[],
+): number {
   return seating(seats, approvers).filter((h) => h !== -1).length;
 }
 
 /** The seats a largest seating leaves empty, e.g. "1 service-owner + 1 more approver". */
-export function missingSeats(seats: readonly string[], approvers: readonly (readonly string[] | undefined)[]): string {
+export function missingSeats(
+  seats: readonly string[],
+  approvers: readonly (readonly string[] | undefined)[],
+): string {
   const holder = seating(seats, approvers);
   const missing = new Map<string, number>();
   holder.forEach((h, s) => {
     if (h === -1) missing.set(seats[s] as string, (missing.get(seats[s] as string) ?? 0) + 1);
   });
-  return [...missing.entries()].map(([role, n]) => `${n} ${role === '*' ? 'more approver' : role}`).join(' + ');
+  return [...missing.entries()]
+    .map(([role, n]) => `${n} ${role === '*' ? 'more approver' : role}`)
+    .join(' + ');
 }

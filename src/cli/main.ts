@@ -11,6 +11,9 @@ import {
 import { connectClient } from '../client/connection';
 import { formatIssue } from '../issues';
 import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
+import { writeFile } from 'node:fs/promises';
+import { stringify as stringifyYaml } from 'yaml';
+import { ApproverKeyFile, generateApproverKey } from '../client/approver-keys';
 import { ExitCode } from './exit-codes';
 import { PolicyFileError, registerPolicyCommands } from './policy-commands';
 import { InputError, readJsonInput } from './read-input';
@@ -104,32 +107,80 @@ program
     print(rows, rows.length === 0 ? 'no changes' : text);
   });
 
+program
+  .command('keygen')
+  .description('create an approver key (ed25519) and print the directory entry to register it')
+  .requiredOption('--as <principal>', 'whose key this is')
+  .requiredOption('--out <file>', 'where to write the key file (mode 0600; keep it secret)')
+  .option('--key-id <id>', 'the key id to register (default: principal and date)')
+  .action(async (options: { as: string; out: string; keyId?: string }) => {
+    const keyId =
+      options.keyId ?? `${options.as.split('@')[0] ?? 'key'}-${new Date().toISOString().slice(0, 10)}`;
+    const key = generateApproverKey(options.as, keyId);
+    await writeFile(options.out, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600, flag: 'wx' }).catch(
+      (err: Error) => {
+        throw new InputError(`cannot write ${options.out}: ${err.message}`);
+      },
+    );
+    const entry = { id: options.as, roles: ['<role>'], keys: [{ id: key.keyId, publicKey: key.publicKey }] };
+    print(
+      { keyFile: options.out, principal: options.as, keyId: key.keyId, publicKey: key.publicKey },
+      `key written to ${options.out} (keep it secret)\nregister it in the approver directory under humans:\n${stringifyYaml([entry])}`,
+    );
+  });
+
+async function readKey(file: string): Promise<ApproverKeyFile> {
+  const parsed = ApproverKeyFile.safeParse(await readJsonInput(file));
+  if (!parsed.success)
+    throw new InputError(`${file} is not a countersign key file (countersign keygen writes one)`);
+  return parsed.data;
+}
+
 for (const decision of ['approve', 'reject'] as const) {
   program
     .command(decision)
     .description(
       decision === 'approve'
-        ? 'approve the pending plan of a change'
-        : 'reject a change (or veto it during cooling-off)',
+        ? 'approve the plan you reviewed, signed with your key'
+        : 'reject a change (or veto it during cooling-off), signed with your key',
     )
     .argument('<id>', 'recommendation id or workflow id')
-    .requiredOption('--as <principal>', 'who decides')
+    .requiredOption('--key <file>', 'your key file (countersign keygen)')
     .requiredOption('--reason <text>', 'why')
     .requiredOption('--plan-hash <hash>', 'the plan you reviewed, as shown by status (8+ hex characters)')
+    .option('--as <principal>', 'who you are; must match the key file')
+    .option('--valid-for <seconds>', 'how long the signature stays valid', '600')
     .option('--request-id <id>', 'idempotency key: resending the same id returns the first verdict')
     .action(
-      async (id: string, options: { as: string; reason: string; planHash: string; requestId?: string }) => {
+      async (
+        id: string,
+        options: {
+          key: string;
+          reason: string;
+          planHash: string;
+          as?: string;
+          validFor: string;
+          requestId?: string;
+        },
+      ) => {
+        const key = await readKey(options.key);
+        if (options.as !== undefined && options.as.toLowerCase() !== key.principal.toLowerCase()) {
+          throw new InputError(
+            `--as ${options.as} does not match the key file, which belongs to ${key.principal}`,
+          );
+        }
         const { verdict, planHash } = await withClient((client) =>
           client.decide(id, {
-            principal: options.as,
+            key,
             decision,
             reason: options.reason,
             planHash: options.planHash,
+            validForSeconds: Number(options.validFor),
             ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
           }),
         );
         print(
-          { ...verdict, planHash },
+          { ...verdict, planHash, principal: key.principal },
           `${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`,
         );
         if (!verdict.counted) process.exitCode = ExitCode.refused;

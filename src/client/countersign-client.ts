@@ -13,6 +13,8 @@ import { RecommendationValidationError, validateRecommendation } from '../schema
 import { stateKey, zoneKey, environmentKey, tierKey, requesterKey } from '../search-attributes';
 import type { changeWorkflow } from '../../workflows/change-workflow';
 import { decideUpdate, evidenceQuery, stateQuery } from '../../workflows/messages';
+import type { ApproverKeyFile } from './approver-keys';
+import { signDecision } from './approver-keys';
 
 export const defaultTaskQueue = 'countersign';
 
@@ -62,7 +64,8 @@ export interface ListedChange {
 }
 
 export interface DecideOptions {
-  readonly principal: string;
+  /** The approver's key file (`countersign keygen`): the decision is signed as its principal. */
+  readonly key: ApproverKeyFile;
   readonly decision: 'approve' | 'reject';
   readonly reason: string;
   /**
@@ -72,6 +75,8 @@ export interface DecideOptions {
   readonly planHash: string;
   /** Idempotency key of this decision: resending with the same id returns the first verdict. Default: new per call. */
   readonly requestId?: string;
+  /** How long the signature stays valid (default 10 minutes). */
+  readonly validForSeconds?: number;
 }
 
 /**
@@ -217,8 +222,13 @@ export class CountersignClient {
       }
       planHash = pending;
     }
+    const signed = signDecision(
+      options.key,
+      { workflowId: workflowIdFor(id), planHash, decision: options.decision, reason: options.reason },
+      options.validForSeconds,
+    );
     const verdict = await this.handle(id).executeUpdate(decideUpdate, {
-      args: [{ principal: options.principal, decision: options.decision, reason: options.reason, planHash }],
+      args: [signed],
       updateId: options.requestId ?? `decide:${randomUUID()}`,
     });
     return { verdict, planHash };

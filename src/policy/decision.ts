@@ -36,6 +36,8 @@ export interface Decision {
   /** How long after the final approval execution may start. */
   readonly executionWindowSeconds: number;
   readonly escalation: readonly EscalationStep[];
+  /** Channels whose approvals count: `signed` always; `ui` (Temporal UI signal) where the policy allows. */
+  readonly channels?: readonly ('signed' | 'ui')[];
   readonly notify: boolean;
   readonly reasons: readonly Reason[];
 }

@@ -292,6 +292,17 @@ function guards(policy: Policy, f: Facts, tierSoFar: Tier): Raise[] {
   return raises;
 }
 
+const defaultChannels = { ui: { tiers: [2], environments: ['staging', 'development'] } };
+
+/** Whether an unsigned Temporal UI approval counts for this change. */
+function uiCounts(policy: Policy, f: Facts, tier: Tier): boolean {
+  const ui = (policy.approvalChannels ?? defaultChannels).ui;
+  return (
+    (ui.tiers as readonly unknown[]).includes(tier) ||
+    (ui.environments as readonly string[]).includes(f.environment)
+  );
+}
+
 function minimumApprovals(tier: Tier): number {
   return tier === 3 ? 2 : tier === 2 ? 1 : 0;
 }
@@ -378,6 +389,7 @@ export function evaluatePolicy(loaded: LoadedPolicy, facts: Facts): Evaluation {
     executionWindowSeconds:
       window.length > 0 ? Math.min(...window) : parseDuration(policy.defaults.executionWindow),
     escalation: escalation.map((e) => ({ afterSeconds: parseDuration(e.after), notify: e.notify })),
+    channels: uiCounts(policy, facts, tier) ? ['signed', 'ui'] : ['signed'],
     notify: tier !== 0,
     reasons,
   };

@@ -128,6 +128,18 @@ export const NeverLists = z.strictObject({
   allowed: z.array(z.enum(['apex_soa_delete', 'apex_ns_delete', 'zone_delete'])),
 });
 
+/** Which channels' approvals count. Signed decisions always do; the Temporal UI's unsigned signal only where listed. */
+export const ApprovalChannels = z.strictObject({
+  ui: z.strictObject({
+    tiers: z
+      .array(z.union([z.literal(2), z.literal(3)]))
+      .describe('Tiers at which a Temporal UI approval counts.'),
+    environments: z
+      .array(Environment)
+      .describe('Environments in which a Temporal UI approval counts, whatever the tier.'),
+  }),
+});
+
 export const Policy = z.strictObject({
   version: z
     .string()
@@ -143,6 +155,9 @@ export const Policy = z.strictObject({
   twoKey: TwoKey,
   never: NeverLists,
   blastRadius: BlastRadius,
+  approvalChannels: ApprovalChannels.optional().describe(
+    'Default: the Temporal UI counts at tier 2 and in staging/development.',
+  ),
   rules: z.array(Rule),
 });
 

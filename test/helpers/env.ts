@@ -10,6 +10,12 @@ import { CountersignClient } from '../../src/client/countersign-client';
 import { createChangeWorker } from '../../workers/create-worker';
 import { parseHostPort } from '../../workers/config';
 import { installRuntime } from '../../workers/runtime';
+import path from 'node:path';
+import type { ApproverSet } from '../../workers/stack/approver-set';
+import { createApproverSet } from '../../workers/stack/approver-set';
+import type { DirectorySource } from '../../activities/approvals/directory-store';
+import { createDirectorySource } from '../../activities/approvals/directory-store';
+import type { ApproverKeyFile } from '../../src/client/approver-keys';
 import { requireDefaultPolicy, staticPolicySource } from '../../activities/policy/policy-store';
 import type { LoadedPolicy } from '../../src/policy/evaluate';
 import { withTimings } from '../../src/policy/overrides';
@@ -56,6 +62,10 @@ export function slug(t: TestContext): string {
 
 export interface Harness {
   readonly env: TestEnv;
+  /** Fresh approver keys and the directory that registers them, for this test process. */
+  readonly approvers: ApproverSet;
+  /** The key file of one of the sample people (throws for anyone else). */
+  key(principal: string): ApproverKeyFile;
   readonly pdns: PowerDnsClient;
   readonly client: Client;
   readonly countersign: (taskQueue: string) => CountersignClient;
@@ -69,8 +79,15 @@ export async function openHarness(): Promise<Harness> {
   const connection = await Connection.connect({ address: env.temporalAddress });
   const workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
   const client = new Client({ connection });
+  const approvers = createApproverSet(path.join(env.dataDir, `approvers-${process.pid}`));
   return {
     env,
+    approvers,
+    key(principal) {
+      const key = approvers.keys[principal];
+      if (key === undefined) throw new Error(`no sample key for ${principal}`);
+      return key;
+    },
     pdns: new PowerDnsClient(env.pdns),
     client,
     countersign: (taskQueue) => new CountersignClient(client, taskQueue),
@@ -84,6 +101,8 @@ export async function openHarness(): Promise<Harness> {
 
 /** Runs `fn` with a fresh worker on a fresh task queue; the worker is shut down afterwards. */
 export type TestDeps = Partial<ChangeActivityDeps> & {
+  /** The approver directory; default: the harness's sample people. */
+  directory?: DirectorySource;
   /** Shortened delays on the shipped default policy (ignored when `policy` is given). */
   timings?: { approvalExpirySeconds?: number; coolingOffSeconds?: number };
 };
@@ -97,7 +116,7 @@ export async function withWorker<T>(
   deps: TestDeps,
   fn: (worker: Worker) => Promise<T>,
 ): Promise<T> {
-  const { timings, ...rest } = deps;
+  const { timings, directory, ...rest } = deps;
   const policy =
     rest.policy ??
     staticPolicySource(
@@ -108,6 +127,7 @@ export async function withWorker<T>(
     taskQueue,
     workflowBundlePath: h.env.workflowBundle,
     deps: { powerdns: h.pdns, verifyServers: [h.env.dns], logger: quietLogger, ...rest, policy },
+    directory: directory ?? createDirectorySource(h.approvers.directoryPath),
   });
   return worker.runUntil(fn(worker));
 }

@@ -231,7 +231,11 @@ describe('reviewAttempt: details', () => {
       status: 'pending',
       approvals: [{ principal: 'alice@example.com', reason: 'runbook step 4', at: 1234, channel: 'signal' }],
     });
-    assert.deepEqual(verdict, { counted: true, status: 'pending', message: 'approval 1 of 2 counted; still needed: 1 more approver' });
+    assert.deepEqual(verdict, {
+      counted: true,
+      status: 'pending',
+      message: 'approval 1 of 2 counted; still needed: 1 more approver',
+    });
   });
 
   it('records the rejection', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -60,17 +60,38 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       );
 
       const reviewed = (view.plan?.hash ?? '').slice(0, 16);
-      const noHash = await runCli(['approve', id, '--as', 'alice@example.com', '--reason', 'x'], { env });
+      const noHash = await runCli(
+        ['approve', id, '--key', h.approvers.keyPath('alice@example.com'), '--reason', 'x'],
+        { env },
+      );
       assert.equal(noHash.code, 2, 'an approval must name the plan it approves');
       const wrongPlan = await runCli(
-        ['approve', id, '--plan-hash', 'deadbeefdeadbeef', '--as', 'alice@example.com', '--reason', 'x'],
+        [
+          'approve',
+          id,
+          '--plan-hash',
+          'deadbeefdeadbeef',
+          '--key',
+          h.approvers.keyPath('alice@example.com'),
+          '--reason',
+          'x',
+        ],
         { env },
       );
       assert.equal(wrongPlan.code, 4);
       assert.match(wrongPlan.stdout, /refused \(plan_hash_mismatch\)/);
 
       const self = await runCli(
-        ['approve', id, '--plan-hash', reviewed, '--as', 'bob@example.com', '--reason', 'mine'],
+        [
+          'approve',
+          id,
+          '--plan-hash',
+          reviewed,
+          '--key',
+          h.approvers.keyPath('bob@example.com'),
+          '--reason',
+          'mine',
+        ],
         { env },
       );
       assert.equal(self.code, 4);
@@ -83,8 +104,8 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
           id,
           '--plan-hash',
           reviewed,
-          '--as',
-          'alice@example.com',
+          '--key',
+          h.approvers.keyPath('alice@example.com'),
           '--reason',
           'reviewed the card',
         ],
@@ -113,5 +134,47 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
     });
     assert.equal(run.code, 3);
     assert.match(run.stderr, /no change/);
+  });
+
+  it('keygen writes a private key file readable by its owner only, and a key registered in the directory approves', async (t) => {
+    const id = slug(t);
+    const dir = mkdtempSync(path.join(tmpdir(), 'countersign-keygen-'));
+    const keyFile = path.join(dir, 'frank.key.json');
+    const made = await runCli([
+      '--json',
+      'keygen',
+      '--as',
+      'frank@example.com',
+      '--out',
+      keyFile,
+      '--key-id',
+      'frank-1',
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const out = JSON.parse(made.stdout) as { keyId: string; publicKey: string };
+    assert.equal(out.keyId, 'frank-1');
+    assert.match(out.publicKey, /^[A-Za-z0-9+/]{43}=$/);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.equal(readFileSync(keyFile, 'utf8').includes(out.publicKey), true);
+    // Refuses to overwrite an existing key.
+    assert.equal((await runCli(['keygen', '--as', 'frank@example.com', '--out', keyFile])).code, 2);
+    // --as must match the key file.
+    const mismatch = await runCli(
+      [
+        'approve',
+        id,
+        '--key',
+        keyFile,
+        '--as',
+        'alice@example.com',
+        '--plan-hash',
+        'a'.repeat(64),
+        '--reason',
+        'x',
+      ],
+      { env: { TEMPORAL_ADDRESS: h.env.temporalAddress } },
+    );
+    assert.equal(mismatch.code, 2);
+    assert.match(mismatch.stderr, /does not match the key file/);
   });
 });

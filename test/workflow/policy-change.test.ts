@@ -61,7 +61,7 @@ describe('policy changed mid-flight (real Temporal, real PowerDNS)', () => {
         ),
       );
       const planHash = first.approval?.planHash ?? '';
-      await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok', planHash });
+      await cs.decide(id, { key: h.key('alice@example.com'), decision: 'approve', reason: 'ok', planHash });
       const again = await cs.waitForState(id, ['awaiting_approval', 'executed'], { timeoutMs: 20_000 });
       const reopened = await cs.waitForState(id, ['awaiting_approval']);
       assert.equal(again.state, 'awaiting_approval');
@@ -72,7 +72,7 @@ describe('policy changed mid-flight (real Temporal, real PowerDNS)', () => {
       );
       assert.equal(reopened.decision?.policyVersion, 'stricter-1');
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.20']);
-      await cs.decide(id, { principal: 'carol@example.com', decision: 'approve', reason: 'ok', planHash });
+      await cs.decide(id, { key: h.key('carol@example.com'), decision: 'approve', reason: 'ok', planHash });
       const result = await handle.result();
       assert.equal(result.view.state, 'executed');
       const recheck = result.evidence
@@ -90,7 +90,7 @@ describe('policy changed mid-flight (real Temporal, real PowerDNS)', () => {
       const first = await cs.waitForState(id, ['awaiting_approval']);
       writeFileSync(file, stringify(edited('freeze-1', { tier: 'blocked' })));
       await cs.decide(id, {
-        principal: 'alice@example.com',
+        key: h.key('alice@example.com'),
         decision: 'approve',
         reason: 'ok',
         planHash: first.approval?.planHash ?? '',

@@ -83,7 +83,7 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       // Nothing is written while approval is pending.
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.20']);
       const { verdict } = await cs.decide(id, {
-        principal: 'alice@example.com',
+        key: h.key('alice@example.com'),
         decision: 'approve',
         reason: 'matches the incident runbook',
         planHash: waiting.approval?.planHash ?? '',
@@ -144,7 +144,7 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       const { handle } = await cs.submit(rec);
       const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
       const click = {
-        principal: 'alice@example.com',
+        key: h.key('alice@example.com'),
         decision: 'approve' as const,
         reason: 'ok',
         planHash,
@@ -157,11 +157,10 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
       // A second decision by the same person is a new request, refused: one person counts once.
       const again = await cs.decide(id, {
         ...click,
-        principal: 'Alice@example.com',
         requestId: `${id}-again`,
       });
       assert.equal(!again.verdict.counted && again.verdict.code, 'duplicate_principal');
-      // Likewise through the Temporal UI's signal channel; the refusal is evidence.
+      // Through the Temporal UI's signal channel it does not count either; every refusal is evidence.
       await cs
         .handle(id)
         .signal('approve', { principal: 'alice@example.com', planHash, reason: 'from the UI' });
@@ -169,15 +168,17 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
         const { entries } = await cs.evidence(id);
         const refused = entries
           .filter((e) => e.step === 'approve_refused')
-          .map((e) => e.data as { channel: string; code: string });
+          .map((e) => e.data as { channel: string; code: string })
+          .map(({ channel, code }) => ({ channel, code }));
+        // Production dual control does not take the unsigned UI channel at all.
         assert.deepEqual(refused, [
-          { channel: 'update', code: 'duplicate_principal', planHash, reason: 'ok' },
-          { channel: 'signal', code: 'duplicate_principal', planHash, reason: 'from the UI' },
+          { channel: 'signed', code: 'duplicate_principal' },
+          { channel: 'ui', code: 'channel_not_accepted' },
         ]);
       });
       assert.equal((await cs.status(id)).approval?.state.approvals.length, 1);
       const second = await cs.decide(id, {
-        principal: 'carol@example.com',
+        key: h.key('carol@example.com'),
         decision: 'approve',
         reason: 'second pair of eyes',
         planHash,
@@ -214,12 +215,12 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
     await withWorker(h, id, { timings: { approvalExpirySeconds: 60, coolingOffSeconds: 30 } }, async () => {
       const { handle } = await cs.submit(rec);
       const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
-      await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok', planHash });
-      await cs.decide(id, { principal: 'carol@example.com', decision: 'approve', reason: 'ok', planHash });
+      await cs.decide(id, { key: h.key('alice@example.com'), decision: 'approve', reason: 'ok', planHash });
+      await cs.decide(id, { key: h.key('carol@example.com'), decision: 'approve', reason: 'ok', planHash });
       await cs.waitForState(id, ['cooling_off']);
       // The veto comes from one of the approvers, who changed their mind: a new decision, never a cached one.
       const veto = await cs.decide(id, {
-        principal: 'alice@example.com',
+        key: h.key('alice@example.com'),
         decision: 'reject',
         reason: 'mail migration freeze this week',
         planHash,

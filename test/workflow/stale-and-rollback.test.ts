@@ -53,7 +53,7 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
         records: ['198.51.100.7'],
       });
       const { verdict } = await cs.decide(id, {
-        principal: 'alice@example.com',
+        key: h.key('alice@example.com'),
         decision: 'approve',
         reason: 'ok',
         planHash: firstHash,
@@ -71,7 +71,7 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['198.51.100.7']);
       // The old approval cannot be replayed onto the new plan.
       const replay = await cs.decide(id, {
-        principal: 'carol@example.com',
+        key: h.key('carol@example.com'),
         decision: 'approve',
         reason: 'old card',
         planHash: firstHash,
@@ -162,7 +162,7 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
       const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
       // Someone applies exactly the proposed state by hand while approval is pending.
       await h.pdns.writeRrset(zone, after.name, 'A', after);
-      await cs.decide(id, { principal: 'alice@example.com', decision: 'approve', reason: 'ok', planHash });
+      await cs.decide(id, { key: h.key('alice@example.com'), decision: 'approve', reason: 'ok', planHash });
       const result = await handle.result();
       assert.equal(result.view.state, 'failed');
       assert.equal(result.view.outcome?.code, 'verification_failed');

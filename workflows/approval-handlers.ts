@@ -1,0 +1,114 @@
+import { ActivityFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { ApprovalActivities } from '../activities/approvals/approval-activities';
+import type { Verdict } from '../src/approvals/reducer';
+import { SignedDecision } from '../src/approvals/signed-decision';
+import { ApprovalInput, DecisionInput } from '../src/schema/approval';
+import type { ChangeRun } from './change-run';
+import { approveSignal, decideUpdate, rejectSignal } from './messages';
+
+const approvals = proxyActivities<ApprovalActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 },
+});
+
+/** Signed decisions issued a little in the future still count: approvers' clocks drift. */
+const clockSkewMs = 60_000;
+
+/**
+ * Wires the approve/reject signals (the Temporal UI channel) and the decide update (signed
+ * decisions from the CLI and SDK) to the change. Identity is established by activities against the
+ * approver directory before a decision reaches the reducer; every refusal is recorded as evidence.
+ */
+export function registerApprovalHandlers(run: ChangeRun): void {
+  const onSignal = (decision: 'approve' | 'reject') => async (payload: unknown) => {
+    const parsed = ApprovalInput.safeParse(payload);
+    if (!parsed.success) {
+      run.record({
+        stream: 'decision',
+        step: `${decision}_refused`,
+        actor: 'unknown',
+        summary: `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        data: { code: 'invalid_payload' },
+      });
+      return;
+    }
+    const input = { ...parsed.data, decision };
+    if (!run.verifiedApprovals) {
+      run.decide(input, 'signal');
+      return;
+    }
+    // The UI channel is unsigned: the principal is looked up, not proven.
+    try {
+      const who = await approvals.identifyPrincipal(input.principal);
+      if (who.kind === 'service')
+        run.refuse(
+          input,
+          'ui',
+          'service_principal',
+          `${who.id} is a service principal and may never approve`,
+        );
+      else if (who.kind === 'unknown')
+        run.refuse(input, 'ui', 'unknown_principal', `${who.id} is not in the approver directory`);
+      else run.decide({ ...input, principal: who.id }, 'ui', { roles: who.roles });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      run.refuse(
+        input,
+        'ui',
+        'verification_unavailable',
+        `the approver directory could not be read: ${err.cause?.message ?? err.message}`,
+      );
+    }
+  };
+  setHandler(approveSignal, onSignal('approve'));
+  setHandler(rejectSignal, onSignal('reject'));
+
+  setHandler(
+    decideUpdate,
+    async (input): Promise<Verdict> => {
+      if (!run.verifiedApprovals) return run.decide(input as DecisionInput, 'update');
+      if (!('payload' in input)) {
+        return run.refuse(
+          input,
+          'update',
+          'unsigned',
+          'decisions sent as updates must be signed: countersign approve --key <key file>',
+        );
+      }
+      const p = input.payload;
+      const claimed = {
+        principal: p.principal,
+        decision: p.decision,
+        planHash: p.planHash,
+        reason: p.reason,
+      };
+      try {
+        const verified = await approvals.verifySignedDecision(input, run.workflowId);
+        if (!verified.ok) return run.refuse(claimed, 'signed', verified.code, verified.message);
+        return run.decide({ ...claimed, principal: verified.principal }, 'signed', {
+          roles: verified.roles,
+          keyId: verified.keyId,
+          signatureDigest: verified.signatureDigest,
+          validFrom: Date.parse(p.issuedAt) - clockSkewMs,
+          validUntil: Date.parse(p.expiresAt),
+          nonce: p.nonce,
+        });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        return run.refuse(
+          claimed,
+          'signed',
+          'verification_unavailable',
+          `the signature could not be verified: ${err.cause?.message ?? err.message}`,
+        );
+      }
+    },
+    {
+      // Shape only (validators must be synchronous); every refusal past this point is accepted and recorded.
+      validator: (input) => {
+        if (typeof input === 'object' && input !== null && 'payload' in input) SignedDecision.parse(input);
+        else DecisionInput.parse(input);
+      },
+    },
+  );
+}

@@ -4,6 +4,8 @@ import type { Verdict } from '../src/approvals/reducer';
 import { SignedDecision } from '../src/approvals/signed-decision';
 import { ApprovalInput, DecisionInput } from '../src/schema/approval';
 import type { ChangeRun } from './change-run';
+import type { Decision } from '../src/policy/decision';
+import { seatsFilled, seatsOf } from '../src/approvals/role-matching';
 import { approveSignal, decideUpdate, rejectSignal } from './messages';
 
 const approvals = proxyActivities<ApprovalActivities>({
@@ -111,4 +113,38 @@ export function registerApprovalHandlers(run: ChangeRun): void {
       },
     },
   );
+}
+
+/**
+ * Before execution: are the approvers who counted still in the directory, with the roles their
+ * seats need? A removed or demoted approver stops counting; their approval is dropped and the
+ * remaining ones are kept. Returns whether the approvals still satisfy `decision`.
+ */
+export async function approversStillValid(run: ChangeRun, decision: Decision): Promise<boolean> {
+  const counted = run.approval.approvals;
+  const identities = await approvals.currentIdentities(counted.map((a) => a.principal));
+  const still = counted.flatMap((a, i) => {
+    const who = identities[i];
+    return who?.kind === 'human' ? [{ ...a, roles: who.roles }] : [];
+  });
+  const seats = seatsOf(decision.approvals.count, decision.approvals.roles);
+  const valid =
+    seatsFilled(
+      seats,
+      still.map((a) => a.roles),
+    ) >= seats.length;
+  const dropped = counted
+    .filter((a) => !still.some((b) => b.principal === a.principal))
+    .map((a) => a.principal);
+  run.record({
+    stream: 'decision',
+    step: 'approvers_revalidated',
+    actor: 'countersign',
+    summary: valid
+      ? `${still.length} approver(s) still valid`
+      : `approvals no longer satisfy the decision${dropped.length > 0 ? `: ${dropped.join(', ')} no longer in the directory` : ': roles changed'}`,
+    data: { valid, dropped, approvers: still.map((a) => ({ principal: a.principal, roles: a.roles })) },
+  });
+  run.approval = { ...run.approval, approvals: still };
+  return valid;
 }

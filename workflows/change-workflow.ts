@@ -21,7 +21,7 @@ import type { Decision } from '../src/policy/decision';
 import { describeTier } from '../src/policy/decision';
 import type { Recommendation } from '../src/schema/recommendation';
 import { ChangeRun } from './change-run';
-import { registerApprovalHandlers } from './approval-handlers';
+import { approversStillValid, registerApprovalHandlers } from './approval-handlers';
 import { evidenceQuery, stateQuery } from './messages';
 
 export interface ChangeInput {
@@ -203,7 +203,11 @@ async function recheckPolicy(
   let decision = decided;
   for (;;) {
     const current = await io.check(rec, classified, plan, zoneRecords);
-    const outcome = reconcile(decision, current, run.approval.approvals.length);
+    const outcome = reconcile(
+      decision,
+      current,
+      run.approval.approvals.map((a) => a.roles),
+    );
     run.record({
       stream: 'decision',
       step: 'policy_rechecked',
@@ -217,7 +221,11 @@ async function recheckPolicy(
     });
     if (outcome.action === 'proceed') {
       run.decision = outcome.decision;
-      return outcome.decision;
+      if (!run.verifiedApprovals || outcome.decision.route !== 'approval') return outcome.decision;
+      if (await approversStillValid(run, outcome.decision)) return outcome.decision;
+      if (!(await awaitApprovals(run, plan, outcome.decision, { keepApprovals: true }))) return null;
+      decision = outcome.decision;
+      continue;
     }
     run.decision = outcome.decision;
     if (outcome.action === 'block') {

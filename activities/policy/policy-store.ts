@@ -18,7 +18,10 @@ export async function policyFiles(location: string): Promise<PolicyFile[]> {
   if (!info.isDirectory()) return [{ name: location, text: await readFile(location, 'utf8') }];
   const names = (await readdir(location)).filter((n) => /\.ya?ml$/.test(n)).sort();
   const main = names.find((n) => /^policy\.ya?ml$/.test(n));
-  const ordered = main === undefined ? names : [main, ...names.filter((n) => n !== main)];
+  // Which file is the main one must never depend on sorting: a directory needs its policy.yaml.
+  if (main === undefined)
+    throw new Error(`${location} has no policy.yaml (the main policy file of a policy directory)`);
+  const ordered = [main, ...names.filter((n) => n !== main)];
   return Promise.all(
     ordered.map(async (n) => ({
       name: path.join(location, n),

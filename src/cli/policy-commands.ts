@@ -21,13 +21,22 @@ import { InputError, readJsonInput } from './read-input';
 
 /** Thrown when a policy (or its cases) does not parse; carries every issue. */
 export class PolicyFileError extends Error {
-  constructor(readonly lines: readonly string[]) {
-    super(`invalid policy:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+  constructor(
+    readonly lines: readonly string[],
+    what = 'invalid policy',
+  ) {
+    super(`${what}:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
     this.name = 'PolicyFileError';
   }
 }
 
 type Print = (value: unknown, text: string) => void;
+
+function wholeNumber(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  if (!/^\d+$/.test(text)) throw new InputError(`--zone-records: expected a whole number, received ${text}`);
+  return Number(text);
+}
 
 async function load(location: string): Promise<LoadedPolicy> {
   const result = await loadPolicy(location).catch((err: Error) => {
@@ -70,7 +79,7 @@ async function runCaseFiles(loaded: LoadedPolicy, location: string): Promise<Cas
     }
     for (const c of parsed.data.cases) results.push(runCase(loaded, c, file));
   }
-  if (problems.length > 0) throw new PolicyFileError(problems);
+  if (problems.length > 0) throw new PolicyFileError(problems, 'invalid policy cases');
   return results;
 }
 
@@ -172,7 +181,7 @@ export function registerPolicyCommands(program: Command, print: Print): void {
               given === null
                 ? null
                 : { name: rec.change.name, type: rec.change.type, ttl: given.ttl, records: given.records },
-            zoneRecords: options.zoneRecords === undefined ? null : Number(options.zoneRecords),
+            zoneRecords: wholeNumber(options.zoneRecords),
           };
         } else {
           state = await liveState(rec);

@@ -101,7 +101,7 @@ export const criticalKinds: readonly string[] = actionKinds.filter((k) => k.crit
 
 export const knownKinds: readonly string[] = actionKinds.map((k) => k.kind);
 
-const mailTxt = /^"?v=(spf1|DMARC1|DKIM1)\b/i;
+const mailTxt = /^"?v=(spf1|DMARC1|DKIM1|STSv1|TLSRPTv1|BIMI1)\b/i;
 
 /** Classes of one DNS change, from its owner name, type and record data (before and after). */
 export function classesOf(
@@ -132,8 +132,12 @@ export function classesOf(
     case 'SRV':
       return ['service'];
     case 'TXT': {
+      const mailNames = ['_dmarc.', '_mta-sts.', '_smtp._tls.'];
       const mail =
-        name.startsWith('_dmarc.') || name.includes('._domainkey.') || records.some((r) => mailTxt.test(r));
+        mailNames.some((prefix) => name.startsWith(prefix)) ||
+        name.includes('._domainkey.') ||
+        name.includes('._bimi.') ||
+        records.some((r) => mailTxt.test(r));
       return mail ? ['mail', 'text'] : ['text'];
     }
     default:

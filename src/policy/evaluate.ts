@@ -72,18 +72,17 @@ function inRange(range: Range, value: number): boolean {
 const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
 function inWindow(window: NonNullable<Match['window']>, now: Date): boolean {
-  if (
-    window.days !== undefined &&
-    !window.days.includes(weekdays[now.getUTCDay()] as (typeof weekdays)[number])
-  )
-    return false;
-  if (window.between === undefined) return true;
+  const dayMatches = (day: number) =>
+    window.days === undefined || window.days.includes(weekdays[(day + 7) % 7] as (typeof weekdays)[number]);
+  if (window.between === undefined) return dayMatches(now.getUTCDay());
   const [from, to] = window.between.split('-').map((hm) => {
     const [h, m] = hm.split(':').map(Number);
     return (h as number) * 60 + (m as number);
   }) as [number, number];
   const minute = now.getUTCHours() * 60 + now.getUTCMinutes();
-  return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+  if (from <= to) return dayMatches(now.getUTCDay()) && minute >= from && minute < to;
+  // A window that wraps past midnight belongs to the day it starts: Friday 22:00-06:00 covers Saturday 01:00.
+  return (minute >= from && dayMatches(now.getUTCDay())) || (minute < to && dayMatches(now.getUTCDay() - 1));
 }
 
 const list = (values: readonly string[]) => values.join(' | ');
@@ -183,7 +182,8 @@ function guards(policy: Policy, f: Facts, tierSoFar: Tier): Raise[] {
     ['zone_delete', f.kind === 'dns.delete_zone'],
   ];
   for (const [entry, applies] of neverAllowed) {
-    if (applies && policy.never.allowed.includes(entry as never)) {
+    // Deleting the apex SOA or NS set takes the zone down: blocked whether or not the policy lists it.
+    if (applies && (entry !== 'zone_delete' || policy.never.allowed.includes(entry as never))) {
       raises.push({
         tier: 'blocked',
         reason: {
@@ -299,7 +299,8 @@ function uiCounts(policy: Policy, f: Facts, tier: Tier): boolean {
   const ui = (policy.approvalChannels ?? defaultChannels).ui;
   return (
     (ui.tiers as readonly unknown[]).includes(tier) ||
-    (ui.environments as readonly string[]).includes(f.environment)
+    // Never for dual control: tier 3 exists so that one compromised account does not suffice.
+    (tier !== 3 && (ui.environments as readonly string[]).includes(f.environment))
   );
 }
 
@@ -362,7 +363,7 @@ export function evaluatePolicy(loaded: LoadedPolicy, facts: Facts): Evaluation {
     policy.defaults.escalation;
 
   const reasons: Reason[] = [
-    ...(matched.length === 0
+    ...(matched.length === 0 && tier === policy.defaults.tier
       ? [
           {
             rule: 'defaults.tier',
@@ -381,8 +382,11 @@ export function evaluatePolicy(loaded: LoadedPolicy, facts: Facts): Evaluation {
     tier,
     route: routeOf(tier),
     approvals: { count, roles: count === 0 ? [] : roleCounts },
-    coolingOffSeconds:
-      cooling.length > 0 ? Math.max(...cooling) : tier === 3 ? parseDuration(policy.defaults.coolingOff) : 0,
+    // Dual control always comes with a delay: tier 3 never waits less than the default cooling-off.
+    coolingOffSeconds: Math.max(
+      cooling.length > 0 ? Math.max(...cooling) : 0,
+      tier === 3 ? parseDuration(policy.defaults.coolingOff) : 0,
+    ),
     approvalExpirySeconds:
       expiry.length > 0 ? Math.min(...expiry) : parseDuration(policy.defaults.approvalExpiry),
     onExpiry: policy.defaults.onExpiry,

@@ -95,7 +95,7 @@ export function lintPolicy(policy: Policy): PolicyWarning[] {
         warnings.push({
           code: 'shadowed_rule',
           path: `rules[${i}] (${rule.id})`,
-          message: `shadowed by rules[${j}] (${other.id}): it matches everything this rule matches at tier ${String(other.decide.tier)}, so this rule never decides anything`,
+          message: `shadowed by rules[${j}] (${other.id}): it matches everything this rule matches at tier ${String(other.decide.tier)}, so this rule never sets the tier`,
         });
       }
     });

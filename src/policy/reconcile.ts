@@ -1,5 +1,6 @@
 import type { Decision } from './decision';
 import { tierRank } from './decision';
+import { seatsFilled, seatsOf } from '../approvals/role-matching';
 
 /**
  * What to do when the policy is evaluated again just before execution. The stricter of the two
@@ -22,14 +23,55 @@ export function isStricter(current: Decision, decided: Decision): boolean {
   );
 }
 
-export function reconcile(decided: Decision, current: Decision, approvalsCounted: number): Reconciled {
+/**
+ * `counted`: how many approvals were counted, or (with verified approvals) each approver's roles,
+ * so a stricter role requirement is checked seat by seat.
+ */
+export function reconcile(
+  decided: Decision,
+  current: Decision,
+  counted: number | readonly (readonly string[] | undefined)[],
+): Reconciled {
   if (current.route === 'blocked') return { action: 'block', decision: current };
   if (!isStricter(current, decided))
     return { action: 'proceed', decision: decided, changed: current.policyHash !== decided.policyHash };
+  const seats = seatsOf(current.approvals.count, typeof counted === 'number' ? [] : current.approvals.roles);
+  const filled = typeof counted === 'number' ? Math.min(counted, seats.length) : seatsFilled(seats, counted);
   const satisfied =
     current.route === 'auto' ||
-    (approvalsCounted >= current.approvals.count && current.coolingOffSeconds <= decided.coolingOffSeconds);
+    (filled >= seats.length && current.coolingOffSeconds <= decided.coolingOffSeconds);
+  const merged = mergeStricter(decided, current);
   return satisfied
-    ? { action: 'proceed', decision: current, changed: true }
-    : { action: 'approve_again', decision: current };
+    ? { action: 'proceed', decision: merged, changed: true }
+    : { action: 'approve_again', decision: merged };
+}
+
+/**
+ * The stricter of two decisions, field by field: a new policy that is stricter in one respect must
+ * not relax another (a tier 3 delay survives a new tier 2 role demand). Identity and reasons are
+ * the current policy's.
+ */
+export function mergeStricter(decided: Decision, current: Decision): Decision {
+  const roles = new Map<string, number>();
+  for (const r of [...decided.approvals.roles, ...current.approvals.roles])
+    roles.set(r.role, Math.max(roles.get(r.role) ?? 0, r.count));
+  const tier = tierRank(decided.tier) > tierRank(current.tier) ? decided.tier : current.tier;
+  // Only channels both decisions accept (absent channels: the unverified model of older histories).
+  const channels =
+    current.channels === undefined && decided.channels === undefined
+      ? undefined
+      : (current.channels ?? ['signed']).filter((c) => (decided.channels ?? ['signed', 'ui']).includes(c));
+  return {
+    ...current,
+    tier,
+    route: tierRank(decided.tier) > tierRank(current.tier) ? decided.route : current.route,
+    approvals: {
+      count: Math.max(decided.approvals.count, current.approvals.count),
+      roles: [...roles.entries()].map(([role, count]) => ({ role, count })),
+    },
+    coolingOffSeconds: Math.max(decided.coolingOffSeconds, current.coolingOffSeconds),
+    approvalExpirySeconds: Math.min(decided.approvalExpirySeconds, current.approvalExpirySeconds),
+    executionWindowSeconds: Math.min(decided.executionWindowSeconds, current.executionWindowSeconds),
+    ...(channels === undefined ? {} : { channels }),
+  };
 }

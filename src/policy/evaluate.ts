@@ -183,7 +183,7 @@ function guards(policy: Policy, f: Facts, tierSoFar: Tier): Raise[] {
   ];
   for (const [entry, applies] of neverAllowed) {
     // Deleting the apex SOA or NS set takes the zone down: blocked whether or not the policy lists it.
-    if (applies && (entry !== 'zone_delete' || policy.never.allowed.includes(entry as never))) {
+    if (applies && (entry !== 'zone_delete' || policy.never.allowed.includes(entry))) {
       raises.push({
         tier: 'blocked',
         reason: {

@@ -11,7 +11,10 @@ import {
 import { connectClient } from '../client/connection';
 import { formatIssue } from '../issues';
 import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { identify } from '../approvals/directory';
+import { parseDirectory } from '../../activities/approvals/directory-store';
+import { describeTier } from '../policy/decision';
 import { stringify as stringifyYaml } from 'yaml';
 import { ApproverKeyFile, generateApproverKey } from '../client/approver-keys';
 import { ExitCode } from './exit-codes';
@@ -105,6 +108,50 @@ program
       )
       .join('\n');
     print(rows, rows.length === 0 ? 'no changes' : text);
+  });
+
+program
+  .command('pending')
+  .description(
+    'changes waiting for an approval you can give (your roles, not your own changes), soonest expiry first',
+  )
+  .option('--key <file>', 'your key file: who you are')
+  .option('--role <role...>', 'your roles (default: looked up in COUNTERSIGN_APPROVERS when set)')
+  .action(async (options: { key?: string; role?: string[] }) => {
+    const principal = options.key === undefined ? undefined : (await readKey(options.key)).principal;
+    let roles = options.role;
+    const directoryFile = process.env.COUNTERSIGN_APPROVERS;
+    if (
+      roles === undefined &&
+      principal !== undefined &&
+      directoryFile !== undefined &&
+      directoryFile !== ''
+    ) {
+      const who = identify(parseDirectory(await readFile(directoryFile, 'utf8'), directoryFile), principal);
+      if (who.kind === 'human') roles = [...who.roles];
+    }
+    const rows = await withClient((client) =>
+      client.pending({
+        ...(principal === undefined ? {} : { principal }),
+        ...(roles === undefined ? {} : { roles }),
+      }),
+    );
+    const text = rows
+      .map(
+        (r) =>
+          `${r.workflowId}\t${describeTier(r.view.decision?.tier ?? 2)}\tneeds ${r.missing}\texpires ${r.expiresAt}\tplan ${r.view.plan?.hash.slice(0, 16) ?? '-'}\t${r.view.recommendation.change.name} ${r.view.recommendation.change.type}`,
+      )
+      .join('\n');
+    print(
+      rows.map((r) => ({
+        workflowId: r.workflowId,
+        missing: r.missing,
+        expiresAt: r.expiresAt,
+        planHash: r.view.plan?.hash,
+        tier: r.view.decision?.tier,
+      })),
+      rows.length === 0 ? 'nothing waits for you' : text,
+    );
   });
 
 program

@@ -14,6 +14,7 @@ import { stateKey, zoneKey, environmentKey, tierKey, requesterKey } from '../sea
 import type { changeWorkflow } from '../../workflows/change-workflow';
 import { decideUpdate, evidenceQuery, stateQuery } from '../../workflows/messages';
 import type { ApproverKeyFile } from './approver-keys';
+import { missingSeats, seatsFilled, seatsOf } from '../approvals/role-matching';
 import { signDecision } from './approver-keys';
 
 export const defaultTaskQueue = 'countersign';
@@ -50,6 +51,14 @@ export interface Submission {
   /** False when this id had been submitted before with the same content. */
   readonly created: boolean;
   readonly handle: WorkflowHandle<typeof changeWorkflow>;
+}
+
+export interface PendingChange {
+  readonly workflowId: string;
+  readonly view: ChangeView;
+  /** Seats still open, e.g. "1 service-owner". */
+  readonly missing: string;
+  readonly expiresAt: string;
 }
 
 export interface ListedChange {
@@ -167,6 +176,41 @@ export class CountersignClient {
       if (states.includes(view.state) || Date.now() > deadline) return view;
       await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
     }
+  }
+
+  /**
+   * The reviewer queue: changes awaiting approval that `principal` may approve and where a seat
+   * their roles can fill is still open (roles unknown: every open seat).
+   */
+  async pending(caller: { principal?: string; roles?: readonly string[] } = {}): Promise<PendingChange[]> {
+    const waiting = await this.list({ state: 'awaiting_approval', limit: 200 });
+    const out: PendingChange[] = [];
+    for (const row of waiting) {
+      const view = await this.status(row.workflowId).catch(() => undefined);
+      const approval = view?.approval;
+      if (
+        view === undefined ||
+        approval === null ||
+        approval === undefined ||
+        view.state !== 'awaiting_approval'
+      )
+        continue;
+      const who = caller.principal?.toLowerCase();
+      if (who !== undefined && approval.excluded.some((e) => e.principal.toLowerCase() === who)) continue;
+      if (who !== undefined && approval.state.approvals.some((a) => a.principal.toLowerCase() === who))
+        continue;
+      const seats = seatsOf(approval.required, view.decision?.approvals.roles ?? []);
+      const approvers = approval.state.approvals.map((a) => a.roles);
+      const open = seatsFilled(seats, [...approvers, caller.roles]) > seatsFilled(seats, approvers);
+      if (!open) continue;
+      out.push({
+        workflowId: view.workflowId,
+        view,
+        missing: missingSeats(seats, approvers),
+        expiresAt: approval.expiresAt,
+      });
+    }
+    return out.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
   }
 
   async decisionCard(id: string): Promise<string> {

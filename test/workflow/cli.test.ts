@@ -177,4 +177,62 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
     assert.equal(mismatch.code, 2);
     assert.match(mismatch.stderr, /does not match the key file/);
   });
+
+  it('pending lists what waits on the caller: their roles, not their own changes', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const env = {
+      TEMPORAL_ADDRESS: h.env.temporalAddress,
+      COUNTERSIGN_TASK_QUEUE: id,
+      COUNTERSIGN_APPROVERS: h.approvers.directoryPath,
+    };
+    const cs = h.countersign(id);
+    await withWorker(h, id, {}, async () => {
+      // Tier 2: one SRE. Tier 3 (apex MX): an SRE and a service owner. Bob is the requester of the first.
+      await cs.submit(
+        exampleRecommendation({
+          id: `${id}-a`,
+          zone,
+          environment: 'production',
+          onBehalfOf: 'bob@example.com',
+          change: {
+            kind: 'dns.upsert_rrset',
+            name: `api.${zone}`,
+            type: 'A',
+            ttl: 300,
+            records: ['192.0.2.45'],
+          },
+        }),
+      );
+      await cs.submit(
+        exampleRecommendation({
+          id: `${id}-mx`,
+          zone,
+          environment: 'production',
+          change: { kind: 'dns.upsert_rrset', name: zone, type: 'MX', ttl: 3600, records: [`5 mx5.${zone}`] },
+        }),
+      );
+      await cs.waitForState(`${id}-a`, ['awaiting_approval']);
+      await cs.waitForState(`${id}-mx`, ['awaiting_approval']);
+      const queue = async (principal: string) => {
+        const run = await runCli(['--json', 'pending', '--key', h.approvers.keyPath(principal)], { env });
+        assert.equal(run.code, 0, run.stderr);
+        return (JSON.parse(run.stdout) as { workflowId: string; missing: string }[])
+          .filter((r) => r.workflowId.startsWith(`change-${id}`))
+          .map((r) => r.workflowId)
+          .sort();
+      };
+      assert.deepEqual(await queue('alice@example.com'), [`change-${id}-a`, `change-${id}-mx`]);
+      assert.deepEqual(
+        await queue('dave@example.com'),
+        [`change-${id}-mx`],
+        'a service owner only fills the tier 3 seat',
+      );
+      assert.deepEqual(await queue('bob@example.com'), [`change-${id}-mx`], 'never your own change');
+      const text = await runCli(['pending', '--key', h.approvers.keyPath('dave@example.com')], { env });
+      assert.match(text.stdout, /needs 1 sre \+ 1 service-owner/);
+      await cs.handle(`${id}-a`).terminate('test done');
+      await cs.handle(`${id}-mx`).terminate('test done');
+    });
+  });
 });

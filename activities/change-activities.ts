@@ -25,6 +25,8 @@ export interface ChangeActivityDeps {
   readonly logger: Logger;
   /** The policy in force at each decision (reloaded when its files change). */
   readonly policy: PolicySource;
+  /** Notifier webhook for escalations (JSON POST, retried by Temporal); unset: the log only. */
+  readonly escalationWebhook?: string;
   /** Folder for exported evidence bundles; unset: bundles stay in workflow history only. */
   readonly evidenceDir?: string;
 }
@@ -41,6 +43,20 @@ export type StageResult =
 export type ExecuteResult =
   | { readonly outcome: 'applied' | 'already_applied'; readonly live: RRset | null }
   | { readonly outcome: 'stale'; readonly live: RRset | null };
+
+/** What an escalation tells the people who can decide (the log and the notifier webhook get it). */
+export interface EscalationPayload {
+  readonly workflowId: string;
+  readonly stage: number;
+  readonly notify: readonly string[];
+  readonly what: string;
+  readonly why: string;
+  readonly risk: string;
+  readonly riskOfWaiting: string;
+  readonly whoCanDecide: string;
+  readonly howToDecide: string;
+  readonly expiresAt: string;
+}
 
 export interface VerifyResult {
   readonly answers: readonly RrsetAnswer[];
@@ -165,6 +181,21 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
 
     async notify(event: { kind: string; summary: string; tier: string }): Promise<void> {
       log().info({ notification: event }, event.summary);
+    },
+
+    /** Escalates a waiting request: always to the log, and to the webhook when one is configured. */
+    async escalate(payload: EscalationPayload): Promise<void> {
+      log().warn({ escalation: payload }, `approval needed: ${payload.what}`);
+      if (deps.escalationWebhook === undefined) return;
+      const response = await fetch(deps.escalationWebhook, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `${payload.workflowId}:escalation:${payload.stage}` },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(10_000),
+      }).catch((err: Error) => {
+        throw ApplicationFailure.create({ type: FailureType.NotifierUnavailable, message: `escalation webhook unreachable: ${err.message}` });
+      });
+      if (!response.ok) throw ApplicationFailure.create({ type: FailureType.NotifierUnavailable, message: `escalation webhook answered ${response.status}` });
     },
 
     /** Writes the closing evidence bundle; rewriting the same bundle is harmless. */

@@ -19,6 +19,8 @@ export const FailureType = {
   PolicyInvalid: 'PolicyInvalid',
   /** The approver directory cannot be read or does not validate; retried, nobody is verified meanwhile. */
   DirectoryInvalid: 'DirectoryInvalid',
+  /** The escalation webhook could not be reached or refused the notification; retried, then recorded. */
+  NotifierUnavailable: 'NotifierUnavailable',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -18,6 +18,7 @@ export const WorkerEnv = z.object({
   COUNTERSIGN_EVIDENCE_DIR: z.string().min(1).optional(),
   COUNTERSIGN_POLICY: z.string().min(1).optional(),
   COUNTERSIGN_APPROVERS: z.string().min(1).optional(),
+  COUNTERSIGN_ESCALATION_WEBHOOK: z.url().optional(),
 });
 
 export interface WorkerConfig {
@@ -29,6 +30,7 @@ export interface WorkerConfig {
   readonly policyPath?: string;
   /** The approver directory file; unset: no approval can be verified (fail closed). */
   readonly approversPath?: string;
+  readonly escalationWebhook?: string;
 }
 
 export function parseHostPort(text: string): DnsServer {
@@ -59,5 +61,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(e.COUNTERSIGN_EVIDENCE_DIR === undefined ? {} : { evidenceDir: e.COUNTERSIGN_EVIDENCE_DIR }),
     ...(e.COUNTERSIGN_POLICY === undefined ? {} : { policyPath: e.COUNTERSIGN_POLICY }),
     ...(e.COUNTERSIGN_APPROVERS === undefined ? {} : { approversPath: e.COUNTERSIGN_APPROVERS }),
+    ...(e.COUNTERSIGN_ESCALATION_WEBHOOK === undefined ? {} : { escalationWebhook: e.COUNTERSIGN_ESCALATION_WEBHOOK }),
   };
 }

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       verifyServers: config.verifyServers,
       logger,
       policy: createPolicySource(config.policyPath),
+      ...(config.escalationWebhook === undefined ? {} : { escalationWebhook: config.escalationWebhook }),
       ...(config.evidenceDir === undefined ? {} : { evidenceDir: config.evidenceDir }),
     },
   });

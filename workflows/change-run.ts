@@ -47,6 +47,8 @@ export class ChangeRun {
   /** A veto during cooling-off; the approval state is already final by then. */
   veto: { principal: string; reason: string } | null = null;
   coolingOffUntil: number | null = null;
+  /** When the final approval (and its cooling-off) completed: the execution window starts here. */
+  executionAllowedAt: number | null = null;
   outcome: { code: string; message: string } | null = null;
   readonly evidence: EvidenceEntry[] = [];
 

@@ -11,7 +11,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ChangeActivities } from '../activities/change-activities';
+import type { ChangeActivities, EscalationPayload } from '../activities/change-activities';
 import type { ChangeResult } from '../src/change/view';
 import { nonRetryableFailureTypes } from '../src/failures';
 import type { Plan } from '../src/plan/plan';
@@ -42,6 +42,12 @@ const io = proxyActivities<ChangeActivities>({ startToCloseTimeout: '30s', retry
 const dns = proxyActivities<ChangeActivities>({
   startToCloseTimeout: '20s',
   retry: { ...retry, initialInterval: '500ms', maximumInterval: '4s', maximumAttempts: 5 },
+});
+
+// Escalations are worth a few quick retries, not minutes: waiting for a decision must go on.
+const notifier = proxyActivities<ChangeActivities>({
+  startToCloseTimeout: '15s',
+  retry: { ...retry, initialInterval: '500ms', maximumInterval: '4s', maximumAttempts: 4 },
 });
 
 /** One AI recommendation, from submission to a verified change (or a reasoned refusal). */
@@ -107,7 +113,8 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
   });
 
   const maxRestages = input.maxRestages ?? 3;
-  for (let attempt = 0; ; attempt += 1) {
+  let restages = 0;
+  for (;;) {
     run.transition('staging');
     const staged = await io.stage(rec);
     if (!staged.ok) return run.close('refused', staged.code, staged.message);
@@ -151,6 +158,11 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
       if (rechecked === null) return;
       decision = rechecked;
     }
+    if (run.verifiedApprovals && approvalsLapsed(run, decision)) {
+      // The request asks again: re-staged, fresh approvals for whatever the plan is now.
+      run.voidRequest(`approvals lapsed: execution did not start within ${decision.executionWindowSeconds} s of the final approval`);
+      continue;
+    }
     if (!isAuthorised(run, plan, decision)) {
       return run.close(
         'failed',
@@ -173,12 +185,8 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
       run.voidRequest(
         'live state changed since the plan was made; approvals are void and the change is re-staged',
       );
-      if (attempt >= maxRestages)
-        return run.close(
-          'stale',
-          'live_state_moved',
-          `live state moved ${attempt + 1} times; nothing was written`,
-        );
+      restages += 1;
+      if (restages > maxRestages) return run.close('stale', 'live_state_moved', `live state moved ${restages} times; nothing was written`);
       continue;
     }
     return CancellationScope.nonCancellable(() =>
@@ -241,6 +249,11 @@ async function recheckPolicy(
   }
 }
 
+/** Past the execution window after the final approval (and its cooling-off), approvals no longer authorise anything. */
+function approvalsLapsed(run: ChangeRun, decision: Decision): boolean {
+  return decision.route === 'approval' && run.executionAllowedAt !== null && Date.now() > run.executionAllowedAt + decision.executionWindowSeconds * 1000;
+}
+
 /** Invariant 1, checked where it matters: nothing reaches the provider without its authorisation. */
 function isAuthorised(run: ChangeRun, plan: Plan, decision: Decision): boolean {
   if (decision.route === 'auto') return true;
@@ -259,10 +272,8 @@ async function awaitApprovals(
   run.transition('awaiting_approval');
   const request = run.request;
   if (request === null) return false;
-  const decided = await condition(
-    () => run.approval.status !== 'pending',
-    Math.max(0, request.expiresAt - Date.now()),
-  );
+  run.executionAllowedAt = null;
+  const decided = run.verifiedApprovals ? await waitWithEscalation(run, decision, request.expiresAt) : await condition(() => run.approval.status !== 'pending', Math.max(0, request.expiresAt - Date.now()));
   if (!decided) {
     run.close(
       'expired',
@@ -297,7 +308,48 @@ async function awaitApprovals(
       return false;
     }
   }
+  run.executionAllowedAt = Date.now();
   return true;
+}
+
+/**
+ * Waits for a decision until the request expires, escalating at each of the policy's stages that
+ * falls before expiry: the log and the notifier webhook get what waits, why, the risk of waiting,
+ * who can decide and how. A failed notification is recorded; it never decides the change.
+ */
+async function waitWithEscalation(run: ChangeRun, decision: Decision, expiresAt: number): Promise<boolean> {
+  const openedAt = Date.now();
+  const decided = () => run.approval.status !== 'pending';
+  const stages = [...decision.escalation].sort((a, b) => a.afterSeconds - b.afterSeconds).filter((stage) => openedAt + stage.afterSeconds * 1000 < expiresAt);
+  for (const [index, stage] of stages.entries()) {
+    if (await condition(decided, Math.max(0, openedAt + stage.afterSeconds * 1000 - Date.now()))) return true;
+    const payload = escalationPayload(run, decision, index + 1, stage.notify, expiresAt);
+    try {
+      await notifier.escalate(payload);
+      run.record({ stream: 'operation', step: 'escalated', actor: 'countersign', summary: `escalation ${index + 1} to ${stage.notify.join(', ')}`, data: payload });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      run.record({ stream: 'operation', step: 'escalation_failed', actor: 'countersign', summary: err.cause?.message ?? err.message, data: payload });
+    }
+  }
+  return condition(decided, Math.max(0, expiresAt - Date.now()));
+}
+
+function escalationPayload(run: ChangeRun, decision: Decision, stage: number, notify: readonly string[], expiresAt: number): EscalationPayload {
+  const rec = run.recommendation;
+  const plan = run.plan;
+  return {
+    workflowId: run.workflowId,
+    stage,
+    notify,
+    what: `${rec.change.kind} ${rec.change.name} ${rec.change.type} in ${rec.target.zone} (${rec.target.environment})`,
+    why: rec.rationale,
+    risk: `${describeTier(decision.tier)}; ${decision.reasons.map((r) => r.rule).join(', ')}`,
+    riskOfWaiting: `the request is rejected (fail closed) at ${new Date(expiresAt).toISOString()} if nobody decides${rec.incidentId === undefined ? '' : `; incident ${rec.incidentId} is open`}`,
+    whoCanDecide: run.approval.status === 'pending' ? `${decision.approvals.roles.map((r) => `${r.count} ${r.role}`).join(' + ') || `${decision.approvals.count} approver(s)`}; not ${run.request?.excluded.map((e) => e.principal).join(', ') ?? ''}` : '',
+    howToDecide: `countersign status ${rec.id}; countersign approve ${rec.id} --plan-hash ${plan?.hash.slice(0, 16) ?? ''} --key <your key file> --reason "..."`,
+    expiresAt: new Date(expiresAt).toISOString(),
+  };
 }
 
 /** `wrote`: this run made the write. A state someone else put there is never rolled back by us. */

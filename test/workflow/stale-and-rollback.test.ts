@@ -175,4 +175,46 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
       assert.deepEqual((await queryRrset(h.env.dns, after.name, 'A')).rrset?.records, ['192.0.2.66']);
     });
   });
+
+  it('live state changed during the cooling-off delay: nothing is written, approvals are void', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const cs = h.countersign(id);
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      change: {
+        kind: 'dns.upsert_rrset',
+        name: zone,
+        type: 'MX',
+        ttl: 3600,
+        records: [`10 mx1.${zone}`, `30 mx3.${zone}`],
+      },
+    });
+    await withWorker(h, id, { timings: { approvalExpirySeconds: 60, coolingOffSeconds: 3 } }, async () => {
+      await cs.submit(rec);
+      const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
+      await cs.decide(id, { key: h.key('alice@example.com'), decision: 'approve', reason: 'ok', planHash });
+      await cs.decide(id, { key: h.key('carol@example.com'), decision: 'approve', reason: 'ok', planHash });
+      await cs.waitForState(id, ['cooling_off']);
+      await h.pdns.writeRrset(zone, zone, 'MX', {
+        name: zone,
+        type: 'MX',
+        ttl: 3600,
+        records: [`20 mx2.${zone}`],
+      });
+      const again = await eventually(async () => {
+        const view = await cs.status(id);
+        assert.equal(view.state, 'awaiting_approval');
+        assert.notEqual(view.approval?.planHash, planHash);
+        return view;
+      }, 20_000);
+      assert.deepEqual(again.plan?.before?.records, [`20 mx2.${zone}`]);
+      assert.deepEqual((await queryRrset(h.env.dns, zone, 'MX')).rrset?.records, [`20 mx2.${zone}`]);
+      const { entries } = await cs.evidence(id);
+      assert.ok(entries.some((e) => e.step === 'execute_stale'));
+      await cs.handle(id).terminate('test done');
+    });
+  });
 });

@@ -189,13 +189,23 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       if (deps.escalationWebhook === undefined) return;
       const response = await fetch(deps.escalationWebhook, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `${payload.workflowId}:escalation:${payload.stage}` },
+        headers: {
+          'Content-Type': 'application/json',
+          'Idempotency-Key': `${payload.workflowId}:escalation:${payload.stage}`,
+        },
         body: JSON.stringify(payload),
         signal: AbortSignal.timeout(10_000),
       }).catch((err: Error) => {
-        throw ApplicationFailure.create({ type: FailureType.NotifierUnavailable, message: `escalation webhook unreachable: ${err.message}` });
+        throw ApplicationFailure.create({
+          type: FailureType.NotifierUnavailable,
+          message: `escalation webhook unreachable: ${err.message}`,
+        });
       });
-      if (!response.ok) throw ApplicationFailure.create({ type: FailureType.NotifierUnavailable, message: `escalation webhook answered ${response.status}` });
+      if (!response.ok)
+        throw ApplicationFailure.create({
+          type: FailureType.NotifierUnavailable,
+          message: `escalation webhook answered ${response.status}`,
+        });
     },
 
     /** Writes the closing evidence bundle; rewriting the same bundle is harmless. */

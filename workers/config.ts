@@ -61,6 +61,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(e.COUNTERSIGN_EVIDENCE_DIR === undefined ? {} : { evidenceDir: e.COUNTERSIGN_EVIDENCE_DIR }),
     ...(e.COUNTERSIGN_POLICY === undefined ? {} : { policyPath: e.COUNTERSIGN_POLICY }),
     ...(e.COUNTERSIGN_APPROVERS === undefined ? {} : { approversPath: e.COUNTERSIGN_APPROVERS }),
-    ...(e.COUNTERSIGN_ESCALATION_WEBHOOK === undefined ? {} : { escalationWebhook: e.COUNTERSIGN_ESCALATION_WEBHOOK }),
+    ...(e.COUNTERSIGN_ESCALATION_WEBHOOK === undefined
+      ? {}
+      : { escalationWebhook: e.COUNTERSIGN_ESCALATION_WEBHOOK }),
   };
 }

@@ -160,7 +160,9 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     }
     if (run.verifiedApprovals && approvalsLapsed(run, decision)) {
       // The request asks again: re-staged, fresh approvals for whatever the plan is now.
-      run.voidRequest(`approvals lapsed: execution did not start within ${decision.executionWindowSeconds} s of the final approval`);
+      run.voidRequest(
+        `approvals lapsed: execution did not start within ${decision.executionWindowSeconds} s of the final approval`,
+      );
       continue;
     }
     if (!isAuthorised(run, plan, decision)) {
@@ -186,7 +188,12 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
         'live state changed since the plan was made; approvals are void and the change is re-staged',
       );
       restages += 1;
-      if (restages > maxRestages) return run.close('stale', 'live_state_moved', `live state moved ${restages} times; nothing was written`);
+      if (restages > maxRestages)
+        return run.close(
+          'stale',
+          'live_state_moved',
+          `live state moved ${restages} times; nothing was written`,
+        );
       continue;
     }
     return CancellationScope.nonCancellable(() =>
@@ -251,7 +258,11 @@ async function recheckPolicy(
 
 /** Past the execution window after the final approval (and its cooling-off), approvals no longer authorise anything. */
 function approvalsLapsed(run: ChangeRun, decision: Decision): boolean {
-  return decision.route === 'approval' && run.executionAllowedAt !== null && Date.now() > run.executionAllowedAt + decision.executionWindowSeconds * 1000;
+  return (
+    decision.route === 'approval' &&
+    run.executionAllowedAt !== null &&
+    Date.now() > run.executionAllowedAt + decision.executionWindowSeconds * 1000
+  );
 }
 
 /** Invariant 1, checked where it matters: nothing reaches the provider without its authorisation. */
@@ -273,7 +284,9 @@ async function awaitApprovals(
   const request = run.request;
   if (request === null) return false;
   run.executionAllowedAt = null;
-  const decided = run.verifiedApprovals ? await waitWithEscalation(run, decision, request.expiresAt) : await condition(() => run.approval.status !== 'pending', Math.max(0, request.expiresAt - Date.now()));
+  const decided = run.verifiedApprovals
+    ? await waitWithEscalation(run, decision, request.expiresAt)
+    : await condition(() => run.approval.status !== 'pending', Math.max(0, request.expiresAt - Date.now()));
   if (!decided) {
     run.close(
       'expired',
@@ -320,22 +333,42 @@ async function awaitApprovals(
 async function waitWithEscalation(run: ChangeRun, decision: Decision, expiresAt: number): Promise<boolean> {
   const openedAt = Date.now();
   const decided = () => run.approval.status !== 'pending';
-  const stages = [...decision.escalation].sort((a, b) => a.afterSeconds - b.afterSeconds).filter((stage) => openedAt + stage.afterSeconds * 1000 < expiresAt);
+  const stages = [...decision.escalation]
+    .sort((a, b) => a.afterSeconds - b.afterSeconds)
+    .filter((stage) => openedAt + stage.afterSeconds * 1000 < expiresAt);
   for (const [index, stage] of stages.entries()) {
     if (await condition(decided, Math.max(0, openedAt + stage.afterSeconds * 1000 - Date.now()))) return true;
     const payload = escalationPayload(run, decision, index + 1, stage.notify, expiresAt);
     try {
       await notifier.escalate(payload);
-      run.record({ stream: 'operation', step: 'escalated', actor: 'countersign', summary: `escalation ${index + 1} to ${stage.notify.join(', ')}`, data: payload });
+      run.record({
+        stream: 'operation',
+        step: 'escalated',
+        actor: 'countersign',
+        summary: `escalation ${index + 1} to ${stage.notify.join(', ')}`,
+        data: payload,
+      });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      run.record({ stream: 'operation', step: 'escalation_failed', actor: 'countersign', summary: err.cause?.message ?? err.message, data: payload });
+      run.record({
+        stream: 'operation',
+        step: 'escalation_failed',
+        actor: 'countersign',
+        summary: err.cause?.message ?? err.message,
+        data: payload,
+      });
     }
   }
   return condition(decided, Math.max(0, expiresAt - Date.now()));
 }
 
-function escalationPayload(run: ChangeRun, decision: Decision, stage: number, notify: readonly string[], expiresAt: number): EscalationPayload {
+function escalationPayload(
+  run: ChangeRun,
+  decision: Decision,
+  stage: number,
+  notify: readonly string[],
+  expiresAt: number,
+): EscalationPayload {
   const rec = run.recommendation;
   const plan = run.plan;
   return {
@@ -346,7 +379,10 @@ function escalationPayload(run: ChangeRun, decision: Decision, stage: number, no
     why: rec.rationale,
     risk: `${describeTier(decision.tier)}; ${decision.reasons.map((r) => r.rule).join(', ')}`,
     riskOfWaiting: `the request is rejected (fail closed) at ${new Date(expiresAt).toISOString()} if nobody decides${rec.incidentId === undefined ? '' : `; incident ${rec.incidentId} is open`}`,
-    whoCanDecide: run.approval.status === 'pending' ? `${decision.approvals.roles.map((r) => `${r.count} ${r.role}`).join(' + ') || `${decision.approvals.count} approver(s)`}; not ${run.request?.excluded.map((e) => e.principal).join(', ') ?? ''}` : '',
+    whoCanDecide:
+      run.approval.status === 'pending'
+        ? `${decision.approvals.roles.map((r) => `${r.count} ${r.role}`).join(' + ') || `${decision.approvals.count} approver(s)`}; not ${run.request?.excluded.map((e) => e.principal).join(', ') ?? ''}`
+        : '',
     howToDecide: `countersign status ${rec.id}; countersign approve ${rec.id} --plan-hash ${plan?.hash.slice(0, 16) ?? ''} --key <your key file> --reason "..."`,
     expiresAt: new Date(expiresAt).toISOString(),
   };

@@ -183,10 +183,15 @@ export class CountersignClient {
    * their roles can fill is still open (roles unknown: every open seat).
    */
   async pending(caller: { principal?: string; roles?: readonly string[] } = {}): Promise<PendingChange[]> {
-    const waiting = await this.list({ state: 'awaiting_approval', limit: 200 });
+    // Only this deployment's changes: another task queue's workers may not answer queries.
+    const waiting = await this.list({ state: 'awaiting_approval', limit: 200, ownTaskQueue: true });
     const out: PendingChange[] = [];
     for (const row of waiting) {
-      const view = await this.status(row.workflowId).catch(() => undefined);
+      // A change that closed since the listing is not pending; any other failure is reported, never hidden.
+      const view = await this.status(row.workflowId).catch((err: unknown) => {
+        if (err instanceof ChangeNotFoundError) return undefined;
+        throw err;
+      });
       const approval = view?.approval;
       if (
         view === undefined ||
@@ -217,9 +222,12 @@ export class CountersignClient {
     return renderDecisionCard(await this.status(id));
   }
 
-  async list(options: { state?: ChangeState; limit?: number } = {}): Promise<ListedChange[]> {
+  async list(
+    options: { state?: ChangeState; limit?: number; ownTaskQueue?: boolean } = {},
+  ): Promise<ListedChange[]> {
     const clauses = ["WorkflowType = 'changeWorkflow'"];
     if (options.state !== undefined) clauses.push(`${stateKey.name} = '${options.state}'`);
+    if (options.ownTaskQueue === true) clauses.push(`TaskQueue = '${this.taskQueue.replace(/'/g, '')}'`);
     const out: ListedChange[] = [];
     for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
       const sa = wf.typedSearchAttributes;

@@ -7,6 +7,7 @@ import { queryRrset } from '../../activities/dns/query';
 import type { ChangeView } from '../../src/change/view';
 import { exampleRecommendation } from '../../src/examples';
 import { runCli } from '../helpers/cli';
+import { eventually } from '../helpers/eventually';
 import type { Harness } from '../helpers/env';
 import { openHarness, slug, withWorker } from '../helpers/env';
 import { createTestZone } from '../helpers/zones';
@@ -222,13 +223,20 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
           .map((r) => r.workflowId)
           .sort();
       };
-      assert.deepEqual(await queue('alice@example.com'), [`change-${id}-a`, `change-${id}-mx`]);
-      assert.deepEqual(
-        await queue('dave@example.com'),
+      // The listing reads Temporal visibility, which may trail the workflows by a moment.
+      const expectQueue = (principal: string, expected: string[], why: string) =>
+        eventually(async () => assert.deepEqual(await queue(principal), expected, why));
+      await expectQueue(
+        'alice@example.com',
+        [`change-${id}-a`, `change-${id}-mx`],
+        'an SRE fills a seat of both',
+      );
+      await expectQueue(
+        'dave@example.com',
         [`change-${id}-mx`],
         'a service owner only fills the tier 3 seat',
       );
-      assert.deepEqual(await queue('bob@example.com'), [`change-${id}-mx`], 'never your own change');
+      await expectQueue('bob@example.com', [`change-${id}-mx`], 'never your own change');
       const text = await runCli(['pending', '--key', h.approvers.keyPath('dave@example.com')], { env });
       assert.match(text.stdout, /needs 1 sre \+ 1 service-owner/);
       await cs.handle(`${id}-a`).terminate('test done');

@@ -70,11 +70,16 @@ async function main(): Promise<void> {
     const clientConnection = await Connection.connect({ address: stack.temporal.address });
     const cs = new CountersignClient(new Client({ connection: clientConnection }), taskQueue);
     shutdown = async () => {
-      worker.shutdown();
-      await running;
-      await clientConnection.close();
-      await workerConnection.close();
-      await stack.stop();
+      try {
+        // On Ctrl-C the SDK's own signal handling may already be draining the worker.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await clientConnection.close();
+        await workerConnection.close();
+      } finally {
+        // Whatever failed above, the servers this demo started are stopped.
+        await stack.stop();
+      }
     };
 
     const run = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);

@@ -7,9 +7,8 @@ import { PowerDnsClient } from '../activities/powerdns/client';
 import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import { createChangeWorker } from '../workers/create-worker';
-import { createApproverSet } from '../workers/stack/approver-set';
+import { approveAs, createApproverSet } from '../workers/stack/approver-set';
 import { createDirectorySource } from '../activities/approvals/directory-store';
-import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
 import { withTimings } from '../src/policy/overrides';
 import { seedZone } from '../workers/demo/seed';
@@ -248,14 +247,7 @@ async function main(): Promise<void> {
                   },
                 });
                 const { handle } = await cs.submit(rec);
-                const planHash =
-                  (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
-                await cs.decide(rec.id, {
-                  key: approvers.keys['alice@example.com'] as ApproverKeyFile,
-                  decision: 'approve',
-                  reason: 'bench',
-                  planHash,
-                });
+                await approveAs(cs, approvers, rec.id, ['alice@example.com'], 'bench');
                 await handle.result();
                 return rec.id;
               },
@@ -276,20 +268,7 @@ async function main(): Promise<void> {
                   },
                 });
                 const { handle } = await cs.submit(rec);
-                const planHash =
-                  (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
-                await cs.decide(rec.id, {
-                  key: approvers.keys['alice@example.com'] as ApproverKeyFile,
-                  decision: 'approve',
-                  reason: 'bench',
-                  planHash,
-                });
-                await cs.decide(rec.id, {
-                  key: approvers.keys['carol@example.com'] as ApproverKeyFile,
-                  decision: 'approve',
-                  reason: 'bench',
-                  planHash,
-                });
+                await approveAs(cs, approvers, rec.id, ['alice@example.com', 'carol@example.com'], 'bench');
                 await handle.result();
                 return rec.id;
               },

@@ -8,9 +8,8 @@ import { PowerDnsClient } from '../activities/powerdns/client';
 import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import { createChangeWorker } from '../workers/create-worker';
-import { createApproverSet } from '../workers/stack/approver-set';
+import { approveAs, createApproverSet } from '../workers/stack/approver-set';
 import { createDirectorySource } from '../activities/approvals/directory-store';
-import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
 import { withTimings } from '../src/policy/overrides';
 import { seedZone } from '../workers/demo/seed';
@@ -103,26 +102,15 @@ async function main(): Promise<void> {
       for (const [name, rec] of Object.entries(cases)) {
         const { handle } = await cs.submit(rec);
         if (name !== 'auto-executed' && name !== 'blocked') {
-          const planHash = (await cs.waitForState(rec.id, ['awaiting_approval'])).approval?.planHash ?? '';
-          await cs.decide(rec.id, {
-            key: approvers.keys['bob@example.com'] as ApproverKeyFile,
-            decision: 'approve',
-            reason: 'requester tries',
-            planHash,
-          });
-          await cs.decide(rec.id, {
-            key: approvers.keys['alice@example.com'] as ApproverKeyFile,
-            decision: 'approve',
-            reason: 'reviewed',
-            planHash,
-          });
-          if (name === 'dual-control-executed')
-            await cs.decide(rec.id, {
-              key: approvers.keys['carol@example.com'] as ApproverKeyFile,
-              decision: 'approve',
-              reason: 'second reviewer',
-              planHash,
-            });
+          // The requester tries first (refused and recorded), then the approvers the policy asks for.
+          const secondReviewer = name === 'dual-control-executed' ? ['carol@example.com'] : [];
+          await approveAs(
+            cs,
+            approvers,
+            rec.id,
+            ['bob@example.com', 'alice@example.com', ...secondReviewer],
+            'reviewed',
+          );
         }
         const result = await handle.result();
         const history = await handle.fetchHistory();

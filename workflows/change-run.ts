@@ -1,5 +1,11 @@
 import { setCurrentDetails, upsertSearchAttributes, log } from '@temporalio/workflow';
-import type { ApprovalAttempt, ApprovalRequest, ApprovalState, Verdict } from '../src/approvals/reducer';
+import type {
+  ApprovalAttempt,
+  ApprovalRequest,
+  ApprovalState,
+  IdentityRefusal,
+  Verdict,
+} from '../src/approvals/reducer';
 import { initialApprovalState, reviewAttempt, reviewVeto } from '../src/approvals/reducer';
 import { seatsFilled, seatsOf } from '../src/approvals/role-matching';
 import { renderDecisionCard } from '../src/change/decision-card';
@@ -27,15 +33,6 @@ export interface Proof {
   readonly validUntil?: number;
   readonly nonce?: string;
 }
-
-export type IdentityRefusal =
-  | 'unknown_principal'
-  | 'service_principal'
-  | 'unknown_key'
-  | 'bad_signature'
-  | 'wrong_workflow'
-  | 'unsigned'
-  | 'verification_unavailable';
 
 export class ChangeRun {
   state: ChangeState = 'validating';

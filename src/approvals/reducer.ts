@@ -77,7 +77,10 @@ export type RefusalCode =
   | 'nonce_replayed'
   | 'channel_not_accepted'
   | 'role_not_needed'
-  // Refused before the reducer, by identity verification:
+  | IdentityRefusal;
+
+/** Refusals made before the reducer, by identity and signature verification. */
+export type IdentityRefusal =
   | 'unknown_principal'
   | 'service_principal'
   | 'unknown_key'

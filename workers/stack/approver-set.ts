@@ -4,6 +4,8 @@ import { stringify } from 'yaml';
 import type { ApproverDirectory } from '../../src/approvals/directory';
 import type { ApproverKeyFile } from '../../src/client/approver-keys';
 import { generateApproverKey } from '../../src/client/approver-keys';
+import type { CountersignClient } from '../../src/client/countersign-client';
+import type { Verdict } from '../../src/approvals/reducer';
 
 /** The people of the demo, the tests and the benchmark, with the roles the default policy asks for. */
 export const samplePeople: readonly { id: string; roles: string[] }[] = [
@@ -56,4 +58,22 @@ export function createApproverSet(
   const directoryPath = path.join(dir, 'approvers.yaml');
   writeFileSync(directoryPath, stringify(directory));
   return { directoryPath, keys, keyPath };
+}
+
+/** Waits until `id` awaits approval, then approves the pending plan as each of `principals` in turn. */
+export async function approveAs(
+  cs: CountersignClient,
+  set: ApproverSet,
+  id: string,
+  principals: readonly string[],
+  reason: string,
+): Promise<Verdict[]> {
+  const planHash = (await cs.waitForState(id, ['awaiting_approval'])).approval?.planHash ?? '';
+  const verdicts: Verdict[] = [];
+  for (const principal of principals) {
+    const key = set.keys[principal];
+    if (key === undefined) throw new Error(`no sample key for ${principal}`);
+    verdicts.push((await cs.decide(id, { key, decision: 'approve', reason, planHash })).verdict);
+  }
+  return verdicts;
 }

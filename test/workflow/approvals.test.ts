@@ -245,7 +245,9 @@ describe('approvals (real Temporal, real PowerDNS)', () => {
         const { entries } = await cs.evidence(id);
         const codes = entries
           .filter((e) => e.step === 'approve_refused')
-          .map((e) => [(e.data as { channel: string }).channel, (e.data as { code: string }).code]);
+          .map((e) => [(e.data as { channel: string }).channel, (e.data as { code: string }).code])
+          // Each signal's identity lookup is its own activity: they may finish in either order.
+          .sort();
         assert.deepEqual(codes, [
           ['ui', 'channel_not_accepted'],
           ['ui', 'unknown_principal'],

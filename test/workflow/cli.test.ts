@@ -239,7 +239,24 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       await expectQueue('bob@example.com', [`change-${id}-mx`], 'never your own change');
       const text = await runCli(['pending', '--key', h.approvers.keyPath('dave@example.com')], { env });
       assert.match(text.stdout, /needs 1 sre \+ 1 service-owner/);
-      await cs.handle(`${id}-a`).terminate('test done');
+      // The requester withdraws their own change with a signed rejection from the CLI.
+      const planA = (await cs.status(`${id}-a`)).approval?.planHash ?? '';
+      const withdrawn = await runCli(
+        [
+          'reject',
+          `${id}-a`,
+          '--key',
+          h.approvers.keyPath('bob@example.com'),
+          '--plan-hash',
+          planA.slice(0, 12),
+          '--reason',
+          'no longer needed',
+        ],
+        { env },
+      );
+      assert.equal(withdrawn.code, 0, withdrawn.stdout + withdrawn.stderr);
+      assert.match(withdrawn.stdout, /counted: rejected by bob@example\.com/);
+      assert.equal((await cs.waitForState(`${id}-a`, ['rejected'])).state, 'rejected');
       await cs.handle(`${id}-mx`).terminate('test done');
     });
   });

@@ -6,6 +6,9 @@ import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
 
 /**
+ * Test files run one at a time: on two cores, PowerDNS's SQLite backend and the dev server start
+ * refusing concurrent work, and a test must fail for its own reasons only.
+ *
  * The test command: installs and starts a real Temporal dev server and a real PowerDNS on free
  * loopback ports, bundles the workflows once, runs every test file with node's test runner, and
  * stops what it started. Extra arguments select test files (default: all of test/).
@@ -42,14 +45,17 @@ async function main(): Promise<number> {
       COUNTERSIGN_TEST_DATA_DIR: dataDir,
       COUNTERSIGN_TEMPORAL_BIN: temporalBin,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
       stdio: 'inherit',
       env,
     });
     return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   } finally {
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await stack.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
 }
 

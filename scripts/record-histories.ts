@@ -1,20 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { PowerDnsClient } from '../activities/powerdns/client';
-import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
-import { createChangeWorker } from '../workers/create-worker';
-import { approveAs, createApproverSet } from '../workers/stack/approver-set';
-import { createDirectorySource } from '../activities/approvals/directory-store';
+import { approveAs } from '../workers/stack/approver-set';
+import { startGovernedStack } from '../workers/stack/governed-stack';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
 import { withTimings } from '../src/policy/overrides';
 import { seedZone } from '../workers/demo/seed';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
-import { startLocalStack } from '../workers/stack/local-stack';
 import { installRuntime } from '../workers/runtime';
 
 /**
@@ -29,30 +23,22 @@ async function main(): Promise<void> {
   // Each recording goes to its own folder; older folders stay, so histories of running workflows keep replaying.
   const out = path.join(projectRoot, 'test', 'replay', 'histories', process.argv[2] ?? 'current');
   mkdirSync(out, { recursive: true });
-  const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
   const logger = pino({ level: 'warn' });
   installRuntime(logger);
+  const governed = await startGovernedStack({
+    temporalBin,
+    dataDir,
+    headless: true,
+    taskQueue: 'record',
+    logger,
+    policy: staticPolicySource(
+      withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 }),
+    ),
+  });
   try {
-    const approvers = createApproverSet(path.join(dataDir, 'approvers'));
-    const pdns = new PowerDnsClient({ apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey });
+    const { pdns, approvers, countersign: cs, worker } = governed;
     await seedZone(pdns, 'example.com.', 20);
     await seedZone(pdns, 'staging.example.net.', 20);
-    const workerConnection = await NativeConnection.connect({ address: stack.temporal.address });
-    const connection = await Connection.connect({ address: stack.temporal.address });
-    const cs = new CountersignClient(new Client({ connection }), 'record');
-    const worker = await createChangeWorker({
-      connection: workerConnection,
-      taskQueue: 'record',
-      directory: createDirectorySource(approvers.directoryPath),
-      deps: {
-        powerdns: pdns,
-        verifyServers: [stack.pdns.dns],
-        logger,
-        policy: staticPolicySource(
-          withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 }),
-        ),
-      },
-    });
     await worker.runUntil(async () => {
       const cases = {
         'auto-executed': exampleRecommendation({
@@ -131,11 +117,12 @@ async function main(): Promise<void> {
         }
       }
     });
-    await connection.close();
-    await workerConnection.close();
   } finally {
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await governed.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
 }
 

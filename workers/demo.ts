@@ -1,23 +1,16 @@
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { PowerDnsClient } from '../activities/powerdns/client';
 import { createPolicySource } from '../activities/policy/policy-store';
 import { queryRrset } from '../activities/dns/query';
-import { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import { formatIssue } from '../src/issues';
 import { RecommendationValidationError } from '../src/schema/validate-recommendation';
-import { createChangeWorker } from './create-worker';
-import { createApproverSet } from './stack/approver-set';
-import { createDirectorySource } from '../activities/approvals/directory-store';
 import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { seedZone } from './demo/seed';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
 import { ensureInstalled, projectRoot } from './stack/install';
-import { startLocalStack } from './stack/local-stack';
+import { startGovernedStack } from './stack/governed-stack';
 
 /**
  * The main job on the embedded default stack: start Temporal and PowerDNS, seed demo zones, submit
@@ -39,48 +32,36 @@ async function main(): Promise<void> {
     dns: port('COUNTERSIGN_DEMO_DNS_PORT', 5300),
   };
   console.log('starting Temporal dev server and PowerDNS on loopback ...');
-  const stack = await startLocalStack({ temporalBin, dataDir, ports, headless: false });
+  // Demo approvers get fresh keys each run; a real deployment points COUNTERSIGN_APPROVERS at its directory.
+  const governed = await startGovernedStack({
+    temporalBin,
+    dataDir,
+    ports,
+    headless: false,
+    taskQueue: 'countersign',
+    logger,
+    evidenceDir: path.join(projectRoot, '.data', 'evidence'),
+    policy: createPolicySource(process.env.COUNTERSIGN_POLICY),
+  });
+  const { stack, pdns, approvers, countersign: cs, worker } = governed;
   const failures: string[] = [];
-  let shutdown: () => Promise<void> = () => stack.stop();
+  const running = worker.run();
+  const shutdown = async () => {
+    try {
+      // On Ctrl-C the SDK's own signal handling may already be draining the worker.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    } finally {
+      // Whatever failed above, the connections close and the servers this demo started stop.
+      await governed.close();
+    }
+  };
   try {
-    // Demo approvers get fresh keys each run; a real deployment points COUNTERSIGN_APPROVERS at its directory.
-    const approvers = createApproverSet(path.join(dataDir, 'approvers'));
-    const pdns = new PowerDnsClient({ apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey });
     const prodRecords = await seedZone(pdns, 'example.com.', 300);
     const stagingRecords = await seedZone(pdns, 'staging.example.net.', 120);
     console.log(
       `seeded example.com (production, ${prodRecords} records) and staging.example.net (staging, ${stagingRecords} records)`,
     );
-
-    const taskQueue = 'countersign';
-    const workerConnection = await NativeConnection.connect({ address: stack.temporal.address });
-    const worker = await createChangeWorker({
-      connection: workerConnection,
-      taskQueue,
-      directory: createDirectorySource(approvers.directoryPath),
-      deps: {
-        powerdns: pdns,
-        verifyServers: [stack.pdns.dns],
-        logger,
-        evidenceDir: path.join(projectRoot, '.data', 'evidence'),
-        policy: createPolicySource(process.env.COUNTERSIGN_POLICY),
-      },
-    });
-    const running = worker.run();
-    const clientConnection = await Connection.connect({ address: stack.temporal.address });
-    const cs = new CountersignClient(new Client({ connection: clientConnection }), taskQueue);
-    shutdown = async () => {
-      try {
-        // On Ctrl-C the SDK's own signal handling may already be draining the worker.
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
-        await clientConnection.close();
-        await workerConnection.close();
-      } finally {
-        // Whatever failed above, the servers this demo started are stopped.
-        await stack.stop();
-      }
-    };
 
     const run = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const samples = demoSamples(run);

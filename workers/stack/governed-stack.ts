@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createDirectorySource } from '../../activities/approvals/directory-store';
+import type { PolicySource } from '../../activities/policy/policy-store';
+import { PowerDnsClient } from '../../activities/powerdns/client';
+import { CountersignClient } from '../../src/client/countersign-client';
+import { createChangeWorker } from '../create-worker';
+import type { ApproverSet } from './approver-set';
+import { createApproverSet } from './approver-set';
+import type { LocalStack, LocalStackOptions } from './local-stack';
+import { startLocalStack } from './local-stack';
+
+export interface GovernedStackOptions extends LocalStackOptions {
+  readonly taskQueue: string;
+  readonly logger: Logger;
+  readonly policy: PolicySource;
+  readonly evidenceDir?: string;
+}
+
+/** The embedded stack with everything the change workflow needs around it, ready to submit to. */
+export interface GovernedStack {
+  readonly stack: LocalStack;
+  readonly pdns: PowerDnsClient;
+  /** Fresh sample approvers (keys and directory) in the data folder. */
+  readonly approvers: ApproverSet;
+  readonly client: Client;
+  /** The worker's connection, for extra workers on other task queues (the benchmark's baseline). */
+  readonly workerConnection: NativeConnection;
+  readonly countersign: CountersignClient;
+  /** Created, not started: the caller runs it (`run`, `runUntil`) and stops it before `close`. */
+  readonly worker: Worker;
+  /** Closes the connections and stops the servers, whatever fails first. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Temporal and PowerDNS on loopback, generates sample approvers, and creates a change
+ * worker and a client on `taskQueue`: the common ground of the demo, the benchmark and the
+ * history recordings. On failure nothing is left running.
+ */
+export async function startGovernedStack(options: GovernedStackOptions): Promise<GovernedStack> {
+  const stack = await startLocalStack(options);
+  const opened: { close(): Promise<void> }[] = [];
+  const close = async () => {
+    try {
+      for (const connection of opened.reverse()) await connection.close();
+    } finally {
+      await stack.stop();
+    }
+  };
+  try {
+    const approvers = createApproverSet(path.join(options.dataDir, 'approvers'));
+    const pdns = new PowerDnsClient({ apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey });
+    const workerConnection = await NativeConnection.connect({ address: stack.temporal.address });
+    opened.push(workerConnection);
+    const connection = await Connection.connect({ address: stack.temporal.address });
+    opened.push(connection);
+    const client = new Client({ connection });
+    const worker = await createChangeWorker({
+      connection: workerConnection,
+      taskQueue: options.taskQueue,
+      directory: createDirectorySource(approvers.directoryPath),
+      deps: {
+        powerdns: pdns,
+        verifyServers: [stack.pdns.dns],
+        logger: options.logger,
+        policy: options.policy,
+        ...(options.evidenceDir === undefined ? {} : { evidenceDir: options.evidenceDir }),
+      },
+    });
+    return {
+      stack,
+      pdns,
+      approvers,
+      client,
+      workerConnection,
+      countersign: new CountersignClient(client, options.taskQueue),
+      worker,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

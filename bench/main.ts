@@ -12,6 +12,7 @@ import { installRuntime } from '../workers/runtime';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { percentile, pool, table } from './stats';
 import { measureEvaluation, realisticPolicy } from './policy-eval';
+import { runMain } from '../workers/preflight/run-main';
 
 /**
  * `npm run bench`: on one fresh dev server and PowerDNS, measures (a) the governed auto path
@@ -313,7 +314,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain('bench', main);

@@ -10,6 +10,7 @@ import { withTimings } from '../src/policy/overrides';
 import { seedZone } from '../workers/demo/seed';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { installRuntime } from '../workers/runtime';
+import { runMain } from '../workers/preflight/run-main';
 
 /**
  * Records the histories the replay suite checks: one per route, run on the real stack. Re-record
@@ -126,7 +127,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain('record-histories', main);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
+import { runMain } from '../workers/preflight/run-main';
 
 /**
  * Test files run one at a time: on two cores, PowerDNS's SQLite backend and the dev server start
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
   const files = selected.length > 0 ? selected : testFiles(path.join(projectRoot, 'test')).sort();
   mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'test-'));
+  console.log('countersign test: starting a Temporal dev server and PowerDNS on free loopback ports ...');
   const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
   try {
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
@@ -35,6 +37,9 @@ async function main(): Promise<number> {
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     writeFileSync(bundlePath, code);
+    console.log(
+      `countersign test: running ${files.length} test files one at a time (a few minutes); the servers stop at the end`,
+    );
     const env = {
       ...process.env,
       COUNTERSIGN_TEST_TEMPORAL_ADDRESS: stack.temporal.address,
@@ -59,10 +64,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain('test', main);

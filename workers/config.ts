@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PreconditionError } from './preflight/precondition-error';
 import type { DnsServer } from '../activities/dns/query';
 
 /**
@@ -39,21 +40,30 @@ export function parseHostPort(text: string): DnsServer {
   return { host: parsed.slice(0, index).replace(/^\[|\]$/g, ''), port: Number(parsed.slice(index + 1)) };
 }
 
+function readKeyFile(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new PreconditionError(
+      `worker configuration: COUNTERSIGN_PDNS_API_KEY_FILE=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). Point it at the file holding the PowerDNS API key.`,
+    );
+  }
+}
+
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = WorkerEnv.safeParse(env);
   if (!parsed.success) {
-    throw new Error(
-      `worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    throw new PreconditionError(
+      `worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Fix the variable and start the worker again.`,
     );
   }
   const e = parsed.data;
-  const apiKey =
-    e.COUNTERSIGN_PDNS_API_KEY ??
-    (e.COUNTERSIGN_PDNS_API_KEY_FILE === undefined
-      ? undefined
-      : readFileSync(e.COUNTERSIGN_PDNS_API_KEY_FILE, 'utf8').trim());
+  const apiKey = e.COUNTERSIGN_PDNS_API_KEY ?? readKeyFile(e.COUNTERSIGN_PDNS_API_KEY_FILE);
   if (apiKey === undefined)
-    throw new Error('worker configuration: set COUNTERSIGN_PDNS_API_KEY or COUNTERSIGN_PDNS_API_KEY_FILE');
+    throw new PreconditionError(
+      'worker configuration: COUNTERSIGN_PDNS_API_KEY or COUNTERSIGN_PDNS_API_KEY_FILE must be set (the PowerDNS API key). Set one and start the worker again.',
+    );
   return {
     taskQueue: e.COUNTERSIGN_TASK_QUEUE,
     pdns: { apiUrl: e.COUNTERSIGN_PDNS_API_URL, apiKey },

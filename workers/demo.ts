@@ -9,8 +9,13 @@ import { seedZone } from './demo/seed';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
-import { ensureInstalled, projectRoot } from './stack/install';
+import { ensureInstalled, projectRoot, temporalServerVersion } from './stack/install';
 import { startGovernedStack } from './stack/governed-stack';
+import { demoPorts, wantedDemoPorts } from './demo/demo-ports';
+import { currentLayout, prepareDataDir } from './preflight/data-dir';
+import { requireFreePorts } from './preflight/free-ports';
+import { PreconditionError } from './preflight/precondition-error';
+import { runMain } from './preflight/run-main';
 
 /**
  * The main job on the embedded default stack: start Temporal and PowerDNS, seed demo zones, submit
@@ -18,19 +23,30 @@ import { startGovernedStack } from './stack/governed-stack';
  * the checks and exits; otherwise it keeps serving until Ctrl-C.
  */
 const once = process.argv.includes('--once') || process.env.CI === 'true';
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  const parsedPorts = demoPorts(process.env);
+  if (!parsedPorts.success)
+    throw new PreconditionError(
+      `bad port settings: ${parsedPorts.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+    );
+  const ports = parsedPorts.data;
+  // Before the (first-time, minutes-long) install: a taken port is known at once.
+  await requireFreePorts(wantedDemoPorts(ports));
   const logger = createLogger({ level: process.env.COUNTERSIGN_LOG_LEVEL ?? 'warn' });
   installRuntime(logger);
   const { temporalBin } = ensureInstalled();
   const dataDir = path.join(projectRoot, '.data', 'demo');
-  const ports = {
-    temporal: port('COUNTERSIGN_DEMO_TEMPORAL_PORT', 7233),
-    ui: port('COUNTERSIGN_DEMO_UI_PORT', 8233),
-    pdnsApi: port('COUNTERSIGN_DEMO_PDNS_API_PORT', 8081),
-    dns: port('COUNTERSIGN_DEMO_DNS_PORT', 5300),
-  };
+  const prepared = prepareDataDir(dataDir, {
+    layout: currentLayout,
+    temporal: temporalServerVersion(temporalBin),
+  });
+  if (prepared.movedTo !== undefined)
+    console.log(
+      `.data/demo could not be reused (${prepared.reason}); it was moved to ${path.relative(projectRoot, prepared.movedTo)} (delete it once you no longer need it) and a fresh one is used.`,
+    );
+  // Again: a first install takes minutes, and something may have taken a port meanwhile.
+  await requireFreePorts(wantedDemoPorts(ports));
   console.log('starting Temporal dev server and PowerDNS on loopback ...');
   // Demo approvers get fresh keys each run; a real deployment points COUNTERSIGN_APPROVERS at its directory.
   const governed = await startGovernedStack({
@@ -181,10 +197,10 @@ async function main(): Promise<void> {
     await shutdown();
     if (failures.length > 0) {
       console.error(`\ndemo FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
-      process.exit(1);
+      return 1;
     }
     console.log('\ndemo passed: every route ended as expected');
-    return;
+    return 0;
   }
   console.log('\nrunning; press Ctrl-C to stop every process this demo started');
   await new Promise<void>((resolve) => {
@@ -193,9 +209,7 @@ async function main(): Promise<void> {
   });
   console.log('stopping ...');
   await shutdown();
+  return 0;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain('demo', main);

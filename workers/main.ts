@@ -7,6 +7,8 @@ import { loadWorkerConfig } from './config';
 import { createChangeWorker } from './create-worker';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
+import { PreconditionError } from './preflight/precondition-error';
+import { runMain } from './preflight/run-main';
 
 /** Worker process: connects the Temporal way, serves the change workflow and its activities. */
 async function main(): Promise<void> {
@@ -17,6 +19,10 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({
     ...temporal.connectionOptions,
     address: temporal.address,
+  }).catch((err: Error) => {
+    throw new PreconditionError(
+      `cannot reach Temporal at ${temporal.address} (${err.message}). Start it (npm run demo starts a dev server), or point TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, TEMPORAL_API_KEY) at yours.`,
+    );
   });
   const worker = await createChangeWorker({
     connection,
@@ -40,7 +46,4 @@ async function main(): Promise<void> {
   await connection.close();
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain('worker', main);

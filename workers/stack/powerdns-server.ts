@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ManagedProcess } from './processes';
+import { PreconditionError } from '../preflight/precondition-error';
 import { startProcess, tcpOpen, waitFor } from './processes';
 
 const run = promisify(execFile);
@@ -42,7 +43,9 @@ export async function startPowerDns(options: PowerDnsOptions): Promise<PowerDnsS
   if (!existsSync(database)) await run('sqlite3', [database, `.read ${schema}`]);
   const apiKey = apiKeyFor(dir);
   if (await tcpOpen('127.0.0.1', options.apiPort))
-    throw new Error(`PowerDNS: API port ${options.apiPort} is already in use`);
+    throw new PreconditionError(
+      `the PowerDNS API port ${options.apiPort} is already in use; stop what holds it or choose another port`,
+    );
   const config = [
     'launch=gsqlite3',
     `gsqlite3-database=${database}`,
@@ -66,11 +69,12 @@ export async function startPowerDns(options: PowerDnsOptions): Promise<PowerDnsS
     'loglevel=4',
   ];
   writeFileSync(path.join(dir, 'pdns.conf'), `${config.join('\n')}\n`, { mode: 0o600 });
+  const logFile = path.join(dir, 'pdns.log');
   const { child, managed } = startProcess(
     'pdns_server',
     options.bin ?? 'pdns_server',
     [`--config-dir=${dir}`],
-    path.join(dir, 'pdns.log'),
+    logFile,
   );
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   try {
@@ -83,7 +87,7 @@ export async function startPowerDns(options: PowerDnsOptions): Promise<PowerDnsS
         return response.ok;
       },
       20_000,
-      child,
+      { child, logFile },
     );
   } catch (err) {
     await managed.stop();

@@ -1,7 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { PreconditionError } from '../preflight/precondition-error';
 
 /** A process this project started, stopped by its own PID and nothing broader. */
 export interface ManagedProcess {
@@ -37,19 +39,38 @@ export function startProcess(
   return { child, managed };
 }
 
-/** Polls `probe` until it resolves true, or fails after `timeoutMs` naming what it waited for. */
+/** The last lines of a server's log, indented, for an error a person reads. */
+function logTail(logFile: string, lines = 6): string {
+  if (!existsSync(logFile)) return '';
+  const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines);
+  return tail.length === 0 || tail[0] === ''
+    ? ''
+    : ` Its last log lines:\n${tail.map((l) => `    ${l}`).join('\n')}\n`;
+}
+
+/**
+ * Polls `probe` until it resolves true. A server that exits or never gets ready is a precondition
+ * failure: the error names it, quotes its log and says where the whole log is.
+ */
 export async function waitFor(
   what: string,
   probe: () => Promise<boolean>,
   timeoutMs: number,
-  child?: ChildProcess,
+  started?: { child: ChildProcess; logFile: string },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const fail = (how: string) => {
+    const log = started === undefined ? '' : logTail(started.logFile);
+    const where = started === undefined ? '' : ` Full log: ${path.relative(process.cwd(), started.logFile)}.`;
+    return new PreconditionError(
+      `${what} did not start: ${how}.${log}${where} Fix what the log names, then run the command again.`,
+    );
+  };
   for (;;) {
-    if (child !== undefined && child.exitCode !== null)
-      throw new Error(`${what}: process exited with code ${child.exitCode}`);
+    const exitCode = started?.child.exitCode;
+    if (exitCode !== undefined && exitCode !== null) throw fail(`it exited with code ${exitCode}`);
     if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw fail(`not ready after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { searchAttributeRegistrations } from '../../src/search-attributes';
 import type { ManagedProcess } from './processes';
+import { PreconditionError } from '../preflight/precondition-error';
 import { startProcess, tcpOpen, waitFor } from './processes';
 
 const run = promisify(execFile);
@@ -33,7 +34,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const namespace = options.namespace ?? 'default';
   const address = `127.0.0.1:${options.port}`;
   if (await tcpOpen('127.0.0.1', options.port))
-    throw new Error(`Temporal dev server: port ${options.port} is already in use`);
+    throw new PreconditionError(
+      `the Temporal dev server's port ${options.port} is already in use; stop what holds it or choose another port`,
+    );
   const args = [
     'server',
     'start-dev',
@@ -52,12 +55,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     ...(options.headless === true ? ['--headless'] : []),
     ...searchAttributeRegistrations.flatMap((sa) => ['--search-attribute', sa]),
   ];
-  const { child, managed } = startProcess(
-    'temporal',
-    options.bin,
-    args,
-    path.join(options.dataDir, 'temporal.log'),
-  );
+  const logFile = path.join(options.dataDir, 'temporal.log');
+  const { child, managed } = startProcess('temporal', options.bin, args, logFile);
   try {
     await waitFor(
       'Temporal dev server',
@@ -70,7 +69,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
         return true;
       },
       60_000,
-      child,
+      { child, logFile },
     );
     const retention = `${(options.retentionDays ?? 30) * 24}h`;
     await run(

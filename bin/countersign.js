@@ -6,7 +6,7 @@ var problem = require('./require-node').nodeProblem(
 );
 if (problem) {
   process.stderr.write('countersign: ' + problem + '\n');
-  process.exit(3);
+  process.exit(8); // ExitCode.preconditionMissing
 }
 require('tsx/cjs');
 require('../src/cli/main.ts')

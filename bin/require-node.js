@@ -34,6 +34,6 @@ if (require.main === module) {
   var problem = nodeProblem(process.versions.node, range);
   if (problem) {
     process.stderr.write('countersign: ' + problem + '\n');
-    process.exit(3);
+    process.exit(8); // ExitCode.preconditionMissing in src/cli/exit-codes.ts
   }
 }

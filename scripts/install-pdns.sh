@@ -86,7 +86,7 @@ if ! denies_start; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-say "installing ${need[*]} from Debian packages (about a minute; log: .data/logs/install-pdns.log)"
+say "installing ${need[*]} from Debian packages (under a minute; log: .data/logs/install-pdns.log)"
 status=0
 { apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}"; } >>"$log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then

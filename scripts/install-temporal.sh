@@ -71,7 +71,11 @@ progress() {
     fi
   done
   [ "$tty" -eq 1 ] && printf '\n' >&2
-  printf '  done: %d modules downloaded, %d packages compiled in %ds\n' "$downloaded" "$compiled" "$SECONDS" >&2
+  if [ $((downloaded + compiled)) -eq 0 ]; then
+    printf '  done in %ds (all from the Go module and build caches)\n' "$SECONDS" >&2
+  else
+    printf '  done: %d modules downloaded, %d packages compiled in %ds\n' "$downloaded" "$compiled" "$SECONDS" >&2
+  fi
 }
 
 : >"$log"

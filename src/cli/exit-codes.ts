@@ -15,4 +15,6 @@ export const ExitCode = {
   evidenceBroken: 6,
   /** Policy test cases failed, or `policy check --strict` found warnings. */
   checksFailed: 7,
+  /** The machine lacks something the command needs (Node too old, a package, a free port). */
+  preconditionMissing: 8,
 } as const;

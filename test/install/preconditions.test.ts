@@ -28,13 +28,13 @@ function runEntry(file: string, env: Record<string, string>): Promise<{ code: nu
 const stackFrame = /\n\s+at .+:\d+:\d+/;
 
 describe('what a newcomer sees when a precondition fails', () => {
-  it('demo: a taken port names its holder and the variable, exits 3, no stack trace, starts nothing', async () => {
+  it('demo: a taken port names its holder and the variable, exits 8, no stack trace, starts nothing', async () => {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as net.AddressInfo).port;
     try {
       const run = await runEntry('workers/demo.ts', { COUNTERSIGN_DEMO_UI_PORT: String(port) });
-      assert.equal(run.code, 3, run.out);
+      assert.equal(run.code, 8, run.out);
       assert.match(
         run.out,
         new RegExp(`TCP port ${port} \\(Temporal Web UI\\) is held by process ${process.pid}`),
@@ -49,21 +49,21 @@ describe('what a newcomer sees when a precondition fails', () => {
 
   it('demo: a malformed port variable is named with what was expected', async () => {
     const run = await runEntry('workers/demo.ts', { COUNTERSIGN_DEMO_TEMPORAL_PORT: 'seventy' });
-    assert.equal(run.code, 3, run.out);
+    assert.equal(run.code, 8, run.out);
     assert.match(run.out, /COUNTERSIGN_DEMO_TEMPORAL_PORT: expected a port number/);
     assert.doesNotMatch(run.out, stackFrame);
   });
 
   it('worker: no PowerDNS key configured says which variables to set', async () => {
     const run = await runEntry('workers/main.ts', {});
-    assert.equal(run.code, 3, run.out);
+    assert.equal(run.code, 8, run.out);
     assert.match(run.out, /COUNTERSIGN_PDNS_API_KEY or COUNTERSIGN_PDNS_API_KEY_FILE must be set/);
     assert.doesNotMatch(run.out, stackFrame);
   });
 
   it('worker: an unreadable key file is named', async () => {
     const run = await runEntry('workers/main.ts', { COUNTERSIGN_PDNS_API_KEY_FILE: '/nonexistent/pdns-key' });
-    assert.equal(run.code, 3, run.out);
+    assert.equal(run.code, 8, run.out);
     assert.match(run.out, /COUNTERSIGN_PDNS_API_KEY_FILE=\/nonexistent\/pdns-key cannot be read \(ENOENT\)/);
   });
 
@@ -72,7 +72,7 @@ describe('what a newcomer sees when a precondition fails', () => {
       COUNTERSIGN_PDNS_API_KEY: 'test-key-not-secret',
       TEMPORAL_ADDRESS: '127.0.0.1:1',
     });
-    assert.equal(run.code, 3, run.out);
+    assert.equal(run.code, 8, run.out);
     assert.match(run.out, /cannot reach Temporal at 127\.0\.0\.1:1/);
     assert.match(run.out, /TEMPORAL_ADDRESS/);
     assert.doesNotMatch(run.out, stackFrame);

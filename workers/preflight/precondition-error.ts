@@ -1,3 +1,5 @@
+import { ExitCode } from '../../src/cli/exit-codes';
+
 /**
  * Thrown when the machine lacks something a command needs (a package, a free port, a usable data
  * folder). Its message is one paragraph for a person: what is missing, what to run, where the log
@@ -16,4 +18,4 @@ export class PreconditionError extends Error {
 }
 
 /** Exit status of a command that stopped on a precondition (1 stays "unexpected"). */
-export const preconditionExitCode = 3;
+export const preconditionExitCode = ExitCode.preconditionMissing;

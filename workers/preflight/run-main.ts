@@ -2,7 +2,7 @@ import { PreconditionError, preconditionExitCode } from './precondition-error';
 
 /**
  * Runs a process entry point: a precondition failure prints its paragraph (no stack trace) and
- * exits 3; anything else is a bug and prints everything a report needs, then exits 1.
+ * exits 8; anything else is a bug and prints everything a report needs, then exits 1.
  */
 export function runMain(command: string, main: () => Promise<number | void>): void {
   main().then(

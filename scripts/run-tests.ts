@@ -5,6 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
 import { runMain } from '../workers/preflight/run-main';
+import { payloadConverterPath } from '../src/payloads/data-converter';
 
 /**
  * Test files run one at a time: on two cores, PowerDNS's SQLite backend and the dev server start
@@ -34,6 +35,7 @@ async function main(): Promise<number> {
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
+      payloadConverterPath,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     writeFileSync(bundlePath, code);

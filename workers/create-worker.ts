@@ -6,6 +6,7 @@ import { createApprovalActivities } from '../activities/approvals/approval-activ
 import type { DirectorySource } from '../activities/approvals/directory-store';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../src/failures';
+import { dataConverter } from '../src/payloads/data-converter';
 
 export interface ChangeWorkerOptions {
   readonly connection: NativeConnection;
@@ -23,6 +24,7 @@ export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
+    dataConverter,
     ...(options.workflowBundlePath === undefined
       ? { workflowsPath: require.resolve('../workflows') }
       : { workflowBundle: { codePath: options.workflowBundlePath } }),

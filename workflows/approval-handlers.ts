@@ -7,6 +7,7 @@ import type { ChangeRun } from './change-run';
 import type { Decision } from '../src/policy/decision';
 import { seatsFilled, seatsOf } from '../src/approvals/role-matching';
 import { approveSignal, decideUpdate, rejectSignal } from './messages';
+import { admitMessage } from '../src/payloads/message-intake';
 
 const approvals = proxyActivities<ApprovalActivities>({
   startToCloseTimeout: '10s',
@@ -22,19 +23,15 @@ const clockSkewMs = 60_000;
  * approver directory before a decision reaches the reducer; every refusal is recorded as evidence.
  */
 export function registerApprovalHandlers(run: ChangeRun): void {
+  // Inputs are unknown until admitted: whatever arrives (any encoding, size or shape) is refused
+  // as data and recorded, never thrown into the workflow task.
   const onSignal = (decision: 'approve' | 'reject') => async (payload: unknown) => {
-    const parsed = ApprovalInput.safeParse(payload);
-    if (!parsed.success) {
-      run.record({
-        stream: 'decision',
-        step: `${decision}_refused`,
-        actor: 'unknown',
-        summary: `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        data: { code: 'invalid_payload' },
-      });
+    const admitted = admitMessage(payload, ApprovalInput);
+    if (!admitted.ok) {
+      run.refuseMessage(decision, run.verifiedApprovals ? 'ui' : 'signal', admitted.refusal);
       return;
     }
-    const input = { ...parsed.data, decision };
+    const input = { ...admitted.value, decision };
     if (!run.verifiedApprovals) {
       run.decide(input, 'signal');
       return;
@@ -65,54 +62,53 @@ export function registerApprovalHandlers(run: ChangeRun): void {
   setHandler(approveSignal, onSignal('approve'));
   setHandler(rejectSignal, onSignal('reject'));
 
-  setHandler(
-    decideUpdate,
-    async (input): Promise<Verdict> => {
-      if (!run.verifiedApprovals) return run.decide(input as DecisionInput, 'update');
-      if (!('payload' in input)) {
-        return run.refuse(
-          input,
-          'update',
-          'unsigned',
-          'decisions sent as updates must be signed: countersign approve --key <key file>',
-        );
-      }
-      const p = input.payload;
-      const claimed = {
-        principal: p.principal,
-        decision: p.decision,
-        planHash: p.planHash,
-        reason: p.reason,
-      };
-      try {
-        const verified = await approvals.verifySignedDecision(input, run.workflowId);
-        if (!verified.ok) return run.refuse(claimed, 'signed', verified.code, verified.message);
-        return run.decide({ ...claimed, principal: verified.principal }, 'signed', {
-          roles: verified.roles,
-          keyId: verified.keyId,
-          signatureDigest: verified.signatureDigest,
-          validFrom: Date.parse(p.issuedAt) - clockSkewMs,
-          validUntil: Date.parse(p.expiresAt),
-          nonce: p.nonce,
-        });
-      } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
-        return run.refuse(
-          claimed,
-          'signed',
-          'verification_unavailable',
-          `the signature could not be verified: ${err.cause?.message ?? err.message}`,
-        );
-      }
-    },
-    {
-      // Shape only (validators must be synchronous); every refusal past this point is accepted and recorded.
-      validator: (input) => {
-        if (typeof input === 'object' && input !== null && 'payload' in input) SignedDecision.parse(input);
-        else DecisionInput.parse(input);
-      },
-    },
-  );
+  // No update validator: a validator's refusal never reaches the history, and every refused
+  // decision must be evidence.
+  setHandler(decideUpdate, async (payload: unknown): Promise<Verdict> => {
+    const signed = typeof payload === 'object' && payload !== null && 'payload' in payload;
+    const admitted = admitMessage<SignedDecision | DecisionInput>(
+      payload,
+      signed ? SignedDecision : DecisionInput,
+    );
+    if (!admitted.ok) return run.refuseMessage('decision', 'update', admitted.refusal);
+    const input = admitted.value;
+    if (!run.verifiedApprovals) return run.decide(input as DecisionInput, 'update');
+    if (!('payload' in input)) {
+      return run.refuse(
+        input,
+        'update',
+        'unsigned',
+        'decisions sent as updates must be signed: countersign approve --key <key file>',
+      );
+    }
+    const p = input.payload;
+    const claimed = {
+      principal: p.principal,
+      decision: p.decision,
+      planHash: p.planHash,
+      reason: p.reason,
+    };
+    try {
+      const verified = await approvals.verifySignedDecision(input, run.workflowId);
+      if (!verified.ok) return run.refuse(claimed, 'signed', verified.code, verified.message);
+      return run.decide({ ...claimed, principal: verified.principal }, 'signed', {
+        roles: verified.roles,
+        keyId: verified.keyId,
+        signatureDigest: verified.signatureDigest,
+        validFrom: Date.parse(p.issuedAt) - clockSkewMs,
+        validUntil: Date.parse(p.expiresAt),
+        nonce: p.nonce,
+      });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      return run.refuse(
+        claimed,
+        'signed',
+        'verification_unavailable',
+        `the signature could not be verified: ${err.cause?.message ?? err.message}`,
+      );
+    }
+  });
 }
 
 /**

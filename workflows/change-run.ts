@@ -16,6 +16,7 @@ import { appendEvidence, genesisHash } from '../src/evidence/chain';
 import type { Plan } from '../src/plan/plan';
 import type { Decision } from '../src/policy/decision';
 import type { DecisionInput } from '../src/schema/approval';
+import type { MessageRefusal } from '../src/payloads/message-intake';
 import type { Recommendation } from '../src/schema/recommendation';
 import { environmentKey, requesterKey, stateKey, tierKey, zoneKey } from '../src/search-attributes';
 
@@ -190,6 +191,22 @@ export class ChangeRun {
       ...(proof.roles === undefined ? {} : { roles: proof.roles }),
       ...(proof.keyId === undefined ? {} : { keyId: proof.keyId }),
       ...(signatureDigest === undefined ? {} : { signatureDigest }),
+    });
+    return verdict;
+  }
+
+  /**
+   * A message that is not a well-formed decision (undecodable, too large, wrong shape): recorded
+   * with what can safely be said of it, and the change goes on.
+   */
+  refuseMessage(message: string, channel: ApprovalAttempt['channel'], refusal: MessageRefusal): Verdict {
+    const verdict: Verdict = { counted: false, code: refusal.code, message: refusal.message };
+    this.record({
+      stream: 'decision',
+      step: `${message}_refused`,
+      actor: 'unknown',
+      summary: `${message} message refused: ${refusal.message}`,
+      data: { channel, code: refusal.code, ...refusal.data },
     });
     return verdict;
   }

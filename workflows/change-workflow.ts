@@ -13,7 +13,9 @@ import {
 } from '@temporalio/workflow';
 import type { ChangeActivities, EscalationPayload } from '../activities/change-activities';
 import type { ChangeResult } from '../src/change/view';
-import { nonRetryableFailureTypes } from '../src/failures';
+import { FailureType, nonRetryableFailureTypes } from '../src/failures';
+import { admitMessage } from '../src/payloads/message-intake';
+import { ChangeInputEnvelope, maxChangeInputBytes } from '../src/schema/change-input';
 import type { Plan } from '../src/plan/plan';
 import { invertPlan } from '../src/plan/plan';
 import { reconcile } from '../src/policy/reconcile';
@@ -52,6 +54,16 @@ const notifier = proxyActivities<ChangeActivities>({
 
 /** One AI recommendation, from submission to a verified change (or a reasoned refusal). */
 export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> {
+  const admitted = admitMessage(input, ChangeInputEnvelope, maxChangeInputBytes);
+  if (!admitted.ok) {
+    // Not a change at all (a client that skipped the SDK): fail the workflow with the reason, no retries.
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidRecommendation,
+      message: `workflow input refused: ${admitted.refusal.message}`,
+      details: [admitted.refusal.data],
+      nonRetryable: true,
+    });
+  }
   // Decided once, at the start, so a workflow keeps one approval model for its whole life.
   const run = new ChangeRun(workflowInfo().workflowId, input.recommendation, patched('verified-approvals'));
   setHandler(stateQuery, () => run.view());

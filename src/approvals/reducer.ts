@@ -77,7 +77,8 @@ export type RefusalCode =
   | 'nonce_replayed'
   | 'channel_not_accepted'
   | 'role_not_needed'
-  | IdentityRefusal;
+  | IdentityRefusal
+  | MessageRefusalCode;
 
 /** Refusals made before the reducer, by identity and signature verification. */
 export type IdentityRefusal =
@@ -88,6 +89,9 @@ export type IdentityRefusal =
   | 'wrong_workflow'
   | 'unsigned'
   | 'verification_unavailable';
+
+/** Refusals of a message that is not a well-formed decision at all (see src/payloads/message-intake). */
+export type MessageRefusalCode = 'undecodable_payload' | 'payload_too_large' | 'invalid_payload';
 
 export type Verdict =
   | { readonly counted: true; readonly status: ApprovalState['status']; readonly message: string }

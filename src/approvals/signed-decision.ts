@@ -9,7 +9,11 @@ import { canonicalJson } from '../hash';
 export const SignedDecisionPayload = z.strictObject({
   v: z.literal(1),
   workflowId: z.string().min(1).max(200),
-  planHash: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex characters (the plan hash)'),
+  // A prefix is well-formed and can be signed: the change then refuses it (plan_hash_mismatch) and
+  // records the attempt, since only the full hash of the pending plan ever counts.
+  planHash: z
+    .string()
+    .regex(/^[0-9a-f]{8,64}$/, '8 to 64 lowercase hex characters (the plan hash you reviewed)'),
   decision: z.enum(['approve', 'reject']),
   reason: z.string().max(2000),
   principal: z.string().trim().min(1).max(128),

@@ -30,6 +30,10 @@ export const finalStates = [
   'failed',
   /** Cancelled through Temporal before execution started; nothing written. */
   'cancelled',
+  /** Ended from outside (`temporal workflow terminate`), which runs no workflow code: see the history for who and why. */
+  'terminated',
+  /** Ended by its workflow run timeout. */
+  'timed_out',
 ] as const;
 
 export type ActiveState = (typeof activeStates)[number];

@@ -4,8 +4,10 @@ import { finalStates, activeStates } from '../change/states';
 import type { ChangeState } from '../change/states';
 import { renderDecisionCard } from '../change/decision-card';
 import {
+  ChangeClosedError,
   ChangeNotFoundError,
   CountersignClient,
+  DecisionInputError,
   RecommendationConflictError,
 } from '../client/countersign-client';
 import { connectClient } from '../client/connection';
@@ -130,27 +132,32 @@ program
       const who = identify(parseDirectory(await readFile(directoryFile, 'utf8'), directoryFile), principal);
       if (who.kind === 'human') roles = [...who.roles];
     }
-    const rows = await withClient((client) =>
+    const queue = await withClient((client) =>
       client.pending({
         ...(principal === undefined ? {} : { principal }),
         ...(roles === undefined ? {} : { roles }),
       }),
     );
+    const rows = queue.changes;
     const text = rows
       .map(
         (r) =>
           `${r.workflowId}\t${describeTier(r.view.decision?.tier ?? 2)}\tneeds ${r.missing}\texpires ${r.expiresAt}\tplan ${r.view.plan?.hash.slice(0, 16) ?? '-'}\t${r.view.recommendation.change.name} ${r.view.recommendation.change.type}`,
       )
       .join('\n');
+    const unreadable = queue.unreadable.map((u) => `UNREADABLE ${u.workflowId}: ${u.reason}`).join('\n');
     print(
-      rows.map((r) => ({
-        workflowId: r.workflowId,
-        missing: r.missing,
-        expiresAt: r.expiresAt,
-        planHash: r.view.plan?.hash,
-        tier: r.view.decision?.tier,
-      })),
-      rows.length === 0 ? 'nothing waits for you' : text,
+      {
+        changes: rows.map((r) => ({
+          workflowId: r.workflowId,
+          missing: r.missing,
+          expiresAt: r.expiresAt,
+          planHash: r.view.plan?.hash,
+          tier: r.view.decision?.tier,
+        })),
+        unreadable: queue.unreadable,
+      },
+      [rows.length === 0 ? 'nothing waits for you' : text, unreadable].filter((t) => t !== '').join('\n'),
     );
   });
 
@@ -272,6 +279,8 @@ function fail(err: unknown): never {
     details = err.lines;
   } else if (err instanceof InputError) code = ExitCode.invalidInput;
   else if (err instanceof ChangeNotFoundError) code = ExitCode.notFound;
+  else if (err instanceof DecisionInputError) code = ExitCode.invalidInput;
+  else if (err instanceof ChangeClosedError) code = ExitCode.refused;
   else if (err instanceof RecommendationConflictError) code = ExitCode.refused;
   else if (err instanceof WorkflowUpdateFailedError) code = ExitCode.refused;
   else if (err instanceof ServiceError) code = ExitCode.unavailable;

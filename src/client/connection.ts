@@ -1,5 +1,6 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverter } from '../payloads/data-converter';
 
 /**
  * Connection settings the Temporal way: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
@@ -22,5 +23,5 @@ export function temporalConnectConfig(): {
 export async function connectClient(): Promise<Client> {
   const config = temporalConnectConfig();
   const connection = await Connection.connect({ ...config.connectionOptions, address: config.address });
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter });
 }

@@ -8,6 +8,8 @@ import { hashOf } from '../hash';
 import type { ChangeResult, ChangeView } from '../change/view';
 import { renderDecisionCard } from '../change/decision-card';
 import type { ChangeState } from '../change/states';
+import { isFinal } from '../change/states';
+import { effectiveState, stateClause } from '../change/execution-status';
 import type { Recommendation } from '../schema/recommendation';
 import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
 import { stateKey, zoneKey, environmentKey, tierKey, requesterKey } from '../search-attributes';
@@ -45,6 +47,40 @@ export class ChangeNotFoundError extends Error {
   }
 }
 
+/** Thrown when a change exists but its state cannot be read (its workflow never started properly, or a query failed). */
+export class ChangeUnreadableError extends Error {
+  constructor(
+    readonly id: string,
+    readonly executionStatus: string,
+    readonly reason: string,
+  ) {
+    super(`change ${id} cannot be read (execution ${executionStatus.toLowerCase()}): ${reason}`);
+    this.name = 'ChangeUnreadableError';
+  }
+}
+
+/** Thrown when a decision is sent to a change that has already closed. */
+export class ChangeClosedError extends Error {
+  constructor(
+    readonly id: string,
+    readonly state: string,
+  ) {
+    super(`change ${id} is closed (${state}): nothing can be decided on it any more`);
+    this.name = 'ChangeClosedError';
+  }
+}
+
+/** Thrown when a decision's own input is unusable before anything is sent (e.g. a plan hash too short). */
+export class DecisionInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'DecisionInputError';
+  }
+}
+
 export interface Submission {
   readonly workflowId: string;
   readonly recommendationId: string;
@@ -59,6 +95,12 @@ export interface PendingChange {
   /** Seats still open, e.g. "1 service-owner". */
   readonly missing: string;
   readonly expiresAt: string;
+}
+
+/** The reviewer queue, and the changes it could not read (never hidden, never failing the rest). */
+export interface PendingQueue {
+  readonly changes: readonly PendingChange[];
+  readonly unreadable: readonly { readonly workflowId: string; readonly reason: string }[];
 }
 
 export interface ListedChange {
@@ -158,7 +200,38 @@ export class CountersignClient {
       const result: ChangeResult = await handle.result();
       return result;
     }
-    return { view: await handle.query(stateQuery) };
+    let view: ChangeView;
+    try {
+      view = await handle.query(stateQuery);
+    } catch (err) {
+      throw new ChangeUnreadableError(id, status, await this.endReason(id, status, err));
+    }
+    if (status === 'RUNNING') return { view };
+    // Ended without its own close (terminate, timeout, a failed task): the execution status tells the truth.
+    const state = effectiveState(status, view.state) ?? view.state;
+    if (state === view.state && view.outcome !== null) return { view };
+    return {
+      view: { ...view, state, outcome: { code: state, message: await this.endReason(id, status) } },
+    };
+  }
+
+  /** Why an execution ended, from the last event of its history (terminate reason, failure message). */
+  private async endReason(id: string, status: string, queryError?: unknown): Promise<string> {
+    const queryProblem = queryError instanceof Error ? queryError.message : undefined;
+    try {
+      const history = await this.handle(id).fetchHistory();
+      const last = history.events?.[history.events.length - 1];
+      const terminated = last?.workflowExecutionTerminatedEventAttributes;
+      if (terminated !== undefined && terminated !== null)
+        return `terminated through Temporal by ${terminated.identity || 'an unnamed client'}${terminated.reason ? `: ${terminated.reason}` : ''}`;
+      const failed = last?.workflowExecutionFailedEventAttributes?.failure?.message;
+      if (failed) return `the workflow failed: ${failed}`;
+      if (last?.workflowExecutionTimedOutEventAttributes) return 'the workflow run timed out';
+      if (last?.workflowExecutionCanceledEventAttributes) return 'cancelled through Temporal';
+    } catch {
+      // The history is not readable either; say what is known.
+    }
+    return queryProblem ?? `the execution is ${status.toLowerCase()}`;
   }
 
   /**
@@ -182,15 +255,21 @@ export class CountersignClient {
    * The reviewer queue: changes awaiting approval that `principal` may approve and where a seat
    * their roles can fill is still open (roles unknown: every open seat).
    */
-  async pending(caller: { principal?: string; roles?: readonly string[] } = {}): Promise<PendingChange[]> {
+  async pending(caller: { principal?: string; roles?: readonly string[] } = {}): Promise<PendingQueue> {
     // Only this deployment's changes: another task queue's workers may not answer queries.
     const waiting = await this.list({ state: 'awaiting_approval', limit: 200, ownTaskQueue: true });
     const out: PendingChange[] = [];
+    const unreadable: { workflowId: string; reason: string }[] = [];
     for (const row of waiting) {
-      // A change that closed since the listing is not pending; any other failure is reported, never hidden.
+      // A change deleted since the listing is not pending; one that cannot be read is reported, never
+      // hidden, and never stops the rest of the queue.
       const view = await this.status(row.workflowId).catch((err: unknown) => {
         if (err instanceof ChangeNotFoundError) return undefined;
-        throw err;
+        unreadable.push({
+          workflowId: row.workflowId,
+          reason: err instanceof Error ? err.message : String(err),
+        });
+        return undefined;
       });
       const approval = view?.approval;
       if (
@@ -215,7 +294,7 @@ export class CountersignClient {
         expiresAt: approval.expiresAt,
       });
     }
-    return out.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+    return { changes: out.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)), unreadable };
   }
 
   async decisionCard(id: string): Promise<string> {
@@ -226,7 +305,7 @@ export class CountersignClient {
     options: { state?: ChangeState; limit?: number; ownTaskQueue?: boolean } = {},
   ): Promise<ListedChange[]> {
     const clauses = ["WorkflowType = 'changeWorkflow'"];
-    if (options.state !== undefined) clauses.push(`${stateKey.name} = '${options.state}'`);
+    if (options.state !== undefined) clauses.push(stateClause(options.state, stateKey.name));
     if (options.ownTaskQueue === true) clauses.push(`TaskQueue = '${this.taskQueue.replace(/'/g, '')}'`);
     const out: ListedChange[] = [];
     for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
@@ -234,7 +313,7 @@ export class CountersignClient {
       out.push({
         workflowId: wf.workflowId,
         status: wf.status.name,
-        state: sa.get(stateKey),
+        state: effectiveState(wf.status.name, sa.get(stateKey) as ChangeState | undefined),
         zone: sa.get(zoneKey),
         environment: sa.get(environmentKey),
         tier: sa.get(tierKey),
@@ -254,36 +333,33 @@ export class CountersignClient {
   async decide(id: string, options: DecideOptions): Promise<{ verdict: Verdict; planHash: string }> {
     const wanted = options.planHash.trim().toLowerCase();
     if (!/^[0-9a-f]{8,64}$/.test(wanted))
-      throw new Error('planHash: expected the reviewed plan hash (at least 8 hex characters)');
-    let planHash = wanted;
-    if (wanted.length < 64) {
-      const pending = (await this.status(id)).approval?.planHash;
-      if (pending === undefined || !pending.startsWith(wanted)) {
-        const message =
-          pending === undefined
-            ? 'no approval is pending'
-            : `you reviewed plan ${wanted}, the pending plan is ${pending.slice(0, 16)}: review it with status first`;
-        return {
-          verdict: {
-            counted: false,
-            code: pending === undefined ? 'request_closed' : 'plan_hash_mismatch',
-            message,
-          },
-          planHash: wanted,
-        };
-      }
-      planHash = pending;
-    }
+      throw new DecisionInputError(
+        'planHash',
+        `expected the plan hash you reviewed, 8 to 64 hex characters as the decision card shows it, received "${wanted.slice(0, 80)}"`,
+      );
+    const view = await this.status(id);
+    if (isFinal(view.state)) throw new ChangeClosedError(id, view.state);
+    // A prefix names the pending plan only if it is that plan's; otherwise it is sent as it is, and
+    // the change refuses it (plan_hash_mismatch) and records the attempt in its evidence.
+    const pending = view.approval?.planHash;
+    const planHash = wanted.length < 64 && pending?.startsWith(wanted) === true ? pending : wanted;
     const signed = signDecision(
       options.key,
       { workflowId: workflowIdFor(id), planHash, decision: options.decision, reason: options.reason },
       options.validForSeconds,
     );
-    const verdict = await this.handle(id).executeUpdate(decideUpdate, {
-      args: [signed],
-      updateId: options.requestId ?? `decide:${randomUUID()}`,
-    });
-    return { verdict, planHash };
+    try {
+      const verdict = await this.handle(id).executeUpdate(decideUpdate, {
+        args: [signed],
+        updateId: options.requestId ?? `decide:${randomUUID()}`,
+      });
+      return { verdict, planHash };
+    } catch (err) {
+      // It closed between the look and the send.
+      const now = await this.status(id).catch(() => undefined);
+      if (now !== undefined && isFinal(now.state)) throw new ChangeClosedError(id, now.state);
+      throw err;
+    }
   }
 
   async evidence(id: string): Promise<{ entries: readonly EvidenceEntry[]; check: ChainCheck }> {

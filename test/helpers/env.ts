@@ -7,6 +7,7 @@ import type { ChangeActivityDeps } from '../../activities/change-activities';
 import type { DnsServer } from '../../activities/dns/query';
 import { PowerDnsClient } from '../../activities/powerdns/client';
 import { CountersignClient } from '../../src/client/countersign-client';
+import { dataConverter } from '../../src/payloads/data-converter';
 import { createChangeWorker } from '../../workers/create-worker';
 import { parseHostPort } from '../../workers/config';
 import { installRuntime } from '../../workers/runtime';
@@ -78,7 +79,7 @@ export async function openHarness(): Promise<Harness> {
   installRuntime(pino({ level: 'warn' }));
   const connection = await Connection.connect({ address: env.temporalAddress });
   const workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter });
   const approvers = createApproverSet(path.join(env.dataDir, `approvers-${process.pid}`));
   return {
     env,

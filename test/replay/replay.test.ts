@@ -6,6 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { testEnv } from '../helpers/env';
+import { dataConverter } from '../../src/payloads/data-converter';
 
 /**
  * Every committed history must replay on today's workflow code: a change that would break running
@@ -13,7 +14,7 @@ import { testEnv } from '../helpers/env';
  */
 const dir = path.join(__dirname, 'histories');
 const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
-const bundle = () => ({ workflowBundle: { codePath: testEnv().workflowBundle } });
+const bundle = () => ({ workflowBundle: { codePath: testEnv().workflowBundle }, dataConverter });
 
 describe('replay of recorded histories', () => {
   // One folder per recording generation: every generation must keep replaying on today's code.

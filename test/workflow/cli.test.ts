@@ -218,7 +218,7 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       const queue = async (principal: string) => {
         const run = await runCli(['--json', 'pending', '--key', h.approvers.keyPath(principal)], { env });
         assert.equal(run.code, 0, run.stderr);
-        return (JSON.parse(run.stdout) as { workflowId: string; missing: string }[])
+        return (JSON.parse(run.stdout) as { changes: { workflowId: string; missing: string }[] }).changes
           .filter((r) => r.workflowId.startsWith(`change-${id}`))
           .map((r) => r.workflowId)
           .sort();

@@ -7,6 +7,7 @@ import { createDirectorySource } from '../../activities/approvals/directory-stor
 import type { PolicySource } from '../../activities/policy/policy-store';
 import { PowerDnsClient } from '../../activities/powerdns/client';
 import { CountersignClient } from '../../src/client/countersign-client';
+import { dataConverter } from '../../src/payloads/data-converter';
 import { createChangeWorker } from '../create-worker';
 import type { ApproverSet } from './approver-set';
 import { createApproverSet } from './approver-set';
@@ -58,7 +59,7 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
     opened.push(workerConnection);
     const connection = await Connection.connect({ address: stack.temporal.address });
     opened.push(connection);
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter });
     const worker = await createChangeWorker({
       connection: workerConnection,
       taskQueue: options.taskQueue,

@@ -7,6 +7,7 @@ import { FailureType } from '../src/failures';
 import { formatIssues } from '../src/issues';
 import type { Plan, RRset } from '../src/plan/plan';
 import { computePlan, rrsetEquals } from '../src/plan/plan';
+import { judgeVerification } from '../src/verification/verdict';
 import type { Decision } from '../src/policy/decision';
 import { evaluatePolicy } from '../src/policy/evaluate';
 import { factsOf } from '../src/policy/facts';
@@ -46,6 +47,8 @@ export type ExecuteResult =
 
 /** What an escalation tells the people who can decide (the log and the notifier webhook get it). */
 export interface EscalationPayload {
+  /** What needs a human: a pending approval (absent in older histories) or an unverifiable write. */
+  readonly kind?: 'approval' | 'verification';
   readonly workflowId: string;
   readonly stage: number;
   readonly notify: readonly string[];
@@ -163,16 +166,21 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
           })),
         ),
       );
-      const wrong = answers.filter(
-        (a) =>
-          !(a.authoritative || a.referral) ||
-          !a.rcode.match(/^(NOERROR|NXDOMAIN)$/) ||
-          !rrsetEquals(a.rrset, expected),
-      );
-      if (wrong.length > 0) {
+      const judged = judgeVerification(answers, expected);
+      if (judged.verdict !== 'verified') {
+        const listed = answers
+          .filter((a) => judged.mismatched.includes(a.server) || judged.silent.includes(a.server))
+          .map((w) => `${w.server} ${w.rcode} ${w.rrset === null ? '(none)' : w.rrset.records.join(' | ')}`)
+          .join('; ');
         throw ApplicationFailure.create({
-          type: FailureType.VerificationMismatch,
-          message: `${wrong.length} of ${answers.length} authoritative servers do not serve the expected ${plan.name} ${plan.type}: ${wrong.map((w) => `${w.server} ${w.rcode} ${w.rrset === null ? '(none)' : w.rrset.records.join(' | ')}`).join('; ')}`,
+          type:
+            judged.verdict === 'mismatch'
+              ? FailureType.VerificationMismatch
+              : FailureType.VerificationInconclusive,
+          message:
+            judged.verdict === 'mismatch'
+              ? `${judged.mismatched.length} of ${answers.length} authoritative servers serve other data than the expected ${plan.name} ${plan.type}: ${listed}`
+              : `${judged.silent.length} of ${answers.length} authoritative servers gave no authoritative answer for ${plan.name} ${plan.type} (none serves other data): ${listed}`,
           details: [answers],
         });
       }
@@ -185,13 +193,21 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
 
     /** Escalates a waiting request: always to the log, and to the webhook when one is configured. */
     async escalate(payload: EscalationPayload): Promise<void> {
-      log().warn({ escalation: payload }, `approval needed: ${payload.what}`);
+      log().warn(
+        { escalation: payload },
+        payload.kind === 'verification'
+          ? `verification needed: ${payload.what}`
+          : `approval needed: ${payload.what}`,
+      );
       if (deps.escalationWebhook === undefined) return;
       const response = await fetch(deps.escalationWebhook, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
-          'Idempotency-Key': `${payload.workflowId}:escalation:${payload.stage}`,
+          'Idempotency-Key':
+            payload.kind === 'verification'
+              ? `${payload.workflowId}:verification-escalation:${payload.stage}`
+              : `${payload.workflowId}:escalation:${payload.stage}`,
         },
         body: JSON.stringify(payload),
         signal: AbortSignal.timeout(10_000),

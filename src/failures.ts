@@ -13,6 +13,8 @@ export const FailureType = {
   ProviderUnavailable: 'ProviderUnavailable',
   /** Authoritative servers do not serve the expected RRset (yet); retried, then rolled back. */
   VerificationMismatch: 'VerificationMismatch',
+  /** Some authoritative server did not answer (unreachable, timeout, SERVFAIL) and none serves other data; retried, then escalated. */
+  VerificationInconclusive: 'VerificationInconclusive',
   /** The provider's configuration or credentials are wrong. */
   ProviderMisconfigured: 'ProviderMisconfigured',
   /** The policy cannot be read or does not validate; retried, so a fixed file lets the change go on. */

@@ -9,9 +9,12 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ChangeActivities, EscalationPayload } from '../activities/change-activities';
+import type { ChangeActivities, EscalationPayload, VerifyResult } from '../activities/change-activities';
+import type { VerificationVerdict } from '../src/verification/verdict';
+import { formatDuration } from '../src/policy/duration';
 import type { ChangeResult } from '../src/change/view';
 import { FailureType, nonRetryableFailureTypes } from '../src/failures';
 import { admitMessage } from '../src/payloads/message-intake';
@@ -374,6 +377,107 @@ async function waitWithEscalation(run: ChangeRun, decision: Decision, expiresAt:
   return condition(decided, Math.max(0, expiresAt - Date.now()));
 }
 
+async function verifyOnce(run: ChangeRun, plan: Plan): Promise<VerificationVerdict> {
+  try {
+    recordVerified(run, await dns.verify(plan, plan.after));
+    return 'verified';
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    run.record({
+      stream: 'operation',
+      step: 'verification_failed',
+      actor: 'countersign',
+      summary: err.cause?.message ?? err.message,
+    });
+    return 'mismatch';
+  }
+}
+
+/** Pause between verification rounds while servers do not answer: ~10 rounds, 1–15 s apart. */
+function verificationRoundMs(patienceSeconds: number): number {
+  return Math.min(15_000, Math.max(1_000, patienceSeconds * 100));
+}
+
+function patienceOf(run: ChangeRun): number {
+  return run.decision?.verificationPatienceSeconds ?? 600;
+}
+
+/**
+ * Verification that tells "serves other data" (mismatch: roll back) from "did not answer"
+ * (inconclusive: a server restart or a network outage is not a wrong answer). An inconclusive
+ * change is verified again for the policy's patience, then escalated, never rolled back blind.
+ */
+async function verifyPatiently(run: ChangeRun, plan: Plan): Promise<VerificationVerdict> {
+  const deadline = Date.now() + patienceOf(run) * 1000;
+  for (let round = 1; ; round++) {
+    try {
+      recordVerified(run, await dns.verify(plan, plan.after));
+      return 'verified';
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
+      const inconclusive = type === FailureType.VerificationInconclusive;
+      run.record({
+        stream: 'operation',
+        step: inconclusive ? 'verification_inconclusive' : 'verification_failed',
+        actor: 'countersign',
+        summary: `${inconclusive ? `round ${round}: ` : ''}${err.cause?.message ?? err.message}`,
+      });
+      if (!inconclusive) return 'mismatch';
+      const left = deadline - Date.now();
+      if (left <= 0) return 'inconclusive';
+      await sleep(Math.min(verificationRoundMs(patienceOf(run)), left));
+    }
+  }
+}
+
+function recordVerified(run: ChangeRun, verified: VerifyResult): void {
+  run.record({
+    stream: 'operation',
+    step: 'verified',
+    actor: 'countersign',
+    summary: `${verified.answers.length} authoritative server(s) serve the new state`,
+    data: verified,
+  });
+}
+
+/** A written, unverifiable change reaches people: the log and the notifier webhook. */
+async function escalateUnverified(run: ChangeRun, plan: Plan): Promise<void> {
+  const rec = run.recommendation;
+  const payload: EscalationPayload = {
+    kind: 'verification',
+    workflowId: run.workflowId,
+    stage: 1,
+    notify: ['sre'],
+    what: `${plan.operation} of ${plan.name} ${plan.type} in ${rec.target.zone} (${rec.target.environment}) is written but unverified`,
+    why: `the authoritative servers gave no answer for ${formatDuration(patienceOf(run))} after the write; none serves other data, so nothing was rolled back`,
+    risk: 'the new data may not be served; a rollback now could not be verified either',
+    riskOfWaiting: 'clients may still get the old data from servers that are back but behind',
+    whoCanDecide: 'an SRE with access to the authoritative servers',
+    howToDecide: `check the servers (dig @<server> ${plan.name} ${plan.type}); countersign evidence ${rec.id}`,
+    expiresAt: new Date().toISOString(),
+  };
+  try {
+    await notifier.escalate(payload);
+    run.record({
+      stream: 'operation',
+      step: 'escalated',
+      actor: 'countersign',
+      summary: payload.what,
+      data: payload,
+    });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    run.record({
+      stream: 'operation',
+      step: 'escalation_failed',
+      actor: 'countersign',
+      summary: err.cause?.message ?? err.message,
+      data: payload,
+    });
+  }
+}
+
 function escalationPayload(
   run: ChangeRun,
   decision: Decision,
@@ -403,28 +507,22 @@ function escalationPayload(
 /** `wrote`: this run made the write. A state someone else put there is never rolled back by us. */
 async function verifyOrRollBack(run: ChangeRun, plan: Plan, wrote: boolean): Promise<void> {
   run.transition('verifying');
-  try {
-    const verified = await dns.verify(plan, plan.after);
-    run.record({
-      stream: 'operation',
-      step: 'verified',
-      actor: 'countersign',
-      summary: `${verified.answers.length} authoritative server(s) serve the new state`,
-      data: verified,
-    });
+  const verdict = patched('inconclusive-verification')
+    ? await verifyPatiently(run, plan)
+    : await verifyOnce(run, plan);
+  if (verdict === 'verified')
     return run.close(
       'executed',
       'verified',
       `${plan.operation} of ${plan.name} ${plan.type} applied and verified`,
     );
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    run.record({
-      stream: 'operation',
-      step: 'verification_failed',
-      actor: 'countersign',
-      summary: err.cause?.message ?? err.message,
-    });
+  if (verdict === 'inconclusive') {
+    await escalateUnverified(run, plan);
+    return run.close(
+      'failed',
+      'verification_inconclusive',
+      `${plan.name} ${plan.type} was written but the authoritative servers did not answer for ${formatDuration(patienceOf(run))}; not rolled back (no server serves other data). A human must check the servers.`,
+    );
   }
   if (!wrote) {
     return run.close(

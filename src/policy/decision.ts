@@ -35,6 +35,8 @@ export interface Decision {
   readonly onExpiry: 'reject';
   /** How long after the final approval execution may start. */
   readonly executionWindowSeconds: number;
+  /** How long a written change is re-verified while servers do not answer, before escalating; absent in older histories. */
+  readonly verificationPatienceSeconds?: number;
   readonly escalation: readonly EscalationStep[];
   /** Channels whose approvals count: `signed` always; `ui` (Temporal UI signal) where the policy allows. */
   readonly channels?: readonly ('signed' | 'ui')[];

@@ -7,6 +7,9 @@ import type { Facts } from './facts';
 import type { Match, Policy, Range, Rule } from './policy-schema';
 
 /** A parsed policy with its identity: declared version and content hash. */
+/** A server restart or a short network outage passes within it; a lasting one reaches a human. */
+const defaultVerificationPatience = '10m';
+
 export interface LoadedPolicy {
   readonly policy: Policy;
   readonly hash: string;
@@ -392,6 +395,9 @@ export function evaluatePolicy(loaded: LoadedPolicy, facts: Facts): Evaluation {
     onExpiry: policy.defaults.onExpiry,
     executionWindowSeconds:
       window.length > 0 ? Math.min(...window) : parseDuration(policy.defaults.executionWindow),
+    verificationPatienceSeconds: parseDuration(
+      policy.defaults.verificationPatience ?? defaultVerificationPatience,
+    ),
     escalation: escalation.map((e) => ({ afterSeconds: parseDuration(e.after), notify: e.notify })),
     channels: uiCounts(policy, facts, tier) ? ['signed', 'ui'] : ['signed'],
     notify: tier !== 0,

@@ -9,7 +9,11 @@ import { hashOf } from '../hash';
  */
 export function withTimings(
   loaded: LoadedPolicy,
-  timings: { approvalExpirySeconds?: number; coolingOffSeconds?: number },
+  timings: {
+    approvalExpirySeconds?: number;
+    coolingOffSeconds?: number;
+    verificationPatienceSeconds?: number;
+  },
 ): LoadedPolicy {
   const expiry =
     timings.approvalExpirySeconds === undefined ? undefined : formatDuration(timings.approvalExpirySeconds);
@@ -22,6 +26,9 @@ export function withTimings(
       ...loaded.policy.defaults,
       ...(expiry === undefined ? {} : { approvalExpiry: expiry }),
       ...(cooling === undefined ? {} : { coolingOff: cooling }),
+      ...(timings.verificationPatienceSeconds === undefined
+        ? {}
+        : { verificationPatience: formatDuration(timings.verificationPatienceSeconds) }),
     },
     rules: loaded.policy.rules.map((rule) => ({
       ...rule,

@@ -95,6 +95,11 @@ export const Defaults = z.strictObject({
   coolingOff: duration,
   executionWindow: duration,
   escalation: z.array(EscalationStage).max(3),
+  verificationPatience: duration
+    .optional()
+    .describe(
+      'After a write, how long to keep verifying while authoritative servers do not answer (none serving other data) before escalating instead of rolling back. Default 10m.',
+    ),
 });
 
 export const BlastRadius = z.strictObject({

@@ -105,7 +105,11 @@ export type TestDeps = Partial<ChangeActivityDeps> & {
   /** The approver directory; default: the harness's sample people. */
   directory?: DirectorySource;
   /** Shortened delays on the shipped default policy (ignored when `policy` is given). */
-  timings?: { approvalExpirySeconds?: number; coolingOffSeconds?: number };
+  timings?: {
+    approvalExpirySeconds?: number;
+    coolingOffSeconds?: number;
+    verificationPatienceSeconds?: number;
+  };
 };
 
 /** The shipped default policy, parsed once per test process. */

@@ -81,6 +81,27 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       );
       assert.equal(wrongPlan.code, 4);
       assert.match(wrongPlan.stdout, /refused \(plan_hash_mismatch\)/);
+      // The change itself refused it, so the attempt is evidence, not just a local error.
+      const recorded = (await h.countersign(id).evidence(id)).entries.find(
+        (e) =>
+          e.step === 'approve_refused' && (e.data as { planHash?: string }).planHash === 'deadbeefdeadbeef',
+      );
+      assert.equal((recorded?.data as { code?: string } | undefined)?.code, 'plan_hash_mismatch');
+      const shortHash = await runCli(
+        [
+          'approve',
+          id,
+          '--plan-hash',
+          'dead',
+          '--key',
+          h.approvers.keyPath('alice@example.com'),
+          '--reason',
+          'x',
+        ],
+        { env },
+      );
+      assert.equal(shortHash.code, 2, shortHash.stderr);
+      assert.match(shortHash.stderr, /planHash: expected the plan hash you reviewed, 8 to 64 hex characters/);
 
       const self = await runCli(
         [
@@ -126,6 +147,22 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       assert.equal(evidence.code, 0, evidence.stderr);
       assert.match(evidence.stdout, /approve_refused +bob@example\.com/);
       assert.match(evidence.stdout, /chain verified: \d+ entries/);
+
+      const late = await runCli(
+        [
+          'reject',
+          id,
+          '--plan-hash',
+          reviewed,
+          '--key',
+          h.approvers.keyPath('dave@example.com'),
+          '--reason',
+          'late',
+        ],
+        { env },
+      );
+      assert.equal(late.code, 4, late.stderr);
+      assert.match(late.stderr, /is closed \(executed\): nothing can be decided on it any more/);
     });
   });
 

@@ -30,7 +30,12 @@ describe('replay of recorded histories', () => {
   ];
 
   it('has recorded histories for every route in every generation', () => {
-    assert.deepEqual(generations, ['v1-before-policy-engine', 'v2-policy-engine', 'v3-verified-approvals']);
+    assert.deepEqual(generations, [
+      'v1-before-policy-engine',
+      'v2-policy-engine',
+      'v3-verified-approvals',
+      'v4-tolerant-input',
+    ]);
     for (const generation of generations)
       assert.deepEqual(readdirSync(path.join(dir, generation)).sort(), routes);
   });

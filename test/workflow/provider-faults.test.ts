@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { queryRrset } from '../../activities/dns/query';
+import { PowerDnsClient } from '../../activities/powerdns/client';
+import { exampleRecommendation } from '../../src/examples';
+import type { HttpFault, HttpFaultProxy } from '../helpers/http-fault-proxy';
+import { startHttpFaultProxy } from '../helpers/http-fault-proxy';
+import type { Harness } from '../helpers/env';
+import { openHarness, slug, withWorker } from '../helpers/env';
+import { createTestZone } from '../helpers/zones';
+
+/**
+ * The provider misbehaving under a change: 5xx answers, slowness, a write whose answer is lost.
+ * Writes are counted by PowerDNS itself: it bumps the zone's SOA serial on every PATCH.
+ */
+describe('provider faults during execution (real Temporal, real PowerDNS behind a fault proxy)', () => {
+  let h: Harness;
+  let proxy: HttpFaultProxy;
+  before(async () => {
+    h = await openHarness();
+    proxy = await startHttpFaultProxy(h.env.pdns.apiUrl);
+  });
+  after(async () => {
+    await proxy.close();
+    await h.close();
+  });
+
+  async function serial(zone: string): Promise<number> {
+    const soa = await h.pdns.getRrset(zone, zone, 'SOA');
+    return Number(soa?.records[0]?.split(/\s+/)[2]);
+  }
+
+  /** Faults the first `times` writes (PATCH) with `fault`, passes everything else. */
+  function faultWrites(fault: HttpFault, times: number): void {
+    let left = times;
+    proxy.rule = (method) => (method === 'PATCH' && left-- > 0 ? fault : 'pass');
+  }
+
+  const cases: { name: string; arm: () => void; fault: HttpFault }[] = [
+    {
+      name: 'PowerDNS answers 503 to the first two writes',
+      arm: () => faultWrites('unavailable', 2),
+      fault: 'unavailable',
+    },
+    {
+      name: 'the write lands but its answer is lost',
+      arm: () => faultWrites('lose-answer', 1),
+      fault: 'lose-answer',
+    },
+    { name: 'every API call is slow', arm: () => (proxy.rule = () => 'slow'), fault: 'slow' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: executes with exactly one write, verified`, async (t) => {
+      const id = slug(t);
+      const zone = await createTestZone(h.pdns, id);
+      const rec = exampleRecommendation({
+        id,
+        zone,
+        environment: 'staging',
+        change: {
+          kind: 'dns.upsert_rrset',
+          name: `www.${zone}`,
+          type: 'A',
+          ttl: 300,
+          records: ['192.0.2.123'],
+        },
+      });
+      const cs = h.countersign(id);
+      const seenBefore = proxy.seen[c.fault];
+      const serialBefore = await serial(zone);
+      c.arm();
+      try {
+        const powerdns = new PowerDnsClient({ apiUrl: proxy.url, apiKey: h.env.pdns.apiKey });
+        await withWorker(h, id, { powerdns }, async () => {
+          const result = await (await cs.submit(rec)).handle.result();
+          assert.equal(result.view.state, 'executed', result.view.outcome?.message);
+        });
+      } finally {
+        proxy.rule = () => 'pass';
+      }
+      assert.ok(proxy.seen[c.fault] > seenBefore, 'the fault was exercised');
+      assert.equal((await serial(zone)) - serialBefore, 1, 'PowerDNS saw exactly one write');
+      assert.deepEqual((await queryRrset(h.env.dns, `www.${zone}`, 'A')).rrset?.records, ['192.0.2.123']);
+    });
+  }
+});

@@ -48,7 +48,7 @@ export type ExecuteResult =
 /** What an escalation tells the people who can decide (the log and the notifier webhook get it). */
 export interface EscalationPayload {
   /** What needs a human: a pending approval (absent in older histories) or an unverifiable write. */
-  readonly kind?: 'approval' | 'verification';
+  readonly kind?: 'approval' | 'verification' | 'provider';
   readonly workflowId: string;
   readonly stage: number;
   readonly notify: readonly string[];
@@ -193,21 +193,16 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
 
     /** Escalates a waiting request: always to the log, and to the webhook when one is configured. */
     async escalate(payload: EscalationPayload): Promise<void> {
-      log().warn(
-        { escalation: payload },
-        payload.kind === 'verification'
-          ? `verification needed: ${payload.what}`
-          : `approval needed: ${payload.what}`,
-      );
+      log().warn({ escalation: payload }, `${payload.kind ?? 'approval'} needs a human: ${payload.what}`);
       if (deps.escalationWebhook === undefined) return;
       const response = await fetch(deps.escalationWebhook, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
           'Idempotency-Key':
-            payload.kind === 'verification'
-              ? `${payload.workflowId}:verification-escalation:${payload.stage}`
-              : `${payload.workflowId}:escalation:${payload.stage}`,
+            payload.kind === undefined || payload.kind === 'approval'
+              ? `${payload.workflowId}:escalation:${payload.stage}`
+              : `${payload.workflowId}:${payload.kind}-escalation:${payload.stage}`,
         },
         body: JSON.stringify(payload),
         signal: AbortSignal.timeout(10_000),

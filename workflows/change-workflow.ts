@@ -91,6 +91,11 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
     } else if (err instanceof ActivityFailure) {
       const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
       const code = cause?.type ?? 'ActivityFailure';
+      // A provider outage that outlasted every retry needs a person: whether the write landed is unknown.
+      if (code === FailureType.ProviderUnavailable && patched('escalate-provider-outage'))
+        await CancellationScope.nonCancellable(() =>
+          escalateProviderOutage(run, cause?.message ?? err.message),
+        );
       run.close(code === 'InvalidRecommendation' ? 'refused' : 'failed', code, cause?.message ?? err.message);
     } else {
       throw err;
@@ -442,19 +447,47 @@ function recordVerified(run: ChangeRun, verified: VerifyResult): void {
 }
 
 /** A written, unverifiable change reaches people: the log and the notifier webhook. */
-async function escalateUnverified(run: ChangeRun, plan: Plan): Promise<void> {
+function escalateUnverified(run: ChangeRun, plan: Plan): Promise<void> {
   const rec = run.recommendation;
-  const payload: EscalationPayload = {
+  return escalateOperation(run, {
     kind: 'verification',
-    workflowId: run.workflowId,
-    stage: 1,
-    notify: ['sre'],
     what: `${plan.operation} of ${plan.name} ${plan.type} in ${rec.target.zone} (${rec.target.environment}) is written but unverified`,
     why: `the authoritative servers gave no answer for ${formatDuration(patienceOf(run))} after the write; none serves other data, so nothing was rolled back`,
     risk: 'the new data may not be served; a rollback now could not be verified either',
     riskOfWaiting: 'clients may still get the old data from servers that are back but behind',
-    whoCanDecide: 'an SRE with access to the authoritative servers',
     howToDecide: `check the servers (dig @<server> ${plan.name} ${plan.type}); countersign evidence ${rec.id}`,
+  });
+}
+
+/** The provider stayed unreachable through every retry: the change ends, and a person must look. */
+function escalateProviderOutage(run: ChangeRun, problem: string): Promise<void> {
+  const rec = run.recommendation;
+  const plan = run.plan;
+  return escalateOperation(run, {
+    kind: 'provider',
+    what: `${rec.change.kind} ${rec.change.name} ${rec.change.type} in ${rec.target.zone} (${rec.target.environment}) stopped: the DNS provider is unavailable`,
+    why: problem,
+    risk:
+      run.state === 'executing' || run.state === 'rolling_back'
+        ? `the outage hit during ${run.state === 'executing' ? 'execution' : 'rollback'}: whether plan ${plan?.hash.slice(0, 16) ?? ''} was written is unknown`
+        : 'nothing was written',
+    riskOfWaiting: 'the change is closed as failed; it is not retried by itself',
+    howToDecide: `check the provider and the live RRset; resubmit under a new id if the change is still wanted; countersign evidence ${rec.id}`,
+  });
+}
+
+async function escalateOperation(
+  run: ChangeRun,
+  details: Pick<EscalationPayload, 'what' | 'why' | 'risk' | 'riskOfWaiting' | 'howToDecide'> & {
+    kind: 'verification' | 'provider';
+  },
+): Promise<void> {
+  const payload: EscalationPayload = {
+    ...details,
+    workflowId: run.workflowId,
+    stage: 1,
+    notify: ['sre'],
+    whoCanDecide: 'an SRE with access to the DNS provider and the authoritative servers',
     expiresAt: new Date().toISOString(),
   };
   try {

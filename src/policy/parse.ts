@@ -202,6 +202,27 @@ function semanticIssues(
   return issues;
 }
 
+const unreadable = Symbol('unreadable');
+
+/**
+ * The document's value. Well-formed YAML can still fail here (an alias whose anchor is missing, an
+ * alias expansion past the library's limit): that is an issue in the file, never an exception.
+ */
+function valueOf(file: ParsedFile, issues: PolicyIssue[]): unknown {
+  try {
+    return file.doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    issues.push({
+      file: file.name,
+      path: '(yaml)',
+      code: 'invalid_yaml',
+      message: err instanceof Error ? err.message : String(err),
+      expected: 'valid YAML whose aliases name anchors defined before them',
+    });
+    return unreadable;
+  }
+}
+
 /**
  * Parses a policy from its files: the main file (full policy) first, then fragments that only add
  * rules. The content hash covers the merged, parsed policy, so reformatting changes nothing.
@@ -242,14 +263,16 @@ export function parsePolicy(files: readonly PolicyFile[], source: string): Polic
       ],
     };
   const mainFile = parsed.get(main.name) as ParsedFile;
-  const mainValue: unknown = mainFile.doc.toJS();
+  const mainValue = valueOf(mainFile, issues);
+  if (mainValue === unreadable) return { ok: false, issues };
   const result = PolicySchema.safeParse(mainValue);
   if (!result.success) issues.push(...zodIssues(mainFile, mainValue, result.error));
   const rules: Rule[] = result.success ? [...result.data.rules] : [];
   const origins = rules.map((_, index) => ({ file: main.name, index }));
   for (const fragment of fragments) {
     const file = parsed.get(fragment.name) as ParsedFile;
-    const value: unknown = file.doc.toJS();
+    const value = valueOf(file, issues);
+    if (value === unreadable) continue;
     const fragmentResult = PolicyFragment.safeParse(value);
     if (!fragmentResult.success) {
       issues.push(...zodIssues(file, value, fragmentResult.error));

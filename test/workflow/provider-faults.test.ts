@@ -83,4 +83,42 @@ describe('provider faults during execution (real Temporal, real PowerDNS behind 
       assert.deepEqual((await queryRrset(h.env.dns, `www.${zone}`, 'A')).rrset?.records, ['192.0.2.123']);
     });
   }
+
+  // Takes as long as the execute activity's bounded retries (about a minute and a half).
+  it('PowerDNS refuses every write: bounded retries, then failed, nothing written, escalated', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'staging',
+      change: {
+        kind: 'dns.upsert_rrset',
+        name: `www.${zone}`,
+        type: 'A',
+        ttl: 300,
+        records: ['192.0.2.124'],
+      },
+    });
+    const cs = h.countersign(id);
+    const serialBefore = await serial(zone);
+    proxy.rule = (method) => (method === 'PATCH' ? 'unavailable' : 'pass');
+    try {
+      const powerdns = new PowerDnsClient({ apiUrl: proxy.url, apiKey: h.env.pdns.apiKey });
+      await withWorker(h, id, { powerdns }, async () => {
+        const result = await (await cs.submit(rec)).handle.result();
+        assert.equal(result.view.state, 'failed');
+        assert.equal(result.view.outcome?.code, 'ProviderUnavailable');
+        const escalated = result.evidence.find((e) => e.step === 'escalated');
+        const payload = escalated?.data as { kind?: string; risk?: string } | undefined;
+        assert.equal(payload?.kind, 'provider');
+        assert.match(payload?.risk ?? '', /whether plan [0-9a-f]{16} was written is unknown/);
+        assert.ok(!result.evidence.some((e) => e.step === 'verified'), 'never claims a verified change');
+      });
+    } finally {
+      proxy.rule = () => 'pass';
+    }
+    assert.equal(await serial(zone), serialBefore, 'nothing was written');
+    assert.deepEqual((await queryRrset(h.env.dns, `www.${zone}`, 'A')).rrset?.records, ['192.0.2.10']);
+  });
 });

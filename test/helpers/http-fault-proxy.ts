@@ -59,6 +59,7 @@ export async function startHttpFaultProxy(target: string, slowMs = 1500): Promis
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  (proxy as { url: string }).url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  (proxy as { url: string }).url =
+    `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   return proxy;
 }

@@ -22,9 +22,7 @@ function mutate(value: unknown, pathChoice: number, replacement: unknown): unkno
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return replacement;
   const [key, child] = entries[pathChoice % entries.length] as [string, unknown];
-  const copy: Record<string, unknown> = Array.isArray(value)
-    ? Object.assign([], value as unknown[])
-    : { ...(value as Record<string, unknown>) };
+  const copy = (Array.isArray(value) ? [...(value as unknown[])] : { ...value }) as Record<string, unknown>;
   copy[key] = pathChoice % 3 === 0 ? replacement : mutate(child, Math.floor(pathChoice / 3), replacement);
   return copy;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Payload } from '@temporalio/common';
 import { RawValue } from '@temporalio/common';
+import fc from 'fast-check';
 import { temporal } from '@temporalio/proto';
 import { queryRrset } from '../../activities/dns/query';
 import { exampleRecommendation } from '../../src/examples';
@@ -157,6 +158,55 @@ describe('hostile messages (real Temporal, real PowerDNS)', () => {
       assert.equal(result.view.state, 'executed');
       assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.77']);
       assert.equal(await workflowTaskFailures(handle.workflowId), 0, 'no workflow task ever failed');
+    });
+  });
+
+  it('fuzz: random payloads of any encoding as signals and updates are each refused and recorded', async (t) => {
+    const { id, zone, cs, rec } = await setup(t);
+    const seed = Date.now();
+    const arbitrary = fc.oneof(
+      fc.jsonValue({ maxDepth: 5 }),
+      fc
+        .tuple(
+          fc.constantFrom('json/plain', 'json/protobuf', 'binary/plain', 'binary/null', 'x/y', ''),
+          fc.uint8Array({ maxLength: 300 }),
+        )
+        .map(([encoding, data]) => raw(encoding, data)),
+      fc.record({ principal: fc.string(), planHash: fc.string(), reason: fc.string() }),
+    );
+    const samples = fc.sample(arbitrary, { numRuns: 40, seed });
+    await withWorker(h, id, {}, async () => {
+      const { handle } = await cs.submit(rec);
+      const view = await cs.waitForState(id, ['awaiting_approval']);
+      const before = (await cs.evidence(id)).entries.length;
+      for (const [i, sample] of samples.entries()) {
+        if (i % 2 === 0) await handle.signal('reject', sample as never);
+        else {
+          const verdict = await handle.executeUpdate(decideUpdate, { args: [sample as never] });
+          assert.equal(verdict.counted, false, `seed ${seed}, sample ${i}`);
+        }
+      }
+      await eventually(async () => {
+        const { entries, check } = await cs.evidence(id);
+        assert.ok(check.ok);
+        const refused = entries.slice(before).filter((e) => e.step.endsWith('_refused'));
+        assert.equal(refused.length, samples.length, `seed ${seed}: every message is in the evidence`);
+      });
+      assert.equal(
+        (await cs.status(id)).state,
+        'awaiting_approval',
+        `seed ${seed}: nothing decided the change`,
+      );
+      const planHash = view.approval?.planHash ?? '';
+      await cs.decide(id, {
+        key: h.key('alice@example.com'),
+        decision: 'approve',
+        reason: 'fuzz over',
+        planHash,
+      });
+      assert.equal((await handle.result()).view.state, 'executed');
+      assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.77']);
+      assert.equal(await workflowTaskFailures(handle.workflowId), 0, `seed ${seed}`);
     });
   });
 

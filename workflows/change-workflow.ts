@@ -359,25 +359,7 @@ async function waitWithEscalation(run: ChangeRun, decision: Decision, expiresAt:
   for (const [index, stage] of stages.entries()) {
     if (await condition(decided, Math.max(0, openedAt + stage.afterSeconds * 1000 - Date.now()))) return true;
     const payload = escalationPayload(run, decision, index + 1, stage.notify, expiresAt);
-    try {
-      await notifier.escalate(payload);
-      run.record({
-        stream: 'operation',
-        step: 'escalated',
-        actor: 'countersign',
-        summary: `escalation ${index + 1} to ${stage.notify.join(', ')}`,
-        data: payload,
-      });
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      run.record({
-        stream: 'operation',
-        step: 'escalation_failed',
-        actor: 'countersign',
-        summary: err.cause?.message ?? err.message,
-        data: payload,
-      });
-    }
+    await sendEscalation(run, payload, `escalation ${index + 1} to ${stage.notify.join(', ')}`);
   }
   return condition(decided, Math.max(0, expiresAt - Date.now()));
 }
@@ -490,15 +472,14 @@ async function escalateOperation(
     whoCanDecide: 'an SRE with access to the DNS provider and the authoritative servers',
     expiresAt: new Date().toISOString(),
   };
+  await sendEscalation(run, payload, payload.what);
+}
+
+/** Sends an escalation and records how it went; a failed notification never decides the change. */
+async function sendEscalation(run: ChangeRun, payload: EscalationPayload, summary: string): Promise<void> {
   try {
     await notifier.escalate(payload);
-    run.record({
-      stream: 'operation',
-      step: 'escalated',
-      actor: 'countersign',
-      summary: payload.what,
-      data: payload,
-    });
+    run.record({ stream: 'operation', step: 'escalated', actor: 'countersign', summary, data: payload });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     run.record({

@@ -30,6 +30,19 @@ describe('provider faults during execution (real Temporal, real PowerDNS behind 
     return Number(soa?.records[0]?.split(/\s+/)[2]);
   }
 
+  /** An automatic change (staging, confident) of www A in a fresh zone. */
+  async function stagingChange(t: { name: string }, address: string) {
+    const id = slug(t as never);
+    const zone = await createTestZone(h.pdns, id);
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'staging',
+      change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: [address] },
+    });
+    return { zone, rec, cs: h.countersign(id) };
+  }
+
   /** Faults the first `times` writes (PATCH) with `fault`, passes everything else. */
   function faultWrites(fault: HttpFault, times: number): void {
     let left = times;
@@ -51,21 +64,8 @@ describe('provider faults during execution (real Temporal, real PowerDNS behind 
   ];
   for (const c of cases) {
     it(`${c.name}: executes with exactly one write, verified`, async (t) => {
-      const id = slug(t);
-      const zone = await createTestZone(h.pdns, id);
-      const rec = exampleRecommendation({
-        id,
-        zone,
-        environment: 'staging',
-        change: {
-          kind: 'dns.upsert_rrset',
-          name: `www.${zone}`,
-          type: 'A',
-          ttl: 300,
-          records: ['192.0.2.123'],
-        },
-      });
-      const cs = h.countersign(id);
+      const { zone, rec, cs } = await stagingChange(t, '192.0.2.123');
+      const id = rec.id;
       const seenBefore = proxy.seen[c.fault];
       const serialBefore = await serial(zone);
       c.arm();
@@ -86,21 +86,8 @@ describe('provider faults during execution (real Temporal, real PowerDNS behind 
 
   // Takes as long as the execute activity's bounded retries (about a minute and a half).
   it('PowerDNS refuses every write: bounded retries, then failed, nothing written, escalated', async (t) => {
-    const id = slug(t);
-    const zone = await createTestZone(h.pdns, id);
-    const rec = exampleRecommendation({
-      id,
-      zone,
-      environment: 'staging',
-      change: {
-        kind: 'dns.upsert_rrset',
-        name: `www.${zone}`,
-        type: 'A',
-        ttl: 300,
-        records: ['192.0.2.124'],
-      },
-    });
-    const cs = h.countersign(id);
+    const { zone, rec, cs } = await stagingChange(t, '192.0.2.124');
+    const id = rec.id;
     const serialBefore = await serial(zone);
     proxy.rule = (method) => (method === 'PATCH' ? 'unavailable' : 'pass');
     try {

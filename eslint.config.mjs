@@ -43,7 +43,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/cli/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'chaos/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -1,0 +1,133 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { dataConverter, payloadConverterPath } from '../src/payloads/data-converter';
+import { runMain } from '../workers/preflight/run-main';
+import { PreconditionError } from '../workers/preflight/precondition-error';
+import { createApproverSet } from '../workers/stack/approver-set';
+import { ensureInstalled, projectRoot } from '../workers/stack/install';
+import { startLocalStack } from '../workers/stack/local-stack';
+import { runScenarios, seededRandom } from './context';
+import { renderReport, totalLosses } from './report';
+import { serverRestart } from './scenarios/server-restart';
+import { secretScan } from './scenarios/secret-scan';
+import { workerKills } from './scenarios/worker-kills';
+
+/**
+ * `npm run chaos`: starts a Temporal dev server and PowerDNS on free loopback ports, runs the chaos
+ * scenarios against the real change workflow, prints Markdown tables and exits 1 if any loss
+ * column is not 0. Counts come from flags, or CHAOS_* variables:
+ *   npm run chaos -- --kills 200 --parked 500 --memory-parked 1000 [--rate 0.5] [--seed N]
+ */
+const flags = {
+  kills: { env: 'CHAOS_KILLS', default: 200 },
+  parked: { env: 'CHAOS_PARKED', default: 500 },
+  'memory-parked': { env: 'CHAOS_MEMORY_PARKED', default: 1000 },
+  rate: { env: 'CHAOS_RATE', default: 0.5 },
+  'max-in-flight': { env: 'CHAOS_MAX_IN_FLIGHT', default: 60 },
+  'min-uptime-ms': { env: 'CHAOS_MIN_UPTIME_MS', default: 200 },
+  'max-uptime-ms': { env: 'CHAOS_MAX_UPTIME_MS', default: 2000 },
+  seed: { env: 'CHAOS_SEED', default: -1 },
+} as const;
+type Flag = keyof typeof flags;
+
+function readFlags(): Record<Flag, number> {
+  const { values } = parseArgs({
+    options: Object.fromEntries(Object.keys(flags).map((name) => [name, { type: 'string' }])) as Record<
+      Flag,
+      { type: 'string' }
+    >,
+  });
+  const out = {} as Record<Flag, number>;
+  for (const [name, spec] of Object.entries(flags) as [Flag, (typeof flags)[Flag]][]) {
+    const text = values[name] ?? process.env[spec.env];
+    const value = text === undefined ? spec.default : Number(text);
+    const whole = name !== 'rate';
+    if (!Number.isFinite(value) || (whole && !Number.isInteger(value)) || (value < 0 && name !== 'seed'))
+      throw new PreconditionError(
+        `--${name} (or ${spec.env}) must be a ${whole ? 'whole ' : ''}number of at least 0, got "${text}"`,
+      );
+    out[name] = value;
+  }
+  if (out.seed < 0) out.seed = Math.floor(Math.random() * 2 ** 31);
+  if (out['max-uptime-ms'] < out['min-uptime-ms'])
+    throw new PreconditionError('--max-uptime-ms must not be below --min-uptime-ms');
+  return out;
+}
+
+async function main(): Promise<number> {
+  const options = readFlags();
+  const { temporalBin } = ensureInstalled();
+  mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
+  const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'chaos-'));
+  const progress = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  progress(
+    `chaos: ${options.kills} worker kills, ${options.parked} parked across a server kill, ${options['memory-parked']} parked for memory; seed ${options.seed}; data in ${path.relative(process.cwd(), dataDir)}`,
+  );
+  const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
+  let failed = true;
+  try {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      payloadConverterPath,
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+    writeFileSync(bundlePath, code);
+    const connection = await Connection.connect({ address: stack.temporal.address });
+    try {
+      const rows = await runScenarios(
+        {
+          temporalBin,
+          temporalAddress: stack.temporal.address,
+          client: new Client({ connection, dataConverter }),
+          pdns: { apiUrl: stack.pdns.apiUrl, apiKey: stack.pdns.apiKey },
+          dns: stack.pdns.dns,
+          bundlePath,
+          approvers: createApproverSet(path.join(dataDir, 'approvers')),
+          dataDir,
+          runId: Date.now().toString(36),
+          random: seededRandom(options.seed),
+          progress,
+        },
+        [
+          workerKills({
+            kills: options.kills,
+            ratePerSecond: options.rate,
+            maxInFlight: options['max-in-flight'],
+            minUptimeMs: options['min-uptime-ms'],
+            maxUptimeMs: options['max-uptime-ms'],
+            settleMs: 240_000,
+          }),
+          serverRestart({
+            parked: options.parked,
+            memoryParked: options['memory-parked'],
+            parkTimeoutMs: 600_000,
+            settleMs: 600_000,
+          }),
+          secretScan(),
+        ],
+      );
+      console.log(renderReport(rows));
+      failed = totalLosses(rows) > 0;
+      console.log(
+        failed
+          ? `\nchaos: FAILED: a loss column is not 0 (seed ${options.seed}); logs and data kept in ${path.relative(process.cwd(), dataDir)}`
+          : `\nchaos: every loss column is 0 (seed ${options.seed})`,
+      );
+      return failed ? 1 : 0;
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    try {
+      await stack.stop();
+    } finally {
+      if (!failed && process.env.CHAOS_KEEP_DATA !== '1') rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+runMain('chaos', main);

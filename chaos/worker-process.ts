@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { NativeConnection } from '@temporalio/worker';
+import { createDirectorySource } from '../activities/approvals/directory-store';
+import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
+import { PowerDnsClient } from '../activities/powerdns/client';
+import { withTimings } from '../src/policy/overrides';
+import { parseHostPort } from '../workers/config';
+import { createChangeWorker } from '../workers/create-worker';
+import { createLogger } from '../workers/logger';
+import { installRuntime } from '../workers/runtime';
+
+/**
+ * The change worker as a process of its own, so the chaos harness can SIGKILL it at any moment and
+ * start a fresh one. Settings come as arguments; the PowerDNS API key comes in the environment
+ * (COUNTERSIGN_PDNS_API_KEY, as for the real worker), never on the command line where `ps` shows it.
+ *
+ * With --standby the process loads its code and policy, says `loaded` over IPC and waits for `go`
+ * before it connects: the harness keeps the next incarnation warm, so the time from a kill to a
+ * polling worker measures the worker's own start (connect, load the bundle, poll), not Node and tsx
+ * compiling modules. It says `ready` once it polls, and leaves when the parent goes away.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      temporal: { type: 'string' },
+      'task-queue': { type: 'string' },
+      'pdns-api-url': { type: 'string' },
+      dns: { type: 'string' },
+      approvers: { type: 'string' },
+      bundle: { type: 'string' },
+      'evidence-dir': { type: 'string' },
+      'cooling-off': { type: 'string', default: '1' },
+      'approval-expiry': { type: 'string', default: '3600' },
+      standby: { type: 'boolean', default: false },
+    },
+  });
+  const need = (name: keyof typeof values): string => {
+    const value = values[name];
+    if (typeof value !== 'string' || value === '') throw new Error(`worker-process: --${name} is required`);
+    return value;
+  };
+  const apiKey = process.env.COUNTERSIGN_PDNS_API_KEY;
+  if (apiKey === undefined || apiKey === '')
+    throw new Error('worker-process: COUNTERSIGN_PDNS_API_KEY is not set');
+
+  let leave = (): void => process.exit(0);
+  // Without a parent there is nobody to stop this worker: leave rather than linger.
+  process.once('disconnect', () => leave());
+  const logger = createLogger({ level: 'info' });
+  installRuntime(logger);
+  const policy = withTimings(await requireDefaultPolicy(), {
+    coolingOffSeconds: Number(need('cooling-off')),
+    approvalExpirySeconds: Number(need('approval-expiry')),
+  });
+  if (values.standby === true) await goSignal();
+  const connection = await NativeConnection.connect({ address: need('temporal') });
+  const worker = await createChangeWorker({
+    connection,
+    taskQueue: need('task-queue'),
+    workflowBundlePath: need('bundle'),
+    directory: createDirectorySource(need('approvers')),
+    deps: {
+      powerdns: new PowerDnsClient({ apiUrl: need('pdns-api-url'), apiKey }),
+      verifyServers: [parseHostPort(need('dns'))],
+      logger,
+      policy: staticPolicySource(policy),
+      evidenceDir: need('evidence-dir'),
+    },
+  });
+  leave = () => worker.shutdown();
+  const running = worker.run();
+  // Awaited below; a worker that fails while this waits for RUNNING must not crash as unhandled.
+  running.catch(() => undefined);
+  for (let i = 0; i < 100 && worker.getState() !== 'RUNNING'; i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  logger.info({ pid: process.pid }, 'chaos worker polling');
+  process.send?.({ type: 'ready', pid: process.pid });
+  await running;
+  await connection.close();
+}
+
+function goSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.on('message', (message: unknown) => {
+      if (typeof message === 'object' && message !== null && (message as { type?: string }).type === 'go')
+        resolve();
+    });
+    process.send?.({ type: 'loaded', pid: process.pid });
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `worker-process: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import type { ChangeResult } from '../../src/change/view';
+import { CountersignClient } from '../../src/client/countersign-client';
+import { dataConverter } from '../../src/payloads/data-converter';
+import { createApproverSet } from '../../workers/stack/approver-set';
+import { approvalProblem, auditChanges } from '../../chaos/audit';
+import { approveSigned, prepareChange, waitAllClosed } from '../../chaos/changes';
+import type { ChaosEnv, ChaosRun } from '../../chaos/context';
+import { runScenarios, seededRandom } from '../../chaos/context';
+import { deleteZonesOfRun } from '../../chaos/pdns-zones';
+import { lossColumns, renderReport } from '../../chaos/report';
+import { serverRestart } from '../../chaos/scenarios/server-restart';
+import { secretScan } from '../../chaos/scenarios/secret-scan';
+import { workerKills } from '../../chaos/scenarios/worker-kills';
+import { WorkerChild } from '../../chaos/worker-child';
+import { testEnv } from '../helpers/env';
+
+/**
+ * The chaos harness (`npm run chaos`) with small counts: worker SIGKILLs on the shared dev server,
+ * a SIGKILL of a dev server of its own (never the shared one), and the secret scan. Every loss
+ * column must be 0. A second test plants each kind of fault and checks the harness sees it, so a
+ * row of zeros means something.
+ */
+async function chaosEnv(label: string): Promise<{ env: ChaosEnv; close: () => Promise<void> }> {
+  const t = testEnv();
+  const dataDir = mkdtempSync(path.join(t.dataDir, `chaos-${label}-`));
+  const connection = await Connection.connect({ address: t.temporalAddress });
+  const runId = `${label}${Date.now().toString(36)}`;
+  const pdns = { apiUrl: t.pdns.apiUrl, apiKey: t.pdns.apiKey };
+  return {
+    env: {
+      temporalBin: t.temporalBin,
+      temporalAddress: t.temporalAddress,
+      client: new Client({ connection, dataConverter }),
+      pdns,
+      dns: t.dns,
+      bundlePath: t.workflowBundle,
+      approvers: createApproverSet(path.join(dataDir, 'approvers')),
+      dataDir,
+      runId,
+      random: seededRandom(7),
+      progress: () => {},
+    },
+    close: async () => {
+      try {
+        await deleteZonesOfRun(pdns, runId);
+        await connection.close();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+test(
+  'chaos: worker kills, a server restart and the secret scan lose nothing',
+  { timeout: 240_000 },
+  async (t) => {
+    const { env, close } = await chaosEnv('c');
+    try {
+      const rows = await runScenarios(env, [
+        workerKills({
+          kills: 5,
+          ratePerSecond: 1,
+          maxInFlight: 30,
+          minUptimeMs: 200,
+          maxUptimeMs: 1500,
+          settleMs: 120_000,
+        }),
+        serverRestart({ parked: 10, memoryParked: 20, parkTimeoutMs: 120_000, settleMs: 120_000 }),
+        secretScan(),
+      ]);
+      for (const line of renderReport(rows).split('\n')) t.diagnostic(line);
+      assert.deepEqual(
+        rows.map((r) => r.scenario),
+        ['worker SIGKILL', 'Temporal server SIGKILL', 'secret scan'],
+      );
+      for (const row of rows) {
+        assert.ok(row.changes > 0, `${row.scenario}: nothing was checked`);
+        for (const column of lossColumns)
+          assert.equal(row[column], 0, `${row.scenario}: ${column}\n${row.findings.join('\n')}`);
+      }
+      assert.match(rows[0]!.faults, /^5 worker SIGKILLs/);
+    } finally {
+      await close();
+    }
+  },
+);
+
+test(
+  'chaos: the harness sees planted duplicate writes, missing approvals, broken chains and leaked secrets',
+  { timeout: 120_000 },
+  async () => {
+    const { env, close } = await chaosEnv('d');
+    const taskQueue = `chaos-detect-${env.runId}`;
+    const evidenceDir = path.join(env.dataDir, 'evidence');
+    const logFile = path.join(env.dataDir, 'worker.log');
+    mkdirSync(evidenceDir, { recursive: true });
+    const worker = new WorkerChild({
+      temporalAddress: env.temporalAddress,
+      taskQueue,
+      pdns: env.pdns,
+      dns: env.dns,
+      approversPath: env.approvers.directoryPath,
+      bundlePath: env.bundlePath,
+      evidenceDir,
+      logFile,
+      coolingOffSeconds: 1,
+      approvalExpirySeconds: 600,
+    });
+    try {
+      const cs = new CountersignClient(env.client, taskQueue);
+      await worker.start();
+      const change = await prepareChange(env.pdns, env.runId, 'd', 'tier3', 0);
+      await cs.submit(change.recommendation);
+      assert.equal(await approveSigned(cs, env.approvers, change, () => Date.now() + 60_000), null);
+      await waitAllClosed(env.client, cs, taskQueue, [change], 60_000);
+      const ctx = { cs, pdns: env.pdns, approvers: env.approvers, evidenceDir };
+
+      const clean = await auditChanges(ctx, [change]);
+      assert.equal(clean.executed, 1);
+      assert.deepEqual(
+        [clean.lost, clean.notExecuted, clean.unapproved, clean.brokenChains, clean.duplicateWrites],
+        [[], [], [], [], 0],
+      );
+
+      // The same RRset written once more: PowerDNS bumps the serial, the audit counts a duplicate.
+      const zone = change.zone!;
+      const rewrite = await fetch(`${env.pdns.apiUrl}/api/v1/servers/localhost/zones/${zone}`, {
+        method: 'PATCH',
+        headers: { 'X-API-Key': env.pdns.apiKey, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          rrsets: [
+            {
+              name: zone,
+              type: 'MX',
+              ttl: 3600,
+              changetype: 'REPLACE',
+              records: [{ content: `10 mx2.${zone}`, disabled: false }],
+            },
+          ],
+        }),
+      });
+      assert.equal(rewrite.status, 204);
+      assert.equal((await auditChanges(ctx, [change])).duplicateWrites, 1);
+
+      // Approvals: removing a counted one, moving the executed plan, or other keys: each is caught.
+      const result: ChangeResult = await cs.handle(change.id).result();
+      const history = await cs.handle(change.id).fetchHistory();
+      assert.equal(approvalProblem(env.approvers, change, result, history), null);
+      const withoutOne = {
+        ...result,
+        evidence: result.evidence.filter(
+          (e, i) =>
+            !(
+              e.step === 'approve_counted' &&
+              i === result.evidence.findIndex((x) => x.step === 'approve_counted')
+            ),
+        ),
+      };
+      assert.match(approvalProblem(env.approvers, change, withoutOne, history) ?? '', /1 of 2 approvals/);
+      const otherPlan = {
+        ...result,
+        evidence: result.evidence.map((e) =>
+          e.step === 'execute_applied'
+            ? { ...e, data: { ...(e.data as object), planHash: 'f'.repeat(64) } }
+            : e,
+        ),
+      };
+      assert.notEqual(approvalProblem(env.approvers, change, otherPlan, history), null);
+      const strangers = createApproverSet(path.join(env.dataDir, 'strangers'));
+      assert.match(approvalProblem(strangers, change, result, history) ?? '', /does not verify/);
+      const noCoolingOff = { ...result, evidence: result.evidence.filter((e) => e.step !== 'cooling_off') };
+      assert.match(approvalProblem(env.approvers, change, noCoolingOff, history) ?? '', /cooling-off/);
+
+      // An edited bundle no longer matches its chain.
+      const bundleFile = path.join(evidenceDir, `${change.workflowId}.json`);
+      const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as ChangeResult;
+      writeFileSync(
+        bundleFile,
+        JSON.stringify({
+          ...bundle,
+          evidence: bundle.evidence.map((e, i) => (i === 1 ? { ...e, summary: 'edited' } : e)),
+        }),
+      );
+      assert.equal((await auditChanges(ctx, [change])).brokenChains.length, 1);
+
+      // A secret in a log line and one base64-encoded inside a bundle are both found.
+      appendFileSync(logFile, `${JSON.stringify({ msg: 'oops', key: env.pdns.apiKey })}\n`);
+      writeFileSync(
+        path.join(evidenceDir, 'planted.json'),
+        JSON.stringify({ payload: Buffer.from(`{"x":"${env.pdns.apiKey}"}`).toString('base64') }),
+      );
+      const run: ChaosRun = {
+        ...env,
+        artifacts: {
+          histories: [{ client: env.client, taskQueue }],
+          logFiles: [logFile],
+          evidenceDirs: [evidenceDir],
+        },
+        defer: () => {},
+      };
+      const [scan] = await secretScan().run(run);
+      assert.equal(scan!.secretsFound, 2, scan!.findings.join('\n'));
+    } finally {
+      await worker.stop();
+      await close();
+    }
+  },
+);

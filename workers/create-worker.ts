@@ -17,7 +17,17 @@ export interface ChangeWorkerOptions {
   readonly directory?: DirectorySource;
   /** A pre-built workflow bundle (tests, benchmarks); otherwise the workflows are bundled now. */
   readonly workflowBundlePath?: string;
+  /** Workflows kept in memory between tasks; default 250 (see below). */
+  readonly maxCachedWorkflows?: number;
 }
+
+/**
+ * Changes mostly wait for people, and a cached workflow costs about 1.5 MiB (measured by
+ * `npm run chaos`): the SDK's default cache (sized from the heap, ~2,300 here) would hold every
+ * parked change until the heap runs out. An evicted change is replayed from history when it is
+ * next touched, which takes milliseconds.
+ */
+const defaultMaxCachedWorkflows = 250;
 
 export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -25,6 +35,7 @@ export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
     dataConverter,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows,
     ...(options.workflowBundlePath === undefined
       ? { workflowsPath: require.resolve('../workflows') }
       : { workflowBundle: { codePath: options.workflowBundlePath } }),

@@ -50,6 +50,8 @@ export interface Audit {
   activityRetries: number;
   activityTimeouts: number;
   executeTimeouts: number;
+  /** Execute activities (the PowerDNS write, or a rollback's) that needed more than one attempt, for any reason. */
+  executeRetries: number;
   /** How long each task cut by a kill left its change waiting: scheduled → picked up again. */
   stallsMs: number[];
 }
@@ -71,6 +73,7 @@ export function emptyAudit(): Audit {
     activityRetries: 0,
     activityTimeouts: 0,
     executeTimeouts: 0,
+    executeRetries: 0,
     stallsMs: [],
   };
 }
@@ -258,6 +261,7 @@ function countHistoryTrouble(workflowId: string, history: History, audit: Audit)
       const origin = scheduled.get(String(started.scheduledEventId));
       const afterTimeout = started.lastFailure?.timeoutFailureInfo != null;
       audit.activityRetries += 1;
+      if (origin?.type === 'execute') audit.executeRetries += 1;
       if (afterTimeout) {
         audit.activityTimeouts += 1;
         if (origin !== undefined) audit.stallsMs.push(at - origin.at);

@@ -11,6 +11,7 @@ import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
 import { runScenarios, seededRandom } from './context';
 import { renderReport, totalLosses } from './report';
+import { pdnsOutage } from './scenarios/pdns-outage';
 import { serverRestart } from './scenarios/server-restart';
 import { secretScan } from './scenarios/secret-scan';
 import { workerKills } from './scenarios/worker-kills';
@@ -20,6 +21,7 @@ import { workerKills } from './scenarios/worker-kills';
  * scenarios against the real change workflow, prints Markdown tables and exits 1 if any loss
  * column is not 0. Counts come from flags, or CHAOS_* variables:
  *   npm run chaos -- --kills 200 --parked 500 --memory-parked 1000 [--rate 0.5] [--seed N]
+ *                    [--outage-changes 60 --outage-seconds 20]   (0 changes: no PowerDNS outage)
  */
 const flags = {
   kills: { env: 'CHAOS_KILLS', default: 200 },
@@ -29,6 +31,8 @@ const flags = {
   'max-in-flight': { env: 'CHAOS_MAX_IN_FLIGHT', default: 60 },
   'min-uptime-ms': { env: 'CHAOS_MIN_UPTIME_MS', default: 200 },
   'max-uptime-ms': { env: 'CHAOS_MAX_UPTIME_MS', default: 2000 },
+  'outage-changes': { env: 'CHAOS_OUTAGE_CHANGES', default: 60 },
+  'outage-seconds': { env: 'CHAOS_OUTAGE_SECONDS', default: 20 },
   seed: { env: 'CHAOS_SEED', default: -1 },
 } as const;
 type Flag = keyof typeof flags;
@@ -64,7 +68,7 @@ async function main(): Promise<number> {
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'chaos-'));
   const progress = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
   progress(
-    `chaos: ${options.kills} worker kills, ${options.parked} parked across a server kill, ${options['memory-parked']} parked for memory; seed ${options.seed}; data in ${path.relative(process.cwd(), dataDir)}`,
+    `chaos: ${options.kills} worker kills, ${options.parked} parked across a server kill, ${options['memory-parked']} parked for memory, ${options['outage-changes']} changes through a ${options['outage-seconds']} s PowerDNS outage; seed ${options.seed}; data in ${path.relative(process.cwd(), dataDir)}`,
   );
   const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
   let failed = true;
@@ -107,6 +111,19 @@ async function main(): Promise<number> {
             parkTimeoutMs: 600_000,
             settleMs: 600_000,
           }),
+          ...(options['outage-changes'] > 0
+            ? [
+                pdnsOutage({
+                  changes: options['outage-changes'],
+                  outageSeconds: options['outage-seconds'],
+                  spreadMs: 3000,
+                  // Far above the outage: a change that still cannot verify after it is a finding.
+                  patienceSeconds: Math.max(120, options['outage-seconds'] * 6),
+                  firstWriteTimeoutMs: 120_000,
+                  settleMs: 300_000,
+                }),
+              ]
+            : []),
           secretScan(),
         ],
       );

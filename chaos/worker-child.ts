@@ -17,11 +17,15 @@ export interface WorkerChildOptions {
   readonly logFile: string;
   readonly coolingOffSeconds: number;
   readonly approvalExpirySeconds: number;
+  /** The policy's verificationPatience; unset: the shipped default. */
+  readonly verificationPatienceSeconds?: number;
+  /** Incarnations kept loaded for fast restarts; default 2. A scenario that never kills needs 0. */
+  readonly standbys?: number;
 }
 
 const script = path.join(__dirname, 'worker-process.ts');
 const startTimeoutMs = 60_000;
-const standbyDepth = 2;
+const defaultStandbyDepth = 2;
 
 /** One worker process: spawned in standby, told to go, killed by its own PID. */
 interface Incarnation {
@@ -115,6 +119,9 @@ export class WorkerChild {
           `--evidence-dir=${o.evidenceDir}`,
           `--cooling-off=${o.coolingOffSeconds}`,
           `--approval-expiry=${o.approvalExpirySeconds}`,
+          ...(o.verificationPatienceSeconds === undefined
+            ? []
+            : [`--verification-patience=${o.verificationPatienceSeconds}`]),
         ],
         {
           stdio: ['ignore', log, log, 'ipc'],
@@ -150,7 +157,8 @@ export class WorkerChild {
     await within(next.loaded, startTimeoutMs, `worker process ${next.child.pid} not loaded`);
     next.child.send({ type: 'go' });
     await within(next.ready, startTimeoutMs, `worker process ${next.child.pid} not polling`);
-    while (this.standbys.length < standbyDepth) this.standbys.push(this.spawnIncarnation());
+    while (this.standbys.length < (this.options.standbys ?? defaultStandbyDepth))
+      this.standbys.push(this.spawnIncarnation());
   }
 
   /**

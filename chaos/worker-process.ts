@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       'evidence-dir': { type: 'string' },
       'cooling-off': { type: 'string', default: '1' },
       'approval-expiry': { type: 'string', default: '3600' },
+      'verification-patience': { type: 'string' },
       standby: { type: 'boolean', default: false },
     },
   });
@@ -51,6 +52,9 @@ async function main(): Promise<void> {
   const policy = withTimings(await requireDefaultPolicy(), {
     coolingOffSeconds: Number(need('cooling-off')),
     approvalExpirySeconds: Number(need('approval-expiry')),
+    ...(values['verification-patience'] === undefined
+      ? {}
+      : { verificationPatienceSeconds: Number(values['verification-patience']) }),
   });
   if (values.standby === true) await goSignal();
   const connection = await NativeConnection.connect({ address: need('temporal') });

@@ -13,6 +13,7 @@ import type { ChaosEnv, ChaosRun } from '../../chaos/context';
 import { runScenarios, seededRandom } from '../../chaos/context';
 import { deleteZonesOfRun } from '../../chaos/pdns-zones';
 import { lossColumns, renderReport } from '../../chaos/report';
+import { pdnsOutage } from '../../chaos/scenarios/pdns-outage';
 import { serverRestart } from '../../chaos/scenarios/server-restart';
 import { secretScan } from '../../chaos/scenarios/secret-scan';
 import { workerKills } from '../../chaos/scenarios/worker-kills';
@@ -21,8 +22,8 @@ import { testEnv } from '../helpers/env';
 
 /**
  * The chaos harness (`npm run chaos`) with small counts: worker SIGKILLs on the shared dev server,
- * a SIGKILL of a dev server of its own (never the shared one), and the secret scan. Every loss
- * column must be 0. A second test plants each kind of fault and checks the harness sees it, so a
+ * a SIGKILL of a dev server of its own (never the shared one), the secret scan, and an outage
+ * (SIGSTOP) of a PowerDNS of its own right after a write. Every loss column must be 0. A second test plants each kind of fault and checks the harness sees it, so a
  * row of zeros means something.
  */
 async function chaosEnv(label: string): Promise<{ env: ChaosEnv; close: () => Promise<void> }> {
@@ -85,6 +86,39 @@ test(
           assert.equal(row[column], 0, `${row.scenario}: ${column}\n${row.findings.join('\n')}`);
       }
       assert.match(rows[0]!.faults, /^5 worker SIGKILLs/);
+    } finally {
+      await close();
+    }
+  },
+);
+
+test(
+  'chaos: a PowerDNS frozen while changes write and verify makes no correct change roll back',
+  { timeout: 240_000 },
+  async (t) => {
+    const { env, close } = await chaosEnv('o');
+    try {
+      const rows = await runScenarios(env, [
+        pdnsOutage({
+          changes: 6,
+          outageSeconds: 8,
+          spreadMs: 2000,
+          patienceSeconds: 120,
+          firstWriteTimeoutMs: 60_000,
+          settleMs: 150_000,
+        }),
+      ]);
+      for (const line of renderReport(rows).split('\n')) t.diagnostic(line);
+      assert.deepEqual(
+        rows.map((r) => r.scenario),
+        ['PowerDNS outage'],
+      );
+      const row = rows[0]!;
+      assert.equal(row.changes, 6);
+      for (const column of lossColumns)
+        assert.equal(row[column], 0, `${row.scenario}: ${column}\n${row.findings.join('\n')}`);
+      assert.match(row.faults, /^PowerDNS SIGSTOP 8 s once \d+ of 6 wrote/);
+      assert.deepEqual(row.findings, []);
     } finally {
       await close();
     }

@@ -26,6 +26,30 @@ export interface ChaosRow {
   readonly findings: readonly string[];
 }
 
+/** The columns an audit fills, the same in every scenario that audits changes. */
+export function auditColumns(
+  audit: Audit,
+): Pick<
+  ChaosRow,
+  | 'lost'
+  | 'duplicateWrites'
+  | 'unapprovedExecutions'
+  | 'brokenChains'
+  | 'taskFailures'
+  | 'notExecuted'
+  | 'secretsFound'
+> {
+  return {
+    lost: audit.lost.length,
+    duplicateWrites: audit.duplicateWrites,
+    unapprovedExecutions: audit.unapproved.length,
+    brokenChains: audit.brokenChains.length,
+    taskFailures: audit.taskFailures,
+    notExecuted: audit.notExecuted.length,
+    secretsFound: 0,
+  };
+}
+
 export const lossColumns = [
   'lost',
   'duplicateWrites',

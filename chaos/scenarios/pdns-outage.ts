@@ -12,7 +12,7 @@ import type { ChaosRun, Scenario } from '../context';
 import type { PdnsApi } from '../pdns-zones';
 import { soaSerial } from '../pdns-zones';
 import type { ChaosRow } from '../report';
-import { auditFindings } from '../report';
+import { auditColumns, auditFindings } from '../report';
 import { WorkerChild } from '../worker-child';
 
 export interface PdnsOutageOptions {
@@ -226,13 +226,7 @@ export function pdnsOutage(options: PdnsOutageOptions): Scenario {
           scenario: scenarioName,
           faults: `PowerDNS SIGSTOP ${Math.round(frozenMs / 1000)} s once ${writtenCount} of ${changes.length} wrote`,
           changes: changes.length,
-          lost: audit.lost.length,
-          duplicateWrites: audit.duplicateWrites,
-          unapprovedExecutions: audit.unapproved.length,
-          brokenChains: audit.brokenChains.length,
-          taskFailures: audit.taskFailures,
-          notExecuted: audit.notExecuted.length,
-          secretsFound: 0,
+          ...auditColumns(audit),
           wallMs: performance.now() - started,
           recoverP50Ms: recoverMs.length === 0 ? null : percentile(recoverMs, 50),
           recoverMaxMs: recoverMs.length === 0 ? null : Math.max(...recoverMs),

@@ -23,7 +23,7 @@ import {
 import type { ChaosRun, Scenario } from '../context';
 import { createCountedZone } from '../pdns-zones';
 import type { ChaosRow } from '../report';
-import { auditFindings } from '../report';
+import { auditColumns, auditFindings } from '../report';
 import { WorkerChild } from '../worker-child';
 
 export interface ServerRestartOptions {
@@ -217,13 +217,9 @@ export function serverRestart(options: ServerRestartOptions): Scenario {
           scenario: 'Temporal server SIGKILL',
           faults: `1 server SIGKILL, ${parked} parked`,
           changes: tested.length,
+          ...auditColumns(audit),
           lost: audit.lost.length + lostParked.length,
-          duplicateWrites: audit.duplicateWrites,
-          unapprovedExecutions: audit.unapproved.length,
-          brokenChains: audit.brokenChains.length,
           taskFailures: audit.taskFailures + extraFailures.length,
-          notExecuted: audit.notExecuted.length,
-          secretsFound: 0,
           wallMs: performance.now() - started,
           recoverP50Ms: recoverMs,
           recoverMaxMs: recoverMs,

@@ -7,7 +7,7 @@ import type { ChangeKind, TrackedChange } from '../changes';
 import { approveSigned, errorText, prepareChange, sleep, stillRunning, waitAllClosed } from '../changes';
 import type { ChaosRun, Scenario } from '../context';
 import type { ChaosRow } from '../report';
-import { auditFindings } from '../report';
+import { auditColumns, auditFindings } from '../report';
 import { WorkerChild } from '../worker-child';
 
 export interface WorkerKillOptions {
@@ -155,13 +155,7 @@ export function workerKills(options: WorkerKillOptions): Scenario {
           scenario: 'worker SIGKILL',
           faults: `${kills} worker SIGKILLs`,
           changes: changes.length,
-          lost: audit.lost.length,
-          duplicateWrites: audit.duplicateWrites,
-          unapprovedExecutions: audit.unapproved.length,
-          brokenChains: audit.brokenChains.length,
-          taskFailures: audit.taskFailures,
-          notExecuted: audit.notExecuted.length,
-          secretsFound: 0,
+          ...auditColumns(audit),
           wallMs: performance.now() - started,
           recoverP50Ms: recoverMs.length === 0 ? null : percentile(recoverMs, 50),
           recoverMaxMs: recoverMs.length === 0 ? null : Math.max(...recoverMs),

@@ -48,7 +48,7 @@ export type ExecuteResult =
 /** What an escalation tells the people who can decide (the log and the notifier webhook get it). */
 export interface EscalationPayload {
   /** What needs a human: a pending approval (absent in older histories) or an unverifiable write. */
-  readonly kind?: 'approval' | 'verification' | 'provider';
+  readonly kind?: 'approval' | 'verification' | 'provider' | 'governor';
   readonly workflowId: string;
   readonly stage: number;
   readonly notify: readonly string[];

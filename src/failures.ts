@@ -23,6 +23,10 @@ export const FailureType = {
   DirectoryInvalid: 'DirectoryInvalid',
   /** The escalation webhook could not be reached or refused the notification; retried, then recorded. */
   NotifierUnavailable: 'NotifierUnavailable',
+  /** A governor update that is not one (wrong shape, size or encoding); refused, the governor goes on. */
+  InvalidGovernorRequest: 'InvalidGovernorRequest',
+  /** A person's governor action (admit from the queue, breaker reset) did not verify or is not allowed. */
+  GovernorActionRefused: 'GovernorActionRefused',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -33,4 +37,6 @@ export const nonRetryableFailureTypes: FailureType[] = [
   FailureType.ZoneNotFound,
   FailureType.ProviderRejected,
   FailureType.ProviderMisconfigured,
+  FailureType.InvalidGovernorRequest,
+  FailureType.GovernorActionRefused,
 ];

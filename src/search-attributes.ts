@@ -6,8 +6,15 @@ export const tierKey = defineSearchAttributeKey('CountersignTier', SearchAttribu
 export const stateKey = defineSearchAttributeKey('CountersignState', SearchAttributeType.KEYWORD);
 export const environmentKey = defineSearchAttributeKey('CountersignEnvironment', SearchAttributeType.KEYWORD);
 export const requesterKey = defineSearchAttributeKey('CountersignRequester', SearchAttributeType.KEYWORD);
+/** What the governor holds a change for (`queue:proposals`, `lock:rrset lock`, `budget:automaticExecutions`, `breaker:…`), or `none`. */
+export const holdKey = defineSearchAttributeKey('CountersignHold', SearchAttributeType.KEYWORD);
 
 /** `NAME=Type` pairs for `temporal server start-dev --search-attribute` and operator CLIs. */
-export const searchAttributeRegistrations = [zoneKey, tierKey, stateKey, environmentKey, requesterKey].map(
-  (key) => `${key.name}=Keyword`,
-);
+export const searchAttributeRegistrations = [
+  zoneKey,
+  tierKey,
+  stateKey,
+  environmentKey,
+  requesterKey,
+  holdKey,
+].map((key) => `${key.name}=Keyword`);

@@ -1,5 +1,7 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { createGovernorActivities } from '../activities/governor/governor-activities';
 import type { ChangeActivityDeps } from '../activities/change-activities';
 import { createChangeActivities } from '../activities/change-activities';
 import { createApprovalActivities } from '../activities/approvals/approval-activities';
@@ -19,6 +21,8 @@ export interface ChangeWorkerOptions {
   readonly workflowBundlePath?: string;
   /** Workflows kept in memory between tasks; default 250 (see below). */
   readonly maxCachedWorkflows?: number;
+  /** History events after which a governor continues-as-new; default 4,000 (tests lower it). */
+  readonly governorHistoryLimit?: number;
 }
 
 /**
@@ -30,9 +34,12 @@ export interface ChangeWorkerOptions {
 const defaultMaxCachedWorkflows = 250;
 
 export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker> {
+  const namespace = options.namespace ?? 'default';
+  // Governors are reached by update-with-start from an activity, over the worker's own connection.
+  const client = new Client({ connection: options.connection, namespace, dataConverter });
   return Worker.create({
     connection: options.connection,
-    namespace: options.namespace ?? 'default',
+    namespace,
     taskQueue: options.taskQueue,
     dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows,
@@ -42,6 +49,15 @@ export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker
     activities: {
       ...createChangeActivities(options.deps),
       ...createApprovalActivities({ directory: options.directory ?? noDirectory }),
+      ...createGovernorActivities({
+        client,
+        policy: options.deps.policy,
+        taskQueue: options.taskQueue,
+        logger: options.deps.logger,
+        ...(options.governorHistoryLimit === undefined
+          ? {}
+          : { governorHistoryLimit: options.governorHistoryLimit }),
+      }),
     },
   });
 }

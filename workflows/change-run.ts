@@ -18,7 +18,10 @@ import type { Decision } from '../src/policy/decision';
 import type { DecisionInput } from '../src/schema/approval';
 import type { MessageRefusal } from '../src/payloads/message-intake';
 import type { Recommendation } from '../src/schema/recommendation';
-import { environmentKey, requesterKey, stateKey, tierKey, zoneKey } from '../src/search-attributes';
+import { environmentKey, holdKey, requesterKey, stateKey, tierKey, zoneKey } from '../src/search-attributes';
+import type { Flag } from '../src/governor/governor-state';
+import type { Hold } from '../src/governor/hold';
+import { holdKeyword } from '../src/governor/hold';
 
 /**
  * The change workflow's state, kept in one place so handlers and the main flow see the same
@@ -49,6 +52,21 @@ export class ChangeRun {
   executionAllowedAt: number | null = null;
   outcome: { code: string; message: string } | null = null;
   readonly evidence: EvidenceEntry[] = [];
+  /** Governed by the zone, tenant and global governors; false in histories recorded before them. */
+  governed = false;
+  /** What a governor holds this change for right now. */
+  hold: Hold | null = null;
+  /** Why a governor re-routed this automatic change to approval; it stays re-routed. */
+  rerouted: Hold | null = null;
+  flags: Flag[] = [];
+  /** Governor nudges received: a waiting change asks again when this moves. */
+  nudges = 0;
+  /** Numbers the questions to governors (each becomes a unique update id). */
+  asks = 0;
+  /** This change holds its RRset's lock in the zone governor. */
+  lockHeld = false;
+  /** Execution was reached: a failure from here on counts toward the circuit breaker. */
+  executionStarted = false;
 
   constructor(
     readonly workflowId: string,
@@ -72,7 +90,11 @@ export class ChangeRun {
       { key: environmentKey, value: rec.target.environment },
       { key: requesterKey, value: rec.source.onBehalfOf ?? rec.source.agent },
       ...(this.decision === null ? [] : [{ key: tierKey, value: String(this.decision.tier) }]),
+      ...(this.governed
+        ? [{ key: holdKey, value: this.hold === null ? 'none' : holdKeyword(this.hold) }]
+        : []),
     ]);
+    if (state === 'executing') this.executionStarted = true;
     setCurrentDetails(renderDecisionCard(this.view()));
     log.info('change state', { state, planHash: this.plan?.hash });
   }
@@ -274,6 +296,7 @@ export class ChangeRun {
       outcome: this.outcome,
       evidenceHead: last?.hash ?? genesisHash,
       evidenceLength: this.evidence.length,
+      ...(this.governed ? { governor: { hold: this.hold, rerouted: this.rerouted, flags: this.flags } } : {}),
     };
   }
 

@@ -27,7 +27,15 @@ import { describeTier } from '../src/policy/decision';
 import type { Recommendation } from '../src/schema/recommendation';
 import { ChangeRun } from './change-run';
 import { approversStillValid, registerApprovalHandlers } from './approval-handlers';
-import { evidenceQuery, stateQuery } from './messages';
+import { evidenceQuery, governorNudgeSignal, stateQuery } from './messages';
+import {
+  acquireExecution,
+  awaitAdmission,
+  escalationAllowed,
+  governed,
+  releaseGovernors,
+  unlockForApproval,
+} from './governance';
 
 export interface ChangeInput {
   readonly recommendation: Recommendation;
@@ -71,6 +79,11 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   const run = new ChangeRun(workflowInfo().workflowId, input.recommendation, patched('verified-approvals'));
   setHandler(stateQuery, () => run.view());
   setHandler(evidenceQuery, () => run.evidence);
+  // Decided once, like the approval model: a change is governed for its whole life or not at all.
+  run.governed = patched('governor');
+  setHandler(governorNudgeSignal, () => {
+    run.nudges += 1;
+  });
   registerApprovalHandlers(run);
 
   const rec = input.recommendation;
@@ -104,6 +117,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   // Closing work runs even when the workflow is being cancelled: the outcome must reach the evidence.
   return CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
+    if (run.governed) await releaseGovernors(run);
     const result = run.result();
     try {
       await io.exportEvidence(result);
@@ -131,6 +145,7 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     summary: `${describeTier(classified.tier)} under ${classified.policyVersion}`,
     data: classified,
   });
+  if (run.governed) await awaitAdmission(run);
 
   const maxRestages = input.maxRestages ?? 3;
   let restages = 0;
@@ -149,7 +164,7 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     });
 
     run.transition('checking');
-    let decision = await io.check(rec, classified, plan, staged.zoneRecords);
+    let decision = governed(run, await io.check(rec, classified, plan, staged.zoneRecords));
     run.decision = decision;
     run.record({
       stream: 'decision',
@@ -191,6 +206,21 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
         'unauthorised',
         'execution was reached without approvals for this plan; nothing was written (this is a bug)',
       );
+    }
+
+    if (run.governed) {
+      const permit = await acquireExecution(run, plan, decision.route === 'auto' ? 'auto' : 'approved');
+      // Re-routed to approval: the next round re-stages and the decision becomes a proposal.
+      if (permit === 'reroute') continue;
+      if (permit === 'waited') {
+        // Another change held the RRset: what it left may not be what this plan was made against.
+        const again = await io.stage(rec);
+        if (!again.ok || again.plan.hash !== plan.hash) {
+          if (decision.route === 'approval')
+            run.voidRequest('another change wrote this RRset first; the change is re-staged on what it left');
+          continue;
+        }
+      }
     }
 
     run.transition('executing');
@@ -237,7 +267,7 @@ async function recheckPolicy(
 ): Promise<Decision | null> {
   let decision = decided;
   for (;;) {
-    const current = await io.check(rec, classified, plan, zoneRecords);
+    const current = governed(run, await io.check(rec, classified, plan, zoneRecords));
     const outcome = reconcile(
       decision,
       current,
@@ -299,6 +329,7 @@ async function awaitApprovals(
   decision: Decision,
   options: { keepApprovals?: boolean } = {},
 ): Promise<boolean> {
+  if (run.governed) await unlockForApproval(run);
   run.openRequest(plan, decision, options.keepApprovals === true);
   run.transition('awaiting_approval');
   const request = run.request;
@@ -477,6 +508,11 @@ async function escalateOperation(
 
 /** Sends an escalation and records how it went; a failed notification never decides the change. */
 async function sendEscalation(run: ChangeRun, payload: EscalationPayload, summary: string): Promise<void> {
+  if (
+    run.governed &&
+    !(await escalationAllowed(run, `${payload.kind ?? 'approval'}-${payload.stage}-${run.evidence.length}`))
+  )
+    return;
   try {
     await notifier.escalate(payload);
     run.record({ stream: 'operation', step: 'escalated', actor: 'countersign', summary, data: payload });

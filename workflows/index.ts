@@ -1,1 +1,2 @@
 export { changeWorkflow } from './change-workflow';
+export { governorWorkflow } from './governor-workflow';

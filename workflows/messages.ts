@@ -14,3 +14,5 @@ export const decideUpdate = defineUpdate<Verdict, [SignedDecision | DecisionInpu
 
 export const stateQuery = defineQuery<ChangeView>('state');
 export const evidenceQuery = defineQuery<readonly EvidenceEntry[]>('evidence');
+/** From a governor: something this change waits for may have changed (admitted, lock passed on); ask again. */
+export const governorNudgeSignal = defineSignal('governorNudge');

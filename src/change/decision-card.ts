@@ -20,6 +20,25 @@ export function renderDecisionCard(view: ChangeView): string {
     `**Confidence** ${rec.confidence.toFixed(2)}${rec.incidentId === undefined ? '' : ` · incident ${rec.incidentId}`}`,
   );
   lines.push(`**Why** ${rec.rationale}`);
+  const governor = view.governor;
+  if (governor !== undefined && governor.hold !== null) {
+    const h = governor.hold;
+    lines.push('');
+    lines.push(
+      `**Held by the governor** ${h.message}${h.resetsAt === undefined || h.resetsAt === null ? '' : `; frees at ${h.resetsAt}`}`,
+    );
+    for (const step of h.whatToDo) lines.push(`- ${step}`);
+  }
+  if (governor !== undefined && governor.rerouted !== null) {
+    const r = governor.rerouted;
+    lines.push('');
+    lines.push(`**Proposal-only** (would have run automatically): ${r.message}`);
+    for (const step of r.whatToDo) lines.push(`- ${step}`);
+  }
+  if (governor !== undefined && governor.flags.length > 0) {
+    lines.push('');
+    lines.push(`**Flagged** ${governor.flags.map((f) => `${f.kind}: ${f.message}`).join('; ')}`);
+  }
   if (view.plan !== null) {
     lines.push('');
     lines.push(`**Change** (plan ${view.plan.hash.slice(0, 16)})`);

@@ -2,10 +2,14 @@
 export const activeStates = [
   'validating',
   'classifying',
+  /** In a governor's review queue: its proposal budget is spent; admitted in arrival order or by a person. */
+  'queued',
   'staging',
   'checking',
   'awaiting_approval',
   'cooling_off',
+  /** Waiting on a governor before writing: another change holds the RRset, or a budget must refill. */
+  'held',
   'executing',
   'verifying',
   'rolling_back',

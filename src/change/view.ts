@@ -1,5 +1,7 @@
 import type { ApprovalState, Exclusion } from '../approvals/reducer';
 import type { EvidenceEntry } from '../evidence/chain';
+import type { Flag } from '../governor/governor-state';
+import type { Hold } from '../governor/hold';
 import type { Plan } from '../plan/plan';
 import type { Decision } from '../policy/decision';
 import type { Recommendation } from '../schema/recommendation';
@@ -23,6 +25,14 @@ export interface ChangeView {
   readonly outcome: { readonly code: string; readonly message: string } | null;
   readonly evidenceHead: string;
   readonly evidenceLength: number;
+  /** What the governors say of this change; absent in histories recorded before governors. */
+  readonly governor?: {
+    /** Why it waits right now (queued, lock, budget), or null. */
+    readonly hold: Hold | null;
+    /** Why it was re-routed from automatic to approval (proposal-only), or null. */
+    readonly rerouted: Hold | null;
+    readonly flags: readonly Flag[];
+  };
 }
 
 /** What the workflow returns when it closes. */

@@ -18,6 +18,10 @@ import { decideUpdate, evidenceQuery, stateQuery } from '../../workflows/message
 import type { ApproverKeyFile } from './approver-keys';
 import { missingSeats, seatsFilled, seatsOf } from '../approvals/role-matching';
 import { signDecision } from './approver-keys';
+import type { GovernorActionOptions } from './governor-client';
+import { admitFromQueue, readGovernorStatus, resetBreaker } from './governor-client';
+import type { GovernorStatus } from '../governor/status';
+import type { Scope } from '../governor/scope';
 
 export const defaultTaskQueue = 'countersign';
 
@@ -360,6 +364,26 @@ export class CountersignClient {
       if (now !== undefined && isFinal(now.state)) throw new ChangeClosedError(id, now.state);
       throw err;
     }
+  }
+
+  /** Budgets, queue, locks and breaker of one scope's governor (`countersign governor status`). */
+  governorStatus(scope: Scope): Promise<GovernorStatus> {
+    return readGovernorStatus(this.client, this.taskQueue, scope);
+  }
+
+  /** Admits a change from its review queue now (signed by `options.key`), over the budget. */
+  async admitFromQueue(
+    id: string,
+    options: GovernorActionOptions,
+  ): Promise<{ admitted: boolean; message: string; scope: Scope | null }> {
+    const view = await this.status(id);
+    if (isFinal(view.state)) throw new ChangeClosedError(id, view.state);
+    return admitFromQueue(this.client, this.taskQueue, view, options);
+  }
+
+  /** Resets a scope's circuit breaker (signed by `options.key`). */
+  resetBreaker(scope: Scope, options: GovernorActionOptions): Promise<{ reset: boolean; message: string }> {
+    return resetBreaker(this.client, this.taskQueue, scope, options);
   }
 
   async evidence(id: string): Promise<{ entries: readonly EvidenceEntry[]; check: ChainCheck }> {

@@ -43,3 +43,18 @@ export function withTimings(
   };
   return { policy, hash: hashOf(policy), source: `${loaded.source} (timings overridden)` };
 }
+
+/** The same policy with another governor section (or none): for tests, benchmarks and the chaos harness. */
+export function withGovernor(
+  loaded: LoadedPolicy,
+  governor: Policy['governor'],
+  label = 'governor',
+): LoadedPolicy {
+  const { governor: _replaced, ...rest } = loaded.policy;
+  const policy: Policy = {
+    ...rest,
+    version: `${loaded.policy.version}+${label}`,
+    ...(governor === undefined ? {} : { governor }),
+  };
+  return { policy, hash: hashOf(policy), source: `${loaded.source} (governor overridden)` };
+}

@@ -145,6 +145,80 @@ export const ApprovalChannels = z.strictObject({
   }),
 });
 
+/** A rolling-window budget: at most `limit` of something per `window`, counted per scope. */
+const Budget = z.strictObject({ limit: z.number().int().min(0).max(1_000_000), window: duration });
+
+/** The budgets of one scope (a zone, a tenant, or everything). Unset: unlimited. */
+export const ScopeBudgets = z.strictObject({
+  proposals: Budget.optional().describe(
+    'Recommendations admitted; beyond it a change waits in the scope review queue, in arrival order.',
+  ),
+  automaticExecutions: Budget.optional().describe(
+    'Changes executed without approval; beyond it a change routes to approval (proposal-only).',
+  ),
+  approvedExecutions: Budget.optional().describe('Approved changes executed; beyond it a change waits.'),
+  escalations: Budget.optional().describe(
+    'Escalation notifications sent; beyond them they are recorded, not sent.',
+  ),
+  recordsTouched: Budget.optional().describe(
+    'Records written by automatic executions; beyond it: proposal-only.',
+  ),
+});
+
+export const Breaker = z.strictObject({
+  failures: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .describe('Failed verifications, rollbacks or execution failures that open it.'),
+  window: duration.describe('Within this rolling window.'),
+  halfOpenAfter: duration
+    .optional()
+    .describe(
+      'Let one automatic change through as a trial after this long; unset: only a verified human resets it.',
+    ),
+  resetRoles: z.array(id).min(1).optional().describe('Roles allowed to reset it; unset: any human approver.'),
+  notify: z.array(id).min(1).optional().describe('Who is escalated to when it opens (default sre).'),
+});
+
+export const Flapping = z.strictObject({
+  repeats: z
+    .number()
+    .int()
+    .min(2)
+    .max(1000)
+    .describe('The same RRset proposed this many times within `window`.'),
+  window: duration,
+  reversalWindow: duration.describe('A change that undoes one executed this recently.'),
+  tier: z.union([z.literal(2), z.literal(3)]).describe('The tier a flagged change is raised to (at least).'),
+});
+
+/** What governs one scope: its budgets and its circuit breaker. */
+export const ScopeRules = z.strictObject({
+  budgets: ScopeBudgets.optional(),
+  breaker: Breaker.optional().describe('Unset: no breaker in this scope.'),
+});
+
+export const Governor = z.strictObject({
+  zone: ScopeRules.optional().describe('Every zone, unless `zones` says otherwise.'),
+  tenant: ScopeRules.optional().describe('Every tenant, unless `tenants` says otherwise.'),
+  global: ScopeRules.optional().describe('All changes together.'),
+  zones: z
+    .record(z.string(), ScopeRules)
+    .optional()
+    .describe(
+      'Per zone (absolute name): budgets replace the zone defaults key by key; a breaker replaces it.',
+    ),
+  tenants: z.record(z.string(), ScopeRules).optional(),
+  flapping: Flapping.optional().describe('Repeated and reversing suggestions per RRset; unset: not flagged.'),
+  lease: duration
+    .optional()
+    .describe(
+      'How long an RRset lock is held before the governor checks that its holder still runs. Default 10m.',
+    ),
+});
+
 export const Policy = z.strictObject({
   version: z
     .string()
@@ -163,6 +237,9 @@ export const Policy = z.strictObject({
   approvalChannels: ApprovalChannels.optional().describe(
     'Default: the Temporal UI counts at tier 2 and in staging/development.',
   ),
+  governor: Governor.optional().describe(
+    'Limits across changes: budgets per scope and window, the circuit breaker, flapping. Unset: no budgets; RRset locks still apply.',
+  ),
   rules: z.array(Rule),
 });
 
@@ -174,3 +251,6 @@ export type Rule = z.infer<typeof Rule>;
 export type Match = z.infer<typeof Match>;
 export type Range = z.infer<typeof Range>;
 export type Outcome = z.infer<typeof Outcome>;
+export type Governor = z.infer<typeof Governor>;
+export type ScopeBudgets = z.infer<typeof ScopeBudgets>;
+export type ScopeRules = z.infer<typeof ScopeRules>;

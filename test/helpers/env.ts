@@ -110,6 +110,8 @@ export type TestDeps = Partial<ChangeActivityDeps> & {
     coolingOffSeconds?: number;
     verificationPatienceSeconds?: number;
   };
+  /** History events after which governors continue-as-new. */
+  governorHistoryLimit?: number;
 };
 
 /** The shipped default policy, parsed once per test process. */
@@ -121,7 +123,7 @@ export async function withWorker<T>(
   deps: TestDeps,
   fn: (worker: Worker) => Promise<T>,
 ): Promise<T> {
-  const { timings, directory, ...rest } = deps;
+  const { timings, directory, governorHistoryLimit, ...rest } = deps;
   const policy =
     rest.policy ??
     staticPolicySource(
@@ -133,6 +135,7 @@ export async function withWorker<T>(
     workflowBundlePath: h.env.workflowBundle,
     deps: { powerdns: h.pdns, verifyServers: [h.env.dns], logger: quietLogger, ...rest, policy },
     directory: directory ?? createDirectorySource(h.approvers.directoryPath),
+    ...(governorHistoryLimit === undefined ? {} : { governorHistoryLimit }),
   });
   return worker.runUntil(fn(worker));
 }

@@ -33,3 +33,9 @@ export async function createTestZone(
     }
   }
 }
+
+/** The zone's SOA serial: PowerDNS bumps it on every PATCH, so it counts writes. */
+export async function zoneSerial(pdns: PowerDnsClient, zone: string): Promise<number> {
+  const soa = await pdns.getRrset(zone, zone, 'SOA');
+  return Number(soa?.records[0]?.split(/\s+/)[2]);
+}

@@ -7,7 +7,7 @@ import type { HttpFault, HttpFaultProxy } from '../helpers/http-fault-proxy';
 import { startHttpFaultProxy } from '../helpers/http-fault-proxy';
 import type { Harness } from '../helpers/env';
 import { openHarness, slug, withWorker } from '../helpers/env';
-import { createTestZone } from '../helpers/zones';
+import { createTestZone, zoneSerial } from '../helpers/zones';
 
 /**
  * The provider misbehaving under a change: 5xx answers, slowness, a write whose answer is lost.
@@ -25,10 +25,7 @@ describe('provider faults during execution (real Temporal, real PowerDNS behind 
     await h.close();
   });
 
-  async function serial(zone: string): Promise<number> {
-    const soa = await h.pdns.getRrset(zone, zone, 'SOA');
-    return Number(soa?.records[0]?.split(/\s+/)[2]);
-  }
+  const serial = (zone: string) => zoneSerial(h.pdns, zone);
 
   /** An automatic change (staging, confident) of www A in a fresh zone. */
   async function stagingChange(t: { name: string }, address: string) {

@@ -1,0 +1,122 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { GovernorStatus } from '../governor/status';
+import type { Scope } from '../governor/scope';
+import { formatScope, governorActionText, governorWorkflowId, scopesOf } from '../governor/scope';
+import { hashOf } from '../hash';
+import type { ChangeView } from '../change/view';
+import { governorStatusQuery, humanAdmitUpdate, resetBreakerUpdate } from '../../workflows/governor-messages';
+import type { ApproverKeyFile } from './approver-keys';
+import { signDecision } from './approver-keys';
+
+/** No change has been governed in this scope yet, so it has no governor (and nothing to show). */
+export class GovernorNotFoundError extends Error {
+  constructor(readonly scope: Scope) {
+    super(
+      `no governor for ${formatScope(scope)} yet: no change has been governed there (scopes look like zone:example.com., tenant:acme, global)`,
+    );
+    this.name = 'GovernorNotFoundError';
+  }
+}
+
+/** A person's governor action that did not go through: not verified, not allowed, nothing to do. */
+export class GovernorActionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GovernorActionError';
+  }
+}
+
+export async function readGovernorStatus(
+  client: Client,
+  taskQueue: string,
+  scope: Scope,
+): Promise<GovernorStatus> {
+  try {
+    return await client.workflow.getHandle(governorWorkflowId(scope, taskQueue)).query(governorStatusQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new GovernorNotFoundError(scope);
+    throw err;
+  }
+}
+
+async function signedUpdate<R>(send: () => Promise<R>, scope: Scope): Promise<R> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new GovernorNotFoundError(scope);
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure)
+      throw new GovernorActionError(err.cause.message);
+    throw err;
+  }
+}
+
+export interface GovernorActionOptions {
+  readonly key: ApproverKeyFile;
+  readonly reason: string;
+  readonly validForSeconds?: number;
+}
+
+/**
+ * Admits a queued change now, over its scope's proposal budget (it is still counted). The change
+ * may wait in its zone's, tenant's or the global queue: the first that holds it admits it.
+ */
+export async function admitFromQueue(
+  client: Client,
+  taskQueue: string,
+  view: ChangeView,
+  options: GovernorActionOptions,
+): Promise<{ admitted: boolean; message: string; scope: Scope | null }> {
+  const messages: string[] = [];
+  for (const scope of scopesOf(view.recommendation.target)) {
+    const workflowId = governorWorkflowId(scope, taskQueue);
+    const signed = signDecision(
+      options.key,
+      {
+        workflowId,
+        planHash: hashOf(governorActionText({ admit: view.workflowId })),
+        decision: 'approve',
+        reason: options.reason,
+      },
+      options.validForSeconds,
+    );
+    const answer = await signedUpdate(
+      () =>
+        client.workflow
+          .getHandle(workflowId)
+          .executeUpdate(humanAdmitUpdate, { args: [{ changeId: view.workflowId, signed }] }),
+      scope,
+    ).catch((err: unknown) => {
+      if (err instanceof GovernorNotFoundError) return { admitted: false, message: err.message };
+      throw err;
+    });
+    if (answer.admitted) return { ...answer, scope };
+    messages.push(answer.message);
+  }
+  return { admitted: false, message: messages.join('; '), scope: null };
+}
+
+/** Closes a scope's circuit breaker: a verified human, with a reason, after looking at what failed. */
+export async function resetBreaker(
+  client: Client,
+  taskQueue: string,
+  scope: Scope,
+  options: GovernorActionOptions,
+): Promise<{ reset: boolean; message: string }> {
+  const workflowId = governorWorkflowId(scope, taskQueue);
+  const signed = signDecision(
+    options.key,
+    {
+      workflowId,
+      planHash: hashOf(governorActionText('reset')),
+      decision: 'approve',
+      reason: options.reason,
+    },
+    options.validForSeconds,
+  );
+  return signedUpdate(
+    () => client.workflow.getHandle(workflowId).executeUpdate(resetBreakerUpdate, { args: [signed] }),
+    scope,
+  );
+}

@@ -1,0 +1,48 @@
+import type { Flag } from './governor-state';
+import type { Hold } from './hold';
+
+/** Where a change is governed: its tenant and zone (plus the global scope). */
+export interface GovernedTarget {
+  readonly tenant: string;
+  readonly zone: string;
+}
+
+interface AskBase {
+  /** Unique per ask within the change (it becomes the update id): a retried activity is answered once. */
+  readonly askId: string;
+  readonly changeId: string;
+  readonly target: GovernedTarget;
+}
+
+/** What a change workflow asks its governors (every scope that governs it, widest first). */
+export type GovernorAsk =
+  | (AskBase & { readonly op: 'admit'; readonly rrset: string })
+  | (AskBase & {
+      readonly op: 'acquire';
+      readonly route: 'auto' | 'approved';
+      readonly rrset: string;
+      readonly recordsTouched: number;
+      readonly before: string;
+      readonly after: string;
+    })
+  | (AskBase & { readonly op: 'escalate'; readonly key: string })
+  | (AskBase & { readonly op: 'unlock' })
+  | (AskBase & {
+      readonly op: 'release';
+      readonly outcome: 'executed' | 'failed' | 'not_executed';
+      readonly rrset: string;
+      readonly before: string;
+      readonly after: string;
+      readonly summary: string;
+    });
+
+/**
+ * The governors' combined answer. `go`: admitted, granted, allowed or done. `wait`: queued or
+ * waiting for a lock or budget (a nudge, or `hold.resetsAt`, says when to ask again). `reroute`:
+ * run as a proposal awaiting approval. `suppressed`: an escalation held back by its budget.
+ */
+export interface GovernorReply {
+  readonly verdict: 'go' | 'wait' | 'reroute' | 'suppressed';
+  readonly hold: Hold | null;
+  readonly flags: readonly Flag[];
+}

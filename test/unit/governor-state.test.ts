@@ -1,0 +1,467 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { GovernorState } from '../../src/governor/governor-state';
+import {
+  acquire,
+  admit,
+  escalate,
+  holderChecked,
+  humanAdmit,
+  initialGovernorState,
+  release,
+  resetBreaker,
+  tick,
+  unlock,
+} from '../../src/governor/governor-state';
+import { fits, fitsAt, used } from '../../src/governor/ledger';
+import type { Charge } from '../../src/governor/ledger';
+import type { ScopeLimits } from '../../src/governor/limits';
+import { limitsFor } from '../../src/governor/limits';
+import { proposalOnly } from '../../src/governor/reroute';
+import { parsePolicy } from '../../src/policy/parse';
+import type { Decision } from '../../src/policy/decision';
+
+const zone = { kind: 'zone' as const, name: 'example.com.' };
+const minute = 60_000;
+const d0 = 'a'.repeat(64);
+const d1 = 'b'.repeat(64);
+
+function limits(overrides: Partial<ScopeLimits> = {}): ScopeLimits {
+  return { policyVersion: 't', budgets: {}, breaker: null, flapping: null, leaseSeconds: 600, ...overrides };
+}
+
+const acquireReq = (changeId: string, o: Partial<Parameters<typeof acquire>[1]> = {}) => ({
+  changeId,
+  route: 'auto' as const,
+  rrset: 'www.example.com. A',
+  recordsTouched: 1,
+  before: d0,
+  after: d1,
+  limits: limits(),
+  ...o,
+});
+
+describe('governor: admission and the review queue', () => {
+  const budget = limits({ budgets: { proposals: { limit: 2, windowSeconds: 60 } } });
+
+  it('admits within the budget, queues beyond it in arrival order, and says when it frees', () => {
+    const s = initialGovernorState(zone);
+    const verdicts = ['a', 'b', 'c', 'd'].map((id, i) =>
+      admit(s, { changeId: id, rrset: `${id} A`, limits: budget }, i),
+    );
+    assert.deepEqual(
+      verdicts.map((v) => v.answer.verdict),
+      ['admitted', 'admitted', 'queued', 'queued'],
+    );
+    const hold = verdicts[3]?.answer.verdict === 'queued' ? verdicts[3].answer.hold : undefined;
+    assert.equal(hold?.position, 2);
+    assert.equal(hold?.used, 2);
+    assert.equal(hold?.max, 2);
+    assert.equal(
+      hold?.resetsAt,
+      new Date(minute + 1).toISOString(),
+      'the second queued waits for the second charge to age out',
+    );
+    assert.ok(hold?.whatToDo.some((w) => w.includes('countersign governor admit d')));
+  });
+
+  it('is idempotent: asking twice never charges twice or queues twice', () => {
+    const s = initialGovernorState(zone);
+    admit(s, { changeId: 'a', rrset: 'x A', limits: budget }, 0);
+    admit(s, { changeId: 'a', rrset: 'x A', limits: budget }, 1);
+    assert.equal(used(s.charges, 'proposals', 60, 2), 1);
+    admit(s, { changeId: 'b', rrset: 'x A', limits: budget }, 2);
+    admit(s, { changeId: 'c', rrset: 'x A', limits: budget }, 3);
+    admit(s, { changeId: 'c', rrset: 'x A', limits: budget }, 4);
+    assert.deepEqual(
+      s.queue.map((q) => q.changeId),
+      ['c'],
+    );
+  });
+
+  it('drains the queue in arrival order as the window rolls, and nudges whoever it admits', () => {
+    const s = initialGovernorState(zone);
+    for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries())
+      admit(s, { changeId: id, rrset: `${id} A`, limits: budget }, i);
+    const early = tick(s, 30_000);
+    assert.deepEqual(early.effects, []);
+    assert.equal(early.answer.nextAt, minute);
+    const rolled = tick(s, minute + 2);
+    assert.deepEqual(
+      rolled.effects.map((e) => (e.kind === 'nudge' ? e.changeId : e.kind)),
+      ['c', 'd'],
+    );
+    assert.deepEqual(
+      s.queue.map((q) => q.changeId),
+      ['e'],
+    );
+    assert.deepEqual(
+      s.recentAdmissions.map((a) => a.changeId),
+      ['a', 'b', 'c', 'd'],
+    );
+  });
+
+  it('a person admits a queued change over the budget; it still counts', () => {
+    const s = initialGovernorState(zone);
+    for (const [i, id] of ['a', 'b', 'c'].entries())
+      admit(s, { changeId: id, rrset: `${id} A`, limits: budget }, i);
+    const out = humanAdmit(s, { changeId: 'c', principal: 'alice', reason: 'incident' }, 10);
+    assert.equal(out.answer.admitted, true);
+    assert.deepEqual(
+      out.effects.map((e) => e.kind),
+      ['event', 'nudge'],
+    );
+    assert.equal(used(s.charges, 'proposals', 60, 11), 3);
+    assert.equal(
+      humanAdmit(s, { changeId: 'zzz', principal: 'alice', reason: 'x' }, 12).answer.admitted,
+      false,
+    );
+  });
+});
+
+describe('governor: automatic budgets, re-routing and locks', () => {
+  it('re-routes an automatic change once its budget is spent, with the count, and refunds nothing it did not take', () => {
+    const s = initialGovernorState(zone);
+    const l = limits({ budgets: { automaticExecutions: { limit: 1, windowSeconds: 3600 } } });
+    assert.equal(acquire(s, acquireReq('a', { limits: l, rrset: 'a A' }), 0).answer.verdict, 'granted');
+    const second = acquire(s, acquireReq('b', { limits: l, rrset: 'b A' }), 1).answer;
+    assert.equal(second.verdict, 'reroute');
+    assert.equal(
+      second.verdict === 'reroute' ? `${second.hold.limit} ${second.hold.used}/${second.hold.max}` : '',
+      'automaticExecutions 1/1',
+    );
+    assert.equal(s.locks['b A'], undefined, 'a re-routed change holds no lock');
+    // The approved path has its own budget (unlimited here): it goes.
+    assert.equal(
+      acquire(s, acquireReq('b', { limits: l, rrset: 'b A', route: 'approved' }), 2).answer.verdict,
+      'granted',
+    );
+  });
+
+  it('records-touched budgets count records, not changes', () => {
+    const s = initialGovernorState(zone);
+    const l = limits({ budgets: { recordsTouched: { limit: 10, windowSeconds: 3600 } } });
+    assert.equal(
+      acquire(s, acquireReq('a', { limits: l, rrset: 'a A', recordsTouched: 8 }), 0).answer.verdict,
+      'granted',
+    );
+    assert.equal(
+      acquire(s, acquireReq('b', { limits: l, rrset: 'b A', recordsTouched: 3 }), 1).answer.verdict,
+      'reroute',
+    );
+    assert.equal(
+      acquire(s, acquireReq('c', { limits: l, rrset: 'c A', recordsTouched: 2 }), 2).answer.verdict,
+      'granted',
+    );
+  });
+
+  it('lets one change at a time write an RRset and hands it on in arrival order when the holder closes', () => {
+    const s = initialGovernorState(zone);
+    assert.equal(acquire(s, acquireReq('a'), 0).answer.verdict, 'granted');
+    const b = acquire(s, acquireReq('b'), 1).answer;
+    const c = acquire(s, acquireReq('c'), 2).answer;
+    assert.equal(b.verdict, 'wait');
+    assert.equal(c.verdict === 'wait' ? c.hold.position : 0, 2);
+    const out = release(
+      s,
+      { changeId: 'a', outcome: 'executed', rrset: 'www.example.com. A', before: d0, after: d1, summary: '' },
+      3,
+    );
+    assert.deepEqual(out.effects, [{ kind: 'nudge', changeId: 'b' }]);
+    assert.equal(s.locks['www.example.com. A']?.holder, 'b');
+    assert.equal(acquire(s, acquireReq('c'), 4).answer.verdict, 'wait', 'c still waits behind b');
+    assert.equal(acquire(s, acquireReq('b'), 5).answer.verdict, 'granted');
+    unlock(s, 'b', 6);
+    assert.equal(
+      s.locks['www.example.com. A']?.holder,
+      'c',
+      'a holder going back to people passes the lock on',
+    );
+  });
+
+  it('checks a lease holder when the lease ends, and passes the lock on only if it no longer runs', () => {
+    const s = initialGovernorState(zone);
+    acquire(s, acquireReq('a', { limits: limits({ leaseSeconds: 10 }) }), 0);
+    acquire(s, acquireReq('b', { limits: limits({ leaseSeconds: 10 }) }), 1);
+    const t = tick(s, 10_001);
+    assert.deepEqual(t.effects, [{ kind: 'check_holder', changeId: 'a', rrset: 'www.example.com. A' }]);
+    holderChecked(s, { changeId: 'a', rrset: 'www.example.com. A', running: true }, 10_002);
+    assert.equal(s.locks['www.example.com. A']?.holder, 'a');
+    const gone = holderChecked(s, { changeId: 'a', rrset: 'www.example.com. A', running: false }, 30_000);
+    assert.equal(s.locks['www.example.com. A']?.holder, 'b');
+    assert.ok(gone.effects.some((e) => e.kind === 'nudge' && e.changeId === 'b'));
+    assert.equal(s.counters.leasesExpired, 1);
+  });
+
+  it('holds escalations beyond their budget and says so', () => {
+    const s = initialGovernorState(zone);
+    const l = limits({ budgets: { escalations: { limit: 1, windowSeconds: 3600 } } });
+    assert.equal(escalate(s, { changeId: 'a', key: '1', limits: l }, 0).answer.verdict, 'allowed');
+    assert.equal(
+      escalate(s, { changeId: 'a', key: '1', limits: l }, 1).answer.verdict,
+      'allowed',
+      'the same escalation retried',
+    );
+    assert.equal(escalate(s, { changeId: 'a', key: '2', limits: l }, 2).answer.verdict, 'suppressed');
+    assert.equal(s.counters.escalationsSuppressed, 1);
+  });
+});
+
+describe('governor: circuit breaker and flapping', () => {
+  const breaker = limits({
+    breaker: { failures: 2, windowSeconds: 3600, halfOpenAfterSeconds: 600, resetRoles: [], notify: ['sre'] },
+  });
+  const fail = (s: GovernorState, id: string, at: number) =>
+    release(
+      s,
+      { changeId: id, outcome: 'failed', rrset: `${id} A`, before: d0, after: d1, summary: 'rolled back' },
+      at,
+    );
+
+  it('opens after N failures in the window, escalates, re-routes automation, and a reset closes it', () => {
+    const s = initialGovernorState(zone);
+    s.limits = breaker;
+    assert.deepEqual(fail(s, 'a', 0).effects, []);
+    const opened = fail(s, 'b', 1);
+    assert.equal(s.breaker.state, 'open');
+    assert.deepEqual(
+      opened.effects.map((e) => e.kind),
+      ['event', 'escalate'],
+    );
+    const auto = acquire(s, acquireReq('c', { limits: breaker }), 2).answer;
+    assert.equal(auto.verdict === 'reroute' ? auto.hold.code : '', 'breaker');
+    assert.equal(
+      acquire(s, acquireReq('d', { limits: breaker, route: 'approved', rrset: 'd A' }), 3).answer.verdict,
+      'granted',
+    );
+    assert.equal(resetBreaker(s, { principal: 'alice', reason: 'fixed' }, 4).answer.reset, true);
+    assert.equal(acquire(s, acquireReq('c', { limits: breaker }), 5).answer.verdict, 'granted');
+  });
+
+  it('failures outside the window do not count', () => {
+    const s = initialGovernorState(zone);
+    s.limits = breaker;
+    fail(s, 'a', 0);
+    fail(s, 'b', 3600_001);
+    assert.equal(s.breaker.state, 'closed');
+  });
+
+  it('half-opens after the cooldown: one trial; its success closes, its failure re-opens', () => {
+    for (const outcome of ['executed', 'failed'] as const) {
+      const s = initialGovernorState(zone);
+      s.limits = breaker;
+      fail(s, 'a', 0);
+      fail(s, 'b', 1);
+      tick(s, 600_002);
+      assert.equal(s.breaker.state, 'half_open');
+      assert.equal(
+        acquire(s, acquireReq('t', { limits: breaker, rrset: 't A' }), 600_003).answer.verdict,
+        'granted',
+      );
+      assert.equal(
+        acquire(s, acquireReq('u', { limits: breaker, rrset: 'u A' }), 600_004).answer.verdict,
+        'reroute',
+        'one trial at a time',
+      );
+      release(s, { changeId: 't', outcome, rrset: 't A', before: d0, after: d1, summary: '' }, 600_005);
+      assert.equal(s.breaker.state, outcome === 'executed' ? 'closed' : 'open');
+    }
+  });
+
+  it('flags the same RRset proposed again and again, and a change that undoes a recent one', () => {
+    const flapping = limits({
+      flapping: { repeats: 3, windowSeconds: 3600, reversalWindowSeconds: 3600, tier: 2 },
+    });
+    const s = initialGovernorState(zone);
+    const flags = ['a', 'b', 'c'].map((id, i) => {
+      const out = admit(s, { changeId: id, rrset: 'www A', limits: flapping }, i).answer;
+      return out.verdict === 'admitted' ? out.flags.length : -1;
+    });
+    assert.deepEqual(flags, [0, 0, 1]);
+    release(
+      s,
+      { changeId: 'a', outcome: 'executed', rrset: 'www A', before: d0, after: d1, summary: '' },
+      10,
+    );
+    const undo = acquire(
+      s,
+      acquireReq('b', { limits: flapping, rrset: 'www A', before: d1, after: d0 }),
+      11,
+    ).answer;
+    assert.equal(undo.verdict, 'reroute');
+    assert.equal(undo.verdict === 'reroute' ? undo.flags.map((f) => f.kind).join() : '', 'reverses');
+  });
+});
+
+describe('governor: proposal-only decisions', () => {
+  const auto: Decision = {
+    policyVersion: 'v',
+    policyHash: 'h',
+    tier: 1,
+    route: 'auto',
+    approvals: { count: 0, roles: [] },
+    coolingOffSeconds: 0,
+    approvalExpirySeconds: 60,
+    onExpiry: 'reject',
+    executionWindowSeconds: 60,
+    escalation: [],
+    notify: true,
+    reasons: [],
+  };
+  const hold = {
+    code: 'budget' as const,
+    scope: 'zone example.com.',
+    limit: 'automaticExecutions',
+    used: 5,
+    max: 5,
+    window: '1h',
+    message: 'spent',
+    whatToDo: [],
+  };
+  const table: [
+    string,
+    Decision,
+    Parameters<typeof proposalOnly>[1],
+    Parameters<typeof proposalOnly>[2],
+    string,
+  ][] = [
+    ['an automatic change re-routed by a budget waits for one approval', auto, hold, [], '2 approval 1'],
+    [
+      'a flag to tier 3 asks for two',
+      auto,
+      null,
+      [{ kind: 'reverses', message: 'm', tier: 3 }],
+      '3 approval 2',
+    ],
+    ['nothing to say: unchanged', auto, null, [], '1 auto 0'],
+    ['blocked stays blocked', { ...auto, tier: 'blocked', route: 'blocked' }, hold, [], 'blocked blocked 0'],
+  ];
+  for (const [name, decision, h, flags, expected] of table)
+    it(name, () => {
+      const d = proposalOnly(decision, h, flags);
+      assert.equal(`${d.tier} ${d.route} ${d.approvals.count}`, expected);
+      if (h !== null && d.route === 'approval')
+        assert.ok(d.reasons.some((r) => r.rule === 'governor.budget' && r.value === '5 of 5 per 1h'));
+    });
+});
+
+describe('governor: limits from the policy', () => {
+  it('per-zone budgets replace the zone defaults key by key; flapping is a zone matter', () => {
+    const parsed = parsePolicy(
+      [
+        {
+          name: 'test.yaml',
+          text: `version: t
+roles: [sre]
+defaults: { tier: 2, approvalExpiry: 1h, onExpiry: reject, coolingOff: 0s, executionWindow: 1h, escalation: [] }
+budget: { maxRecordsTouched: 10 }
+twoKey: { autoMinConfidence: 0.9, autoMaxRecordsTouched: 5, lowScopeEnvironments: [staging] }
+never: { automatic: { kinds: [], classes: [] }, allowed: [] }
+blastRadius: { minZoneRecords: 10, maxUpdateShare: 0.3, maxDeleteShare: 0.3, tier: 3 }
+governor:
+  zone: { budgets: { proposals: { limit: 5, window: 1h }, automaticExecutions: { limit: 1, window: 1h } } }
+  zones: { "example.com.": { budgets: { automaticExecutions: { limit: 0, window: 30m } } } }
+  flapping: { repeats: 3, window: 1h, reversalWindow: 6h, tier: 3 }
+rules: []
+`,
+        },
+      ],
+      'test',
+    );
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    const policy = parsed.ok ? parsed.loaded.policy : undefined;
+    assert.ok(policy);
+    const special = limitsFor(policy, zone);
+    assert.deepEqual(special.budgets, {
+      proposals: { limit: 5, windowSeconds: 3600 },
+      automaticExecutions: { limit: 0, windowSeconds: 1800 },
+    });
+    assert.equal(special.flapping?.tier, 3);
+    assert.equal(
+      limitsFor(policy, { kind: 'zone', name: 'other.org.' }).budgets.automaticExecutions?.limit,
+      1,
+    );
+    assert.equal(limitsFor(policy, { kind: 'tenant', name: 'acme' }).flapping, null);
+  });
+});
+
+describe('governor: properties of budgets and windows', () => {
+  const kinds = ['proposals', 'automaticExecutions'] as const;
+  const op = fc.record({
+    kind: fc.constantFrom(...kinds),
+    amount: fc.integer({ min: 1, max: 4 }),
+    dt: fc.integer({ min: 0, max: 30_000 }),
+  });
+
+  it('admissions never exceed a budget in any window, counts never go negative, and the queue loses no one', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 10, max: 120 }),
+        fc.array(fc.record({ dt: fc.integer({ min: 0, max: 20_000 }), human: fc.boolean() }), {
+          maxLength: 60,
+        }),
+        (limit, windowSeconds, steps) => {
+          const l = limits({ budgets: { proposals: { limit, windowSeconds } } });
+          const s = initialGovernorState(zone);
+          let now = 0;
+          const submitted: string[] = [];
+          for (const [i, step] of steps.entries()) {
+            now += step.dt;
+            tick(s, now);
+            const id = `c${i}`;
+            submitted.push(id);
+            admit(s, { changeId: id, rrset: `${id} A`, limits: l }, now);
+            if (step.human && s.queue.length > 0)
+              humanAdmit(s, { changeId: s.queue[0]?.changeId ?? '', principal: 'p', reason: 'r' }, now);
+            const byBudget = s.recentAdmissions.filter(
+              (a) => a.by === 'budget' && a.at > now - windowSeconds * 1000,
+            );
+            assert.ok(byBudget.length <= limit, 'budget admissions in the window stay within the limit');
+            assert.ok(used(s.charges, 'proposals', windowSeconds, now) >= 0);
+          }
+          const admitted = new Set(s.recentAdmissions.map((a) => a.changeId));
+          const queued = s.queue.map((q) => q.changeId);
+          assert.equal(admitted.size + queued.length, submitted.length, 'every change is admitted or queued');
+          for (const id of queued) assert.ok(!admitted.has(id), 'never both');
+          assert.deepEqual(
+            queued,
+            [...queued].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
+            'queue keeps arrival order',
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fitsAt names a moment at which the amount really fits, and nothing earlier in the window does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(op, { maxLength: 30 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 4 }),
+        (ops, limit, want) => {
+          const budget = { limit, windowSeconds: 60 };
+          const charges: Charge[] = [];
+          let now = 0;
+          for (const [i, o] of ops.entries()) {
+            now += o.dt;
+            if (fits(charges, o.kind, budget, o.amount, now))
+              charges.push({ kind: o.kind, key: `${i}`, changeId: `${i}`, at: now, amount: o.amount });
+            assert.ok(used(charges, o.kind, 60, now) <= limit, 'windows roll: never over the limit');
+          }
+          const at = fitsAt(charges, 'proposals', budget, want, now);
+          if (want > limit) assert.equal(at, null);
+          else {
+            assert.ok(at !== null && at >= now);
+            assert.ok(fits(charges, 'proposals', budget, want, at));
+            if (at > now) assert.ok(!fits(charges, 'proposals', budget, want, at - 1));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,251 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { ApprovalActivities } from '../activities/approvals/approval-activities';
+import type { ChangeActivities } from '../activities/change-activities';
+import type { GovernorActivities } from '../activities/governor/governor-activities';
+import { SignedDecision } from '../src/approvals/signed-decision';
+import type { EvidenceEntry } from '../src/evidence/chain';
+import { appendEvidence } from '../src/evidence/chain';
+import { FailureType } from '../src/failures';
+import type { Effect, GovernorState, Outcome } from '../src/governor/governor-state';
+import {
+  acquire,
+  admit,
+  dropVanished,
+  escalate,
+  holderChecked,
+  humanAdmit,
+  initialGovernorState,
+  refundAutomatic,
+  release,
+  resetBreaker,
+  tick,
+  unlock,
+} from '../src/governor/governor-state';
+import {
+  AcquireRequestSchema,
+  AdmitRequestSchema,
+  ChangeRefSchema,
+  EscalateRequestSchema,
+  HumanAdmitSchema,
+  ReleaseRequestSchema,
+} from '../src/governor/protocol';
+import type { Scope } from '../src/governor/scope';
+import { describeScope, governorActionText } from '../src/governor/scope';
+import { governorStatus } from '../src/governor/status';
+import { hashOf } from '../src/hash';
+import { admitMessage } from '../src/payloads/message-intake';
+import {
+  acquireUpdate,
+  admitUpdate,
+  escalateUpdate,
+  governorStatusQuery,
+  humanAdmitUpdate,
+  refundAutomaticUpdate,
+  releaseUpdate,
+  resetBreakerUpdate,
+  unlockUpdate,
+} from './governor-messages';
+import { governorNudgeSignal } from './messages';
+
+export interface GovernorInput {
+  readonly scope: Scope;
+  /** Carried over by continue-as-new: nothing the governor knows is kept anywhere else. */
+  readonly carried?: {
+    readonly state: GovernorState;
+    readonly events: readonly EvidenceEntry[];
+    readonly run: number;
+  };
+  /** Continue-as-new past this many history events (default 4,000; tests lower it). */
+  readonly historyLimit?: number;
+}
+
+const activities = proxyActivities<GovernorActivities & Pick<ApprovalActivities, 'verifySignedDecision'>>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
+});
+const notifier = proxyActivities<Pick<ChangeActivities, 'escalate'>>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s', maximumAttempts: 4 },
+});
+
+/** Signed governor actions issued a little in the future still count: clocks drift. */
+const clockSkewMs = 60_000;
+const eventsKept = 200;
+
+/**
+ * One scope's governor: a long-lived entity workflow holding the scope's budgets, review queue,
+ * RRset locks and circuit breaker. Change workflows ask it by update before acting; it answers at
+ * once and tells waiting changes (by signal) when to ask again. The rules are pure functions in
+ * `src/governor`; this workflow keeps their state, their timers and their history short.
+ */
+export async function governorWorkflow(input: GovernorInput): Promise<void> {
+  const state = input.carried?.state ?? initialGovernorState(input.scope);
+  const events: EvidenceEntry[] = [...(input.carried?.events ?? [])];
+  const run = (input.carried?.run ?? 0) + 1;
+  const historyLimit = input.historyLimit ?? 4000;
+  const pending: Effect[] = [];
+  let touched = 0;
+
+  const apply = <A>(outcome: Outcome<A>): A => {
+    pending.push(...outcome.effects);
+    touched += 1;
+    return outcome.answer;
+  };
+  const admitted = <T>(payload: unknown, schema: z.ZodType<T>, what: string): T => {
+    const result = admitMessage(payload, schema);
+    if (!result.ok)
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidGovernorRequest,
+        message: `${what} refused: ${result.refusal.message}`,
+        nonRetryable: true,
+      });
+    return result.value;
+  };
+
+  setHandler(admitUpdate, (p) => apply(admit(state, admitted(p, AdmitRequestSchema, 'admit'), Date.now())));
+  setHandler(acquireUpdate, (p) =>
+    apply(acquire(state, admitted(p, AcquireRequestSchema, 'acquire'), Date.now())),
+  );
+  setHandler(releaseUpdate, (p) =>
+    apply(release(state, admitted(p, ReleaseRequestSchema, 'release'), Date.now())),
+  );
+  setHandler(unlockUpdate, (p) =>
+    apply(unlock(state, admitted(p, ChangeRefSchema, 'unlock').changeId, Date.now())),
+  );
+  setHandler(refundAutomaticUpdate, (p) =>
+    apply(refundAutomatic(state, admitted(p, ChangeRefSchema, 'refund').changeId)),
+  );
+  setHandler(escalateUpdate, (p) =>
+    apply(escalate(state, admitted(p, EscalateRequestSchema, 'escalate'), Date.now())),
+  );
+  setHandler(humanAdmitUpdate, async (p) => {
+    const { changeId, signed } = admitted(p, HumanAdmitSchema, 'admit');
+    const who = await verifyHuman(signed, governorActionText({ admit: changeId }), []);
+    return apply(humanAdmit(state, { changeId, principal: who, reason: signed.payload.reason }, Date.now()));
+  });
+  setHandler(resetBreakerUpdate, async (p) => {
+    const signed = admitted(p, SignedDecision, 'reset');
+    const who = await verifyHuman(
+      signed,
+      governorActionText('reset'),
+      state.limits?.breaker?.resetRoles ?? [],
+    );
+    return apply(resetBreaker(state, { principal: who, reason: signed.payload.reason }, Date.now()));
+  });
+  setHandler(governorStatusQuery, () =>
+    governorStatus(state, { workflowId: workflowInfo().workflowId, events, run }, Date.now()),
+  );
+
+  /**
+   * A signed governor action: a known human with a registered key signed this governor and this
+   * action, within its validity window, with a nonce not used before, holding a role that may act.
+   * Returns who it was.
+   */
+  async function verifyHuman(
+    signed: SignedDecision,
+    action: string,
+    roles: readonly string[],
+  ): Promise<string> {
+    const p = signed.payload;
+    const refuse = (message: string) =>
+      ApplicationFailure.create({ type: FailureType.GovernorActionRefused, message, nonRetryable: true });
+    if (p.reason.trim() === '') throw refuse('a reason is required (--reason)');
+    if (p.decision !== 'approve' || p.planHash !== hashOf(action))
+      throw refuse('the signature is for another governor action');
+    const verified = await activities.verifySignedDecision(signed, workflowInfo().workflowId);
+    if (!verified.ok) throw refuse(verified.message);
+    const now = Date.now();
+    if (now < Date.parse(p.issuedAt) - clockSkewMs || now > Date.parse(p.expiresAt))
+      throw refuse('the signature is outside its validity window; sign again');
+    if (state.nonces.some((n) => n.nonce === p.nonce)) throw refuse('this signed action was already used');
+    if (roles.length > 0 && !verified.roles.some((r) => roles.includes(r)))
+      throw refuse(`${verified.principal} holds none of the roles that may do this: ${roles.join(', ')}`);
+    state.nonces.push({ nonce: p.nonce, until: Date.parse(p.expiresAt) + clockSkewMs });
+    return verified.principal;
+  }
+
+  const record = (kind: string, actor: string, summary: string) => {
+    events.push(appendEvidence(events, { stream: 'decision', step: kind, actor, summary }, new Date()));
+    if (events.length > eventsKept) events.splice(0, events.length - eventsKept);
+    log.info('governor event', { scope: describeScope(state.scope), kind, summary });
+  };
+
+  async function carryOut(effect: Effect): Promise<void> {
+    switch (effect.kind) {
+      case 'event':
+        record(effect.event.kind, effect.event.actor, effect.event.summary);
+        return;
+      case 'nudge':
+        try {
+          await getExternalWorkflowHandle(effect.changeId).signal(governorNudgeSignal);
+        } catch (err) {
+          // The change no longer runs (terminated, timed out): nothing waits for it.
+          log.warn('a waiting change could not be told', { changeId: effect.changeId, error: String(err) });
+          apply(dropVanished(state, effect.changeId, Date.now()));
+        }
+        return;
+      case 'check_holder': {
+        let running = true;
+        try {
+          running = await activities.isChangeRunning(effect.changeId);
+        } catch (err) {
+          // Uncertain: keep the lock (fail closed); the next lease end asks again.
+          if (!(err instanceof ActivityFailure)) throw err;
+        }
+        apply(holderChecked(state, { changeId: effect.changeId, rrset: effect.rrset, running }, Date.now()));
+        return;
+      }
+      case 'escalate':
+        try {
+          await notifier.escalate({
+            kind: 'governor',
+            workflowId: workflowInfo().workflowId,
+            stage: 1,
+            notify: effect.notify,
+            what: effect.what,
+            why: effect.why,
+            risk: 'automatic changes in this scope wait for approval until the breaker closes',
+            riskOfWaiting: 'remediation in this scope needs a person for every change',
+            whoCanDecide: 'a human approver (the policy may name roles)',
+            howToDecide: `countersign governor status; countersign governor reset <scope> --key <key file> --reason "..."`,
+            expiresAt: new Date().toISOString(),
+          });
+        } catch (err) {
+          if (!(err instanceof ActivityFailure)) throw err;
+          record('escalation_failed', 'countersign', err.cause?.message ?? err.message);
+        }
+        return;
+    }
+  }
+
+  const tooLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+  for (;;) {
+    const { nextAt } = apply(tick(state, Date.now()));
+    while (pending.length > 0) await carryOut(pending.shift() as Effect);
+    if (tooLong()) {
+      // Updates in flight finish in this run; their effects are carried out before moving on.
+      await condition(allHandlersFinished);
+      while (pending.length > 0) await carryOut(pending.shift() as Effect);
+      await continueAsNew<typeof governorWorkflow>({
+        scope: state.scope,
+        carried: { state, events, run },
+        historyLimit,
+      });
+    }
+    const seen = touched;
+    const wait = nextAt === null ? undefined : Math.max(1, nextAt - Date.now());
+    await condition(() => touched !== seen || pending.length > 0 || tooLong(), wait);
+  }
+}

@@ -21,6 +21,8 @@ import { stringify as stringifyYaml } from 'yaml';
 import { ApproverKeyFile, generateApproverKey } from '../client/approver-keys';
 import { ExitCode } from './exit-codes';
 import { PolicyFileError, registerPolicyCommands } from './policy-commands';
+import { registerGovernorCommands } from './governor-commands';
+import { GovernorActionError, GovernorNotFoundError } from '../client/governor-client';
 import { InputError, readJsonInput } from './read-input';
 
 /** Thrown to end the CLI with a given exit code and message. */
@@ -262,6 +264,7 @@ program
   });
 
 registerPolicyCommands(program, (value, text) => print(value, text));
+registerGovernorCommands(program, { print, withClient, readKey });
 
 function fail(err: unknown): never {
   let code: number = ExitCode.error;
@@ -279,6 +282,8 @@ function fail(err: unknown): never {
     details = err.lines;
   } else if (err instanceof InputError) code = ExitCode.invalidInput;
   else if (err instanceof ChangeNotFoundError) code = ExitCode.notFound;
+  else if (err instanceof GovernorNotFoundError) code = ExitCode.notFound;
+  else if (err instanceof GovernorActionError) code = ExitCode.refused;
   else if (err instanceof DecisionInputError) code = ExitCode.invalidInput;
   else if (err instanceof ChangeClosedError) code = ExitCode.refused;
   else if (err instanceof RecommendationConflictError) code = ExitCode.refused;

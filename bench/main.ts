@@ -1,12 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { CountersignClient } from '../src/client/countersign-client';
 import pino from 'pino';
 import { exampleRecommendation } from '../src/examples';
 import { approveAs } from '../workers/stack/approver-set';
 import { startGovernedStack } from '../workers/stack/governed-stack';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
-import { withTimings } from '../src/policy/overrides';
+import { withGovernor, withTimings } from '../src/policy/overrides';
+import { benchGovernor, stormZone, ungovernedWorker } from './governor-bench';
+import { createDirectorySource } from '../activities/approvals/directory-store';
 import { seedZone } from '../workers/demo/seed';
 import { installRuntime } from '../workers/runtime';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
@@ -37,15 +40,32 @@ async function main(): Promise<void> {
   const { temporalBin } = ensureInstalled();
   mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'bench-'));
+  // Budgets high enough for the measured runs; the storm zone gets the budgets the storm is about.
+  const unlimited = { limit: 1_000_000, window: '1h' };
+  const benchPolicy = withGovernor(
+    withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 }),
+    {
+      zone: { budgets: { proposals: unlimited, automaticExecutions: unlimited, recordsTouched: unlimited } },
+      tenant: { budgets: { proposals: unlimited, automaticExecutions: unlimited } },
+      global: { budgets: { proposals: unlimited, automaticExecutions: unlimited } },
+      zones: {
+        [stormZone]: {
+          budgets: {
+            proposals: { limit: 50, window: '45s' },
+            automaticExecutions: { limit: 5, window: '1h' },
+          },
+        },
+      },
+    },
+    'bench-budgets',
+  );
   const governed = await startGovernedStack({
     temporalBin,
     dataDir,
     headless: true,
     taskQueue: 'bench',
     logger,
-    policy: staticPolicySource(
-      withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 }),
-    ),
+    policy: staticPolicySource(benchPolicy),
   });
   try {
     const { pdns, approvers, client, countersign: cs, worker: changeWorker } = governed;
@@ -60,250 +80,275 @@ async function main(): Promise<void> {
     await seedZone(pdns, 'dev.bench.test.', 50);
     const seeded10k = await timed(() => seedZone(pdns, 'big.bench.test.', 10_000));
     await seedZone(pdns, 'prod.bench.test.', 50);
+    await seedZone(pdns, stormZone, 50);
+    const governorContext = {
+      client,
+      connection: governed.workerConnection,
+      countersign: cs,
+      baselineCountersign: new CountersignClient(client, 'bench-ungoverned'),
+      deps: {
+        powerdns: pdns,
+        verifyServers: [governed.stack.pdns.dns],
+        logger,
+        policy: staticPolicySource(benchPolicy),
+      },
+      directory: createDirectorySource(approvers.directoryPath),
+      policy: benchPolicy,
+      taskQueue: 'bench',
+      logger,
+      run,
+      n: N,
+      concurrency: CONCURRENCY,
+    };
+    const baselineWorker = await ungovernedWorker(governorContext, 'bench-ungoverned');
 
     await changeWorker.runUntil(async () => {
-      await bareWorker.runUntil(async () => {
-        // Warm-up: bundles loaded, connections open, caches filled.
-        await client.workflow.execute('bareWorkflow', {
-          taskQueue: 'bench-bare',
-          workflowId: `bench-${run}-warm-bare`,
-          args: [1],
-        });
-        await (
-          await cs.submit(
-            exampleRecommendation({
-              id: `bench-${run}-warm`,
+      await baselineWorker.runUntil(() =>
+        bareWorker.runUntil(async () => {
+          // Warm-up: bundles loaded, connections open, caches filled.
+          await client.workflow.execute('bareWorkflow', {
+            taskQueue: 'bench-bare',
+            workflowId: `bench-${run}-warm-bare`,
+            args: [1],
+          });
+          await (
+            await cs.submit(
+              exampleRecommendation({
+                id: `bench-${run}-warm`,
+                zone: 'dev.bench.test.',
+                environment: 'development',
+                change: {
+                  kind: 'dns.upsert_rrset',
+                  name: 'warm.dev.bench.test.',
+                  type: 'A',
+                  ttl: 300,
+                  records: ['192.0.2.1'],
+                },
+              }),
+            )
+          ).handle.result();
+
+          // (a) governed auto path vs bare workflow.
+          const bare = await timed(() =>
+            pool(
+              N,
+              CONCURRENCY,
+              async (i) =>
+                (
+                  await timed(() =>
+                    client.workflow.execute('bareWorkflow', {
+                      taskQueue: 'bench-bare',
+                      workflowId: `bench-${run}-bare-${i}`,
+                      args: [AUTO_PATH_ACTIVITIES],
+                    }),
+                  )
+                ).ms,
+            ),
+          );
+          const governed = await timed(() =>
+            pool(
+              N,
+              CONCURRENCY,
+              async (i) =>
+                (
+                  await timed(async () => {
+                    const rec = exampleRecommendation({
+                      id: `bench-${run}-auto-${i}`,
+                      zone: 'dev.bench.test.',
+                      environment: 'development',
+                      change: {
+                        kind: 'dns.upsert_rrset',
+                        name: `h${i}.dev.bench.test.`,
+                        type: 'A',
+                        ttl: 300,
+                        records: [`192.0.2.${(i % 250) + 1}`],
+                      },
+                    });
+                    const result = await (await cs.submit(rec)).handle.result();
+                    if (result.view.state !== 'executed')
+                      throw new Error(`auto path ended ${result.view.state}`);
+                  })
+                ).ms,
+            ),
+          );
+          const rows = [
+            [
+              'bare workflow, 8 no-op activities',
+              N,
+              (N / (bare.ms / 1000)).toFixed(1),
+              percentile(bare.value, 50).toFixed(0),
+              percentile(bare.value, 95).toFixed(0),
+              '1.00',
+            ],
+            [
+              'governed auto path (PowerDNS + DNS verify)',
+              N,
+              (N / (governed.ms / 1000)).toFixed(1),
+              percentile(governed.value, 50).toFixed(0),
+              percentile(governed.value, 95).toFixed(0),
+              (percentile(governed.value, 50) / percentile(bare.value, 50)).toFixed(2),
+            ],
+          ];
+          console.log(`\n(a) auto path vs baseline, ${N} workflows, ${CONCURRENCY} in flight\n`);
+          autoP50 = percentile(governed.value, 50);
+          console.log(table(['workload', 'n', 'workflows/s', 'p50 ms', 'p95 ms', 'p50 ratio'], rows));
+
+          // (b) one change into a 10,000-record zone, end to end.
+          const big = await timed(async () => {
+            const rec = exampleRecommendation({
+              id: `bench-${run}-big`,
+              zone: 'big.bench.test.',
+              environment: 'development',
+              change: {
+                kind: 'dns.upsert_rrset',
+                name: 'host5000.big.bench.test.',
+                type: 'A',
+                ttl: 300,
+                records: ['192.0.2.200'],
+              },
+            });
+            return (await cs.submit(rec)).handle.result();
+          });
+          const small = await timed(async () => {
+            const rec = exampleRecommendation({
+              id: `bench-${run}-small`,
               zone: 'dev.bench.test.',
               environment: 'development',
               change: {
                 kind: 'dns.upsert_rrset',
-                name: 'warm.dev.bench.test.',
+                name: 'host0025.dev.bench.test.',
                 type: 'A',
                 ttl: 300,
-                records: ['192.0.2.1'],
+                records: ['192.0.2.201'],
               },
-            }),
-          )
-        ).handle.result();
-
-        // (a) governed auto path vs bare workflow.
-        const bare = await timed(() =>
-          pool(
-            N,
-            CONCURRENCY,
-            async (i) =>
-              (
-                await timed(() =>
-                  client.workflow.execute('bareWorkflow', {
-                    taskQueue: 'bench-bare',
-                    workflowId: `bench-${run}-bare-${i}`,
-                    args: [AUTO_PATH_ACTIVITIES],
-                  }),
-                )
-              ).ms,
-          ),
-        );
-        const governed = await timed(() =>
-          pool(
-            N,
-            CONCURRENCY,
-            async (i) =>
-              (
-                await timed(async () => {
-                  const rec = exampleRecommendation({
-                    id: `bench-${run}-auto-${i}`,
-                    zone: 'dev.bench.test.',
-                    environment: 'development',
-                    change: {
-                      kind: 'dns.upsert_rrset',
-                      name: `h${i}.dev.bench.test.`,
-                      type: 'A',
-                      ttl: 300,
-                      records: [`192.0.2.${(i % 250) + 1}`],
-                    },
-                  });
-                  const result = await (await cs.submit(rec)).handle.result();
-                  if (result.view.state !== 'executed')
-                    throw new Error(`auto path ended ${result.view.state}`);
-                })
-              ).ms,
-          ),
-        );
-        const rows = [
-          [
-            'bare workflow, 8 no-op activities',
-            N,
-            (N / (bare.ms / 1000)).toFixed(1),
-            percentile(bare.value, 50).toFixed(0),
-            percentile(bare.value, 95).toFixed(0),
-            '1.00',
-          ],
-          [
-            'governed auto path (PowerDNS + DNS verify)',
-            N,
-            (N / (governed.ms / 1000)).toFixed(1),
-            percentile(governed.value, 50).toFixed(0),
-            percentile(governed.value, 95).toFixed(0),
-            (percentile(governed.value, 50) / percentile(bare.value, 50)).toFixed(2),
-          ],
-        ];
-        console.log(`\n(a) auto path vs baseline, ${N} workflows, ${CONCURRENCY} in flight\n`);
-        autoP50 = percentile(governed.value, 50);
-        console.log(table(['workload', 'n', 'workflows/s', 'p50 ms', 'p95 ms', 'p50 ratio'], rows));
-
-        // (b) one change into a 10,000-record zone, end to end.
-        const big = await timed(async () => {
-          const rec = exampleRecommendation({
-            id: `bench-${run}-big`,
-            zone: 'big.bench.test.',
-            environment: 'development',
-            change: {
-              kind: 'dns.upsert_rrset',
-              name: 'host5000.big.bench.test.',
-              type: 'A',
-              ttl: 300,
-              records: ['192.0.2.200'],
-            },
+            });
+            return (await cs.submit(rec)).handle.result();
           });
-          return (await cs.submit(rec)).handle.result();
-        });
-        const small = await timed(async () => {
-          const rec = exampleRecommendation({
-            id: `bench-${run}-small`,
-            zone: 'dev.bench.test.',
-            environment: 'development',
-            change: {
-              kind: 'dns.upsert_rrset',
-              name: 'host0025.dev.bench.test.',
-              type: 'A',
-              ttl: 300,
-              records: ['192.0.2.201'],
-            },
-          });
-          return (await cs.submit(rec)).handle.result();
-        });
-        console.log(
-          `\n(b) one change, end to end (zone seeded with 10,000 hosts in ${(seeded10k.ms / 1000).toFixed(1)} s)\n`,
-        );
-        console.log(
-          table(
-            ['zone', 'records', 'state', 'end-to-end ms', 'ratio'],
-            [
-              ['dev.bench.test. (baseline)', '~60', small.value.view.state, small.ms.toFixed(0), '1.00'],
+          console.log(
+            `\n(b) one change, end to end (zone seeded with 10,000 hosts in ${(seeded10k.ms / 1000).toFixed(1)} s)\n`,
+          );
+          console.log(
+            table(
+              ['zone', 'records', 'state', 'end-to-end ms', 'ratio'],
               [
-                'big.bench.test.',
-                `~${seeded10k.value}`,
-                big.value.view.state,
-                big.ms.toFixed(0),
-                (big.ms / small.ms).toFixed(2),
+                ['dev.bench.test. (baseline)', '~60', small.value.view.state, small.ms.toFixed(0), '1.00'],
+                [
+                  'big.bench.test.',
+                  `~${seeded10k.value}`,
+                  big.value.view.state,
+                  big.ms.toFixed(0),
+                  (big.ms / small.ms).toFixed(2),
+                ],
               ],
-            ],
-          ),
-        );
+            ),
+          );
 
-        // (c) history events per route.
-        const routes: [string, () => Promise<string>][] = [
-          ['auto (tier 0)', async () => `bench-${run}-auto-0`],
-          [
-            'blocked',
-            async () => {
-              const rec = exampleRecommendation({
-                id: `bench-${run}-blocked`,
-                zone: 'prod.bench.test.',
-                environment: 'production',
-                change: { kind: 'dns.delete_rrset', name: 'prod.bench.test.', type: 'NS' },
-              });
-              await (await cs.submit(rec)).handle.result();
-              return rec.id;
-            },
-          ],
-          [
-            'one approval (tier 2)',
-            async () => {
-              const rec = exampleRecommendation({
-                id: `bench-${run}-tier2`,
-                zone: 'prod.bench.test.',
-                environment: 'production',
-                change: {
-                  kind: 'dns.upsert_rrset',
-                  name: 'api.prod.bench.test.',
-                  type: 'A',
-                  ttl: 300,
-                  records: ['192.0.2.202'],
-                },
-              });
-              const { handle } = await cs.submit(rec);
-              await approveAs(cs, approvers, rec.id, ['alice@example.com'], 'bench');
-              await handle.result();
-              return rec.id;
-            },
-          ],
-          [
-            'dual control + cooling-off (tier 3)',
-            async () => {
-              const rec = exampleRecommendation({
-                id: `bench-${run}-tier3`,
-                zone: 'prod.bench.test.',
-                environment: 'production',
-                change: {
-                  kind: 'dns.upsert_rrset',
-                  name: 'prod.bench.test.',
-                  type: 'MX',
-                  ttl: 3600,
-                  records: ['10 mx1.prod.bench.test.'],
-                },
-              });
-              const { handle } = await cs.submit(rec);
-              await approveAs(cs, approvers, rec.id, ['alice@example.com', 'carol@example.com'], 'bench');
-              await handle.result();
-              return rec.id;
-            },
-          ],
-        ];
-        const bareEvents =
-          (await client.workflow.getHandle(`bench-${run}-bare-0`).fetchHistory()).events?.length ?? 0;
-        const eventRows: (string | number)[][] = [
-          ['bare workflow, 8 no-op activities (baseline)', bareEvents, '1.00'],
-        ];
-        for (const [route, make] of routes) {
-          const id = await make();
-          const events = (await cs.handle(id).fetchHistory()).events?.length ?? 0;
-          eventRows.push([route, events, (events / bareEvents).toFixed(2)]);
-        }
-        console.log('\n(c) history events per workflow (Temporal warns at 10,240, fails at 51,200)\n');
-        console.log(table(['route', 'events', 'ratio to baseline'], eventRows));
-
-        // (d) policy evaluation: its own rate, and its share of the auto path (classify, check, recheck).
-        const shipped = await requireDefaultPolicy();
-        const empty = { ...shipped, policy: { ...shipped.policy, rules: [] } };
-        const measures = [
-          measureEvaluation(empty, 20_000),
-          measureEvaluation(shipped, 20_000),
-          measureEvaluation(realisticPolicy(shipped, 16), 20_000),
-        ];
-        const baseline = measures[0]?.microsPerEval ?? 1;
-        console.log('\n(d) policy evaluation (facts + rules + guards), per evaluation\n');
-        console.log(
-          table(
+          // (c) history events per route.
+          const routes: [string, () => Promise<string>][] = [
+            ['auto (tier 0)', async () => `bench-${run}-auto-0`],
             [
-              'policy',
-              'rules',
-              'evaluations/s',
-              'µs each',
-              'ratio to 0 rules',
-              'share of auto-path p50 (3 evaluations)',
+              'blocked',
+              async () => {
+                const rec = exampleRecommendation({
+                  id: `bench-${run}-blocked`,
+                  zone: 'prod.bench.test.',
+                  environment: 'production',
+                  change: { kind: 'dns.delete_rrset', name: 'prod.bench.test.', type: 'NS' },
+                });
+                await (await cs.submit(rec)).handle.result();
+                return rec.id;
+              },
             ],
-            measures.map((m, i) => [
-              ['no rules (baseline)', 'shipped default', 'realistic (default + 16 tenant rules)'][i] ?? '',
-              m.rules,
-              m.perSecond.toFixed(0),
-              m.microsPerEval.toFixed(1),
-              (m.microsPerEval / baseline).toFixed(2),
-              `${(((3 * m.microsPerEval) / 1000 / autoP50) * 100).toFixed(4)}%`,
-            ]),
-          ),
-        );
-      });
+            [
+              'one approval (tier 2)',
+              async () => {
+                const rec = exampleRecommendation({
+                  id: `bench-${run}-tier2`,
+                  zone: 'prod.bench.test.',
+                  environment: 'production',
+                  change: {
+                    kind: 'dns.upsert_rrset',
+                    name: 'api.prod.bench.test.',
+                    type: 'A',
+                    ttl: 300,
+                    records: ['192.0.2.202'],
+                  },
+                });
+                const { handle } = await cs.submit(rec);
+                await approveAs(cs, approvers, rec.id, ['alice@example.com'], 'bench');
+                await handle.result();
+                return rec.id;
+              },
+            ],
+            [
+              'dual control + cooling-off (tier 3)',
+              async () => {
+                const rec = exampleRecommendation({
+                  id: `bench-${run}-tier3`,
+                  zone: 'prod.bench.test.',
+                  environment: 'production',
+                  change: {
+                    kind: 'dns.upsert_rrset',
+                    name: 'prod.bench.test.',
+                    type: 'MX',
+                    ttl: 3600,
+                    records: ['10 mx1.prod.bench.test.'],
+                  },
+                });
+                const { handle } = await cs.submit(rec);
+                await approveAs(cs, approvers, rec.id, ['alice@example.com', 'carol@example.com'], 'bench');
+                await handle.result();
+                return rec.id;
+              },
+            ],
+          ];
+          const bareEvents =
+            (await client.workflow.getHandle(`bench-${run}-bare-0`).fetchHistory()).events?.length ?? 0;
+          const eventRows: (string | number)[][] = [
+            ['bare workflow, 8 no-op activities (baseline)', bareEvents, '1.00'],
+          ];
+          for (const [route, make] of routes) {
+            const id = await make();
+            const events = (await cs.handle(id).fetchHistory()).events?.length ?? 0;
+            eventRows.push([route, events, (events / bareEvents).toFixed(2)]);
+          }
+          console.log('\n(c) history events per workflow (Temporal warns at 10,240, fails at 51,200)\n');
+          console.log(table(['route', 'events', 'ratio to baseline'], eventRows));
+
+          // (d) policy evaluation: its own rate, and its share of the auto path (classify, check, recheck).
+          const shipped = await requireDefaultPolicy();
+          const empty = { ...shipped, policy: { ...shipped.policy, rules: [] } };
+          const measures = [
+            measureEvaluation(empty, 20_000),
+            measureEvaluation(shipped, 20_000),
+            measureEvaluation(realisticPolicy(shipped, 16), 20_000),
+          ];
+          const baseline = measures[0]?.microsPerEval ?? 1;
+          console.log('\n(d) policy evaluation (facts + rules + guards), per evaluation\n');
+          console.log(
+            table(
+              [
+                'policy',
+                'rules',
+                'evaluations/s',
+                'µs each',
+                'ratio to 0 rules',
+                'share of auto-path p50 (3 evaluations)',
+              ],
+              measures.map((m, i) => [
+                ['no rules (baseline)', 'shipped default', 'realistic (default + 16 tenant rules)'][i] ?? '',
+                m.rules,
+                m.perSecond.toFixed(0),
+                m.microsPerEval.toFixed(1),
+                (m.microsPerEval / baseline).toFixed(2),
+                `${(((3 * m.microsPerEval) / 1000 / autoP50) * 100).toFixed(4)}%`,
+              ]),
+            ),
+          );
+
+          await benchGovernor(governorContext);
+        }),
+      );
     });
   } finally {
     try {

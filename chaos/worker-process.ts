@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createDirectorySource } from '../activities/approvals/directory-store';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
 import { PowerDnsClient } from '../activities/powerdns/client';
-import { withTimings } from '../src/policy/overrides';
+import { withGovernor, withTimings } from '../src/policy/overrides';
 import { parseHostPort } from '../workers/config';
 import { createChangeWorker } from '../workers/create-worker';
 import { createLogger } from '../workers/logger';
@@ -49,13 +49,26 @@ async function main(): Promise<void> {
   process.once('disconnect', () => leave());
   const logger = createLogger({ level: 'info' });
   installRuntime(logger);
-  const policy = withTimings(await requireDefaultPolicy(), {
+  const timed = withTimings(await requireDefaultPolicy(), {
     coolingOffSeconds: Number(need('cooling-off')),
     approvalExpirySeconds: Number(need('approval-expiry')),
     ...(values['verification-patience'] === undefined
       ? {}
       : { verificationPatienceSeconds: Number(values['verification-patience']) }),
   });
+  // Hundreds of changes in one tenant: budgets high enough never to re-route them, so the governors
+  // (every scope, RRset locks) stay in the path of every change without changing its route.
+  const plenty = { limit: 1_000_000, window: '1h' };
+  const policy = withGovernor(
+    timed,
+    {
+      ...timed.policy.governor,
+      zone: { budgets: { proposals: plenty, automaticExecutions: plenty } },
+      tenant: { budgets: { proposals: plenty, automaticExecutions: plenty } },
+      global: { budgets: { proposals: plenty, automaticExecutions: plenty } },
+    },
+    'chaos-budgets',
+  );
   if (values.standby === true) await goSignal();
   const connection = await NativeConnection.connect({ address: need('temporal') });
   const worker = await createChangeWorker({

@@ -6,7 +6,8 @@ import { exampleRecommendation } from '../src/examples';
 import { approveAs } from '../workers/stack/approver-set';
 import { startGovernedStack } from '../workers/stack/governed-stack';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
-import { withTimings } from '../src/policy/overrides';
+import { withGovernor, withTimings } from '../src/policy/overrides';
+import { governorWorkflowId } from '../src/governor/scope';
 import { seedZone } from '../workers/demo/seed';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { installRuntime } from '../workers/runtime';
@@ -32,9 +33,7 @@ async function main(): Promise<void> {
     headless: true,
     taskQueue: 'record',
     logger,
-    policy: staticPolicySource(
-      withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 }),
-    ),
+    policy: staticPolicySource(await recordingPolicy()),
   });
   try {
     const { pdns, approvers, countersign: cs, worker } = governed;
@@ -79,6 +78,19 @@ async function main(): Promise<void> {
             records: ['10 mx1.example.com.'],
           },
         }),
+        // The zone's automatic budget (1) is spent by auto-executed: this one waits for approval.
+        'auto-rerouted-approved': exampleRecommendation({
+          id: 'replay-rerouted',
+          zone: 'staging.example.net.',
+          environment: 'staging',
+          change: {
+            kind: 'dns.upsert_rrset',
+            name: 'api.staging.example.net.',
+            type: 'A',
+            ttl: 300,
+            records: ['192.0.2.52'],
+          },
+        }),
         blocked: exampleRecommendation({
           id: 'replay-blocked',
           zone: 'example.com.',
@@ -88,7 +100,10 @@ async function main(): Promise<void> {
       };
       for (const [name, rec] of Object.entries(cases)) {
         const { handle } = await cs.submit(rec);
-        if (name !== 'auto-executed' && name !== 'blocked') {
+        if (name === 'auto-rerouted-approved') {
+          await cs.waitForState(rec.id, ['awaiting_approval']);
+          await approveAs(cs, approvers, rec.id, ['alice@example.com'], 'reviewed the re-routed change');
+        } else if (name !== 'auto-executed' && name !== 'blocked') {
           // The requester tries first (refused and recorded), then the approvers the policy asks for.
           const secondReviewer = name === 'dual-control-executed' ? ['carol@example.com'] : [];
           await approveAs(
@@ -117,6 +132,13 @@ async function main(): Promise<void> {
           );
         }
       }
+      // The zone's governor, still running: its history must replay too.
+      const governor = governed.client.workflow.getHandle(
+        governorWorkflowId({ kind: 'zone', name: 'staging.example.net.' }, 'record'),
+      );
+      const history = await governor.fetchHistory();
+      writeFileSync(path.join(out, 'governor-zone.json'), `${historyToJSON(history)}\n`);
+      console.log(`governor-zone: ${history.events?.length ?? 0} events`);
     });
   } finally {
     try {
@@ -125,6 +147,15 @@ async function main(): Promise<void> {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
+}
+
+/** The default policy with short delays, and a zone automatic budget of one so re-routing is recorded. */
+async function recordingPolicy() {
+  const loaded = withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 });
+  return withGovernor(loaded, {
+    ...loaded.policy.governor,
+    zones: { 'staging.example.net.': { budgets: { automaticExecutions: { limit: 1, window: '1h' } } } },
+  });
 }
 
 runMain('record-histories', main);

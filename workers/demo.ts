@@ -6,6 +6,7 @@ import { formatIssue } from '../src/issues';
 import { RecommendationValidationError } from '../src/schema/validate-recommendation';
 import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { seedZone } from './demo/seed';
+import { freshGovernors, showBudgetExhausted } from './demo/governor-demo';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
@@ -79,6 +80,9 @@ async function main(): Promise<number> {
       `seeded example.com (production, ${prodRecords} records) and staging.example.net (staging, ${stagingRecords} records)`,
     );
 
+    const ended = await freshGovernors(governed.client, 'countersign');
+    if (ended > 0) console.log(`ended ${ended} governor(s) of an earlier demo run: budgets start fresh`);
+
     const run = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const samples = demoSamples(run);
     console.log(`\nsubmitting ${samples.length} AI recommendations (run ${run}):`);
@@ -133,6 +137,8 @@ async function main(): Promise<number> {
       );
       if (again.created) failures.push('duplicate submission started a second workflow');
     }
+
+    failures.push(...(await showBudgetExhausted(cs, run, 'staging.example.net.')));
 
     const waiting = samples.filter((s) => s.expect.includes('awaiting_approval'));
     for (const sample of waiting) {

@@ -230,7 +230,12 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     }
   }
 
-  const tooLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+  // Temporal also caps the updates one run accepts (history.maxTotalUpdates, 2,000 by default).
+  const updatesPerRun = 1500;
+  const tooLong = () =>
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().historyLength > historyLimit ||
+    touched > updatesPerRun;
   for (;;) {
     const { nextAt } = apply(tick(state, Date.now()));
     while (pending.length > 0) await carryOut(pending.shift() as Effect);

@@ -79,11 +79,19 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
         },
       ],
     });
-    return deps.client.workflow.executeUpdateWithStart<Workflow, T, [unknown]>(update, {
-      args: [payload],
-      updateId: `${askId}/${scope.kind}`,
-      startWorkflowOperation,
-    });
+    // Cancelled with the activity (worker shutdown, timeout): an update waiting on a governor no
+    // worker serves any more must not hold the worker's shutdown open.
+    const context = Context.current();
+    return Promise.race([
+      deps.client.withAbortSignal(context.cancellationSignal, () =>
+        deps.client.workflow.executeUpdateWithStart<Workflow, T, [unknown]>(update, {
+          args: [payload],
+          updateId: `${askId}/${scope.kind}`,
+          startWorkflowOperation,
+        }),
+      ),
+      context.cancelled,
+    ]);
   };
 
   return {

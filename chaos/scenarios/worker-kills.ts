@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { percentile } from '../../bench/stats';
 import { CountersignClient } from '../../src/client/countersign-client';
+import { globalScope } from '../../src/governor/scope';
 import { auditChanges } from '../audit';
 import type { ChangeKind, TrackedChange } from '../changes';
 import { approveSigned, errorText, prepareChange, sleep, stillRunning, waitAllClosed } from '../changes';
@@ -146,6 +147,21 @@ export function workerKills(options: WorkerKillOptions): Scenario {
         { cs, pdns: ctx.pdns, approvers: ctx.approvers, evidenceDir },
         changes,
       );
+      // The governors saw every change once, whatever was killed mid-admission, and hold nothing now.
+      const governor = await cs.governorStatus(globalScope);
+      const governorProblems = [
+        ...(governor.counters.admitted === changes.length
+          ? []
+          : [
+              `the global governor admitted ${governor.counters.admitted} changes, ${changes.length} were submitted`,
+            ]),
+        ...(governor.queue.length === 0
+          ? []
+          : [`${governor.queue.length} changes left in the global review queue`]),
+        ...(governor.inFlight === 0
+          ? []
+          : [`${governor.inFlight} closed changes never released by the global governor`]),
+      ];
       const crashes = worker.unexpectedExits;
       await worker.stop();
 
@@ -180,10 +196,15 @@ export function workerKills(options: WorkerKillOptions): Scenario {
                 : `${(percentile(audit.stallsMs, 50) / 1000).toFixed(1)} s / ${(Math.max(...audit.stallsMs) / 1000).toFixed(1)} s`,
             ],
             ['evidence bundles missing', audit.bundlesMissing.length],
+            [
+              'global governor: admitted / submitted, queued, in flight at the end',
+              `${governor.counters.admitted} / ${changes.length}, ${governor.queue.length}, ${governor.inFlight} (continued-as-new ${governor.run - 1}×)`,
+            ],
             ['harness errors (approvals not delivered, submissions failed)', harnessErrors.length],
           ],
           findings: [
             ...auditFindings(audit),
+            ...governorProblems,
             ...startFailures.slice(0, 10).map((e) => `a replacement worker did not start: ${e}`),
             ...harnessErrors.slice(0, 10).map((e) => `harness: ${e}`),
           ],

@@ -86,6 +86,13 @@ test(
           assert.equal(row[column], 0, `${row.scenario}: ${column}\n${row.findings.join('\n')}`);
       }
       assert.match(rows[0]!.faults, /^5 worker SIGKILLs/);
+      // Killed mid-admission or not, the governors saw each change once and hold nothing afterwards.
+      assert.deepEqual(
+        rows[0]!.findings.filter((f) => f.includes('governor')),
+        [],
+      );
+      const governorRow = rows[0]!.details.find(([what]) => what.startsWith('global governor'));
+      assert.match(String(governorRow?.[1]), new RegExp(`^${rows[0]!.changes} / ${rows[0]!.changes}, 0, 0`));
     } finally {
       await close();
     }

@@ -11,6 +11,7 @@ import { generateApproverKey } from '../../src/client/approver-keys';
 import type { Policy } from '../../src/policy/policy-schema';
 import { withGovernor, withTimings } from '../../src/policy/overrides';
 import { rrsetEquals } from '../../src/plan/plan';
+import { governorWorkflowId } from '../../src/governor/scope';
 import { startPowerDns } from '../../workers/stack/powerdns-server';
 import type { PowerDnsServer } from '../../workers/stack/powerdns-server';
 import { freePort } from '../../workers/stack/processes';
@@ -213,6 +214,134 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
       assert.ok(view.decision?.reasons.some((r) => r.rule === 'governor.flapping.reverses'));
       assert.equal((await cs.governorStatus({ kind: 'zone', name: zone })).counters.flagged, 1);
       await handle.terminate('test done');
+    });
+  });
+
+  it('passes a lock on when its holder vanishes (terminated mid-verification) once the lease ends', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const cs = h.countersign(id);
+    const name = `www.${zone}`;
+    const rec = (n: number) =>
+      exampleRecommendation({
+        id: `${id}-${n}`,
+        zone,
+        environment: 'staging',
+        change: { kind: 'dns.upsert_rrset', name, type: 'A', ttl: 300, records: [`192.0.2.${70 + n}`] },
+      });
+    // A silent second server: verification stays inconclusive, so the first change holds the lock.
+    const silent = { host: '127.0.0.1', port: await freePort() };
+    const policy = staticPolicySource(
+      withGovernor(withTimings(await defaultPolicy, { ...timings, verificationPatienceSeconds: 120 }), {
+        lease: '3s',
+      }),
+    );
+    await withWorker(h, id, { policy, verifyServers: [h.env.dns, silent] }, async () => {
+      const first = await cs.submit(rec(1));
+      await eventually(async () => assert.equal((await cs.status(`${id}-1`)).state, 'verifying'), 30_000);
+      const second = await cs.submit(rec(2));
+      await eventually(
+        async () => assert.equal((await cs.status(`${id}-2`)).governor?.hold?.code, 'lock'),
+        30_000,
+      );
+      await first.handle.terminate('operator ended it mid-verification');
+      await eventually(async () => {
+        const { entries } = await cs.evidence(`${id}-2`);
+        assert.ok(
+          entries.some((e) => e.step === 'execute_applied'),
+          'the waiting change got the lock and wrote',
+        );
+      }, 30_000);
+      const status = await cs.governorStatus({ kind: 'zone', name: zone });
+      assert.equal(status.counters.leasesExpired, 1);
+      assert.ok(status.events.some((e) => e.step === 'lease_expired'));
+      await second.handle.terminate('test done');
+    });
+  });
+
+  it('a verified person admits a queued change at once; an unverified one cannot', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const cs = h.countersign(id);
+    const rec = (n: number) =>
+      exampleRecommendation({
+        id: `${id}-${n}`,
+        zone,
+        environment: 'staging',
+        change: {
+          kind: 'dns.upsert_rrset',
+          name: `q${n}.${zone}`,
+          type: 'A',
+          ttl: 300,
+          records: ['192.0.2.5'],
+        },
+      });
+    const policy = await governed({ zone: { budgets: { proposals: { limit: 1, window: '1h' } } } });
+    await withWorker(h, id, { policy }, async () => {
+      assert.equal((await (await cs.submit(rec(1))).handle.result()).view.state, 'executed');
+      const { handle } = await cs.submit(rec(2));
+      await eventually(async () => assert.equal((await cs.status(`${id}-2`)).state, 'queued'), 30_000);
+      const queued = await cs.status(`${id}-2`);
+      assert.equal(queued.governor?.hold?.limit, 'proposals');
+      assert.equal(queued.governor?.hold?.position, 1);
+
+      const stranger = generateApproverKey('alice@example.com', h.key('alice@example.com').keyId);
+      await assert.rejects(
+        cs.admitFromQueue(`${id}-2`, { key: stranger, reason: 'urgent' }),
+        GovernorActionError,
+      );
+      assert.equal((await cs.status(`${id}-2`)).state, 'queued');
+
+      const admitted = await cs.admitFromQueue(`${id}-2`, {
+        key: h.key('alice@example.com'),
+        reason: 'incident 42 needs it',
+      });
+      assert.equal(admitted.admitted, true);
+      assert.equal(admitted.scope?.kind, 'zone');
+      const result = await handle.result();
+      assert.equal(result.view.state, 'executed');
+      assert.ok(result.evidence.some((e) => e.step === 'held'));
+      assert.ok(result.evidence.some((e) => e.step === 'hold_released'));
+      const status = await cs.governorStatus({ kind: 'zone', name: zone });
+      assert.equal(status.counters.humanAdmitted, 1);
+      assert.ok(status.events.some((e) => e.step === 'human_admitted' && e.actor === 'alice@example.com'));
+    });
+  });
+
+  it('refuses malformed governor updates, naming the field, and keeps governing', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const cs = h.countersign(id);
+    const rec = (n: number) =>
+      exampleRecommendation({
+        id: `${id}-${n}`,
+        zone,
+        environment: 'staging',
+        change: {
+          kind: 'dns.upsert_rrset',
+          name: `m${n}.${zone}`,
+          type: 'A',
+          ttl: 300,
+          records: ['192.0.2.6'],
+        },
+      });
+    await withWorker(h, id, { policy: await governed({}) }, async () => {
+      assert.equal((await (await cs.submit(rec(1))).handle.result()).view.state, 'executed');
+      const governor = h.client.workflow.getHandle(governorWorkflowId({ kind: 'zone', name: zone }, id));
+      const hostile: [string, unknown, RegExp][] = [
+        ['admit', { changeId: 5, rrset: 'x A' }, /changeId/],
+        ['acquire', { changeId: 'x', route: 'sideways' }, /route/],
+        ['release', 'x'.repeat(100_000), /too large|bytes/i],
+        ['admit', new Uint8Array([1, 2, 3]), /JSON object/],
+        ['resetBreaker', { payload: {}, signature: 'no' }, /payload|signature/],
+      ];
+      for (const [update, payload, named] of hostile)
+        await assert.rejects(governor.executeUpdate(update, { args: [payload] }), (err: Error) => {
+          assert.match(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`, named);
+          return true;
+        });
+      assert.equal((await (await cs.submit(rec(2))).handle.result()).view.state, 'executed');
+      assert.equal((await cs.governorStatus({ kind: 'zone', name: zone })).counters.admitted, 2);
     });
   });
 });

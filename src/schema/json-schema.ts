@@ -3,6 +3,13 @@ import { ApprovalInput, DecisionInput } from './approval';
 import { Recommendation } from './recommendation';
 import { Policy, PolicyFragment } from '../policy/policy-schema';
 import { PolicyCaseFile } from '../policy/cases';
+import {
+  AcquireRequestSchema,
+  AdmitRequestSchema,
+  EscalateRequestSchema,
+  HumanAdmitSchema,
+  ReleaseRequestSchema,
+} from '../governor/protocol';
 
 const base = 'urn:countersign:schema';
 
@@ -24,5 +31,26 @@ export function publishedSchemas(): Record<string, unknown> {
       'countersign policy fragment (extra rules in a policy directory)',
     ),
     'policy-cases': publish('policy-cases', PolicyCaseFile, 'countersign policy test cases'),
+    'governor-admit': publish('governor-admit', AdmitRequestSchema, 'countersign governor admit update'),
+    'governor-acquire': publish(
+      'governor-acquire',
+      AcquireRequestSchema,
+      'countersign governor acquire update',
+    ),
+    'governor-release': publish(
+      'governor-release',
+      ReleaseRequestSchema,
+      'countersign governor release update',
+    ),
+    'governor-escalate': publish(
+      'governor-escalate',
+      EscalateRequestSchema,
+      'countersign governor escalate update',
+    ),
+    'governor-human-admit': publish(
+      'governor-human-admit',
+      HumanAdmitSchema,
+      'countersign governor humanAdmit update (a signed admission from the review queue)',
+    ),
   };
 }

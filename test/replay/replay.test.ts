@@ -48,7 +48,9 @@ describe('replay of recorded histories', () => {
   });
 
   for (const generation of generations) {
-    const files = readdirSync(path.join(dir, generation)).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(path.join(dir, generation))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     for (const file of files) {
       it(`replays ${generation}/${file} without nondeterminism`, async () => {
         await Worker.runReplayHistory(bundle(), load(path.join(dir, generation, file)), file);

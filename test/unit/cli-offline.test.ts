@@ -11,6 +11,13 @@ describe('countersign CLI without a server', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'countersign-cli-'));
   const examples = path.join(__dirname, '..', '..', 'examples');
 
+  it('refuses a governor scope it cannot read with exit code 2, saying what a scope looks like', async () => {
+    const run = await runCli(['governor', 'status', 'example.com'], { env: nowhere });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /expected zone:<zone>, tenant:<tenant> or global/);
+    assert.doesNotMatch(run.stderr, /cannot reach Temporal|\n\s+at /);
+  });
+
   it('refuses malformed JSON with exit code 2 and says where', async () => {
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, '{"id": "x",');

@@ -166,6 +166,43 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
     });
   });
 
+  it('governor status shows budgets, queue, locks and breaker; --json the same as data; 3 for a scope never governed', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const env = { TEMPORAL_ADDRESS: h.env.temporalAddress, COUNTERSIGN_TASK_QUEUE: id };
+    const cs = h.countersign(id);
+    await withWorker(h, id, {}, async () => {
+      const rec = exampleRecommendation({
+        id,
+        zone,
+        environment: 'staging',
+        change: {
+          kind: 'dns.upsert_rrset',
+          name: `www.${zone}`,
+          type: 'A',
+          ttl: 300,
+          records: ['192.0.2.46'],
+        },
+      });
+      assert.equal((await (await cs.submit(rec)).handle.result()).view.state, 'executed');
+      const text = await runCli(['governor', 'status', `zone:${zone}`], { env });
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, new RegExp(`governor of zone ${zone.replace(/\./g, '\\.')}`));
+      assert.match(text.stdout, /proposals\s+1 of 30 per 1h/);
+      assert.match(text.stdout, /automaticExecutions\s+1 of 10 per 1h/);
+      assert.match(text.stdout, /circuit breaker: closed, 0 of 3 failures in window/);
+      assert.match(text.stdout, /review queue: empty/);
+      const json = await runCli(['--json', 'governor', 'status', 'tenant:acme'], { env });
+      assert.equal(json.code, 0, json.stderr);
+      const status = JSON.parse(json.stdout) as { scope: { kind: string }; counters: { admitted: number } };
+      assert.equal(status.scope.kind, 'tenant');
+      assert.equal(status.counters.admitted, 1);
+      const none = await runCli(['governor', 'status', 'zone:never-governed.example.'], { env });
+      assert.equal(none.code, 3);
+      assert.match(none.stderr, /no governor for zone:never-governed\.example\. yet/);
+    });
+  });
+
   it('exits 3 for an unknown change', async (t) => {
     const run = await runCli(['status', `${slug(t)}-nothing`], {
       env: { TEMPORAL_ADDRESS: h.env.temporalAddress },

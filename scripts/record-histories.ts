@@ -151,7 +151,10 @@ async function main(): Promise<void> {
 
 /** The default policy with short delays, and a zone automatic budget of one so re-routing is recorded. */
 async function recordingPolicy() {
-  const loaded = withTimings(await requireDefaultPolicy(), { approvalExpirySeconds: 600, coolingOffSeconds: 1 });
+  const loaded = withTimings(await requireDefaultPolicy(), {
+    approvalExpirySeconds: 600,
+    coolingOffSeconds: 1,
+  });
   return withGovernor(loaded, {
     ...loaded.policy.governor,
     zones: { 'staging.example.net.': { budgets: { automaticExecutions: { limit: 1, window: '1h' } } } },

@@ -67,7 +67,7 @@ export async function benchGovernor(ctx: GovernorBenchContext): Promise<void> {
         environment: 'development',
         change: {
           kind: 'dns.upsert_rrset',
-          name: `g${i}.${zone}`,
+          name: `${label}-${i}.${zone}`,
           type: 'A',
           ttl: 300,
           records: ['192.0.2.9'],

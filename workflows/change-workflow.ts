@@ -34,7 +34,7 @@ import {
   escalationAllowed,
   governed,
   releaseGovernors,
-  unlockForApproval,
+  openReview,
 } from './governance';
 
 export interface ChangeInput {
@@ -117,15 +117,18 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   // Closing work runs even when the workflow is being cancelled: the outcome must reach the evidence.
   return CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
-    if (run.governed) await releaseGovernors(run);
     const result = run.result();
-    try {
-      await io.exportEvidence(result);
-    } catch (err) {
-      // The bundle is also the workflow's result: a failed export must not turn a finished change into a failure.
-      if (!(err instanceof ActivityFailure)) throw err;
-      log.warn('evidence export failed; the bundle remains in the workflow result', { error: err.message });
-    }
+    const exported = async () => {
+      try {
+        await io.exportEvidence(result);
+      } catch (err) {
+        // The bundle is also the workflow's result: a failed export must not turn a finished change into a failure.
+        if (!(err instanceof ActivityFailure)) throw err;
+        log.warn('evidence export failed; the bundle remains in the workflow result', { error: err.message });
+      }
+    };
+    // The governors learn the outcome while the bundle is written: neither waits for the other.
+    await Promise.all([run.governed ? releaseGovernors(run) : Promise.resolve(), exported()]);
     return result;
   });
 }
@@ -136,7 +139,16 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
   run.recommendation = rec;
 
   run.transition('classifying');
-  const classified = await io.classify(rec);
+  // Admission only needs the validated recommendation: it is asked while the policy classifies.
+  const admission = run.governed ? awaitAdmission(run) : Promise.resolve();
+  let classified: Decision;
+  try {
+    classified = await io.classify(rec);
+  } catch (err) {
+    // The change ends here; whatever the governors answer no longer matters.
+    admission.catch(() => undefined);
+    throw err;
+  }
   run.decision = classified;
   run.record({
     stream: 'decision',
@@ -145,7 +157,7 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     summary: `${describeTier(classified.tier)} under ${classified.policyVersion}`,
     data: classified,
   });
-  if (run.governed) await awaitAdmission(run);
+  await admission;
 
   const maxRestages = input.maxRestages ?? 3;
   let restages = 0;
@@ -329,7 +341,7 @@ async function awaitApprovals(
   decision: Decision,
   options: { keepApprovals?: boolean } = {},
 ): Promise<boolean> {
-  if (run.governed) await unlockForApproval(run);
+  if (run.governed) await openReview(run);
   run.openRequest(plan, decision, options.keepApprovals === true);
   run.transition('awaiting_approval');
   const request = run.request;

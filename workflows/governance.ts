@@ -144,10 +144,9 @@ export async function acquireExecution(
   }
 }
 
-/** Before waiting for people, the RRset goes back to whoever is next. */
-export async function unlockForApproval(run: ChangeRun): Promise<void> {
-  if (!run.lockHeld) return;
-  await askGovernors(run, { op: 'unlock' });
+/** An approval request opens: the governors list the change as waiting for people, and its RRset goes to whoever is next. */
+export async function openReview(run: ChangeRun): Promise<void> {
+  await askGovernors(run, { op: 'review' });
   run.lockHeld = false;
 }
 

@@ -11,7 +11,8 @@ import type { GovernorStatus } from '../src/governor/status';
 export const admitUpdate = defineUpdate<AdmitAnswer, [unknown]>('admit');
 export const acquireUpdate = defineUpdate<AcquireAnswer, [unknown]>('acquire');
 export const releaseUpdate = defineUpdate<null, [unknown]>('release');
-export const unlockUpdate = defineUpdate<null, [unknown]>('unlock');
+/** The change opened an approval request: listed as waiting for people, its RRset locks pass on. */
+export const reviewUpdate = defineUpdate<null, [unknown]>('review');
 export const refundAutomaticUpdate = defineUpdate<null, [unknown]>('refundAutomatic');
 export const escalateUpdate = defineUpdate<EscalateAnswer, [unknown]>('escalate');
 

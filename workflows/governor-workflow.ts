@@ -31,7 +31,7 @@ import {
   release,
   resetBreaker,
   tick,
-  unlock,
+  review,
 } from '../src/governor/governor-state';
 import {
   AcquireRequestSchema,
@@ -55,7 +55,7 @@ import {
   refundAutomaticUpdate,
   releaseUpdate,
   resetBreakerUpdate,
-  unlockUpdate,
+  reviewUpdate,
 } from './governor-messages';
 import { governorNudgeSignal } from './messages';
 
@@ -121,8 +121,8 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
   setHandler(releaseUpdate, (p) =>
     apply(release(state, admitted(p, ReleaseRequestSchema, 'release'), Date.now())),
   );
-  setHandler(unlockUpdate, (p) =>
-    apply(unlock(state, admitted(p, ChangeRefSchema, 'unlock').changeId, Date.now())),
+  setHandler(reviewUpdate, (p) =>
+    apply(review(state, admitted(p, ChangeRefSchema, 'review').changeId, Date.now())),
   );
   setHandler(refundAutomaticUpdate, (p) =>
     apply(refundAutomatic(state, admitted(p, ChangeRefSchema, 'refund').changeId)),

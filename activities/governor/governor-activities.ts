@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 
 type LimitFunction = ReturnType<typeof pLimit>;
 import type { GovernorAsk, GovernorReply } from '../../src/governor/ask';
-import type { AcquireAnswer, AdmitAnswer, EscalateAnswer, Flag } from '../../src/governor/governor-state';
+import type { AcquireAnswer, AdmitAnswer, EscalateAnswer } from '../../src/governor/governor-state';
 import { limitsFor, scopeIsGoverned } from '../../src/governor/limits';
 import type { Scope } from '../../src/governor/scope';
 import { governorWorkflowId, scopesOf } from '../../src/governor/scope';
@@ -101,24 +101,27 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
         .map((scope) => ({ scope, limits: limitsFor(loaded.policy, scope) }))
         .filter(({ scope, limits }) => scopeIsGoverned(limits, scope));
       const { changeId, askId } = request;
-      const flags: Flag[] = [];
+      const wider = scopes.filter(({ scope }) => scope.kind !== 'zone');
+      const zone = scopes.filter(({ scope }) => scope.kind === 'zone');
       switch (request.op) {
         case 'admit': {
-          for (const { scope, limits } of scopes) {
-            const answer = await ask<AdmitAnswer>(scope, 'admit', askId, {
-              changeId,
-              rrset: request.rrset,
-              limits,
-            });
-            if (answer.verdict === 'queued') return { verdict: 'wait', hold: answer.hold, flags };
-            flags.push(...answer.flags);
-          }
-          return { verdict: 'go', hold: null, flags };
+          // Every scope sees the proposal at once; the change waits on whichever queues it.
+          const answers = await Promise.all(
+            scopes.map(({ scope, limits }) =>
+              ask<AdmitAnswer>(scope, 'admit', askId, { changeId, rrset: request.rrset, limits }),
+            ),
+          );
+          const queued = answers.find((a) => a.verdict === 'queued');
+          if (queued?.verdict === 'queued') return { verdict: 'wait', hold: queued.hold, flags: [] };
+          return {
+            verdict: 'go',
+            hold: null,
+            flags: answers.flatMap((a) => (a.verdict === 'admitted' ? a.flags : [])),
+          };
         }
         case 'acquire': {
-          const granted: Scope[] = [];
-          for (const { scope, limits } of scopes) {
-            const answer = await ask<AcquireAnswer>(scope, 'acquire', askId, {
+          const acquireAt = ({ scope, limits }: (typeof scopes)[number]) =>
+            ask<AcquireAnswer>(scope, 'acquire', askId, {
               changeId,
               route: request.route,
               rrset: scope.kind === 'zone' ? request.rrset : null,
@@ -127,44 +130,54 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
               after: request.after,
               limits,
             });
-            if (answer.verdict === 'reroute') {
-              // Wider scopes charged this change as automatic: it no longer is.
-              for (const wider of granted) await ask<null>(wider, 'refundAutomatic', askId, { changeId });
-              return { verdict: 'reroute', hold: answer.hold, flags: [...flags, ...answer.flags] };
-            }
-            if (answer.verdict === 'wait') return { verdict: 'wait', hold: answer.hold, flags };
-            granted.push(scope);
-            flags.push(...answer.flags);
+          // Budgets of the wider scopes first (together), then the zone, which also takes the RRset
+          // lock: a change never holds a lock while a wider budget makes it wait.
+          const first = await Promise.all(wider.map(acquireAt));
+          const answers = first.every((a) => a.verdict === 'granted')
+            ? [...first, ...(await Promise.all(zone.map(acquireAt)))]
+            : first;
+          const flags = answers.flatMap((a) => (a.verdict === 'wait' ? [] : a.flags));
+          const rerouted = answers.find((a) => a.verdict === 'reroute');
+          if (rerouted?.verdict === 'reroute') {
+            // Scopes that charged this change as automatic take it back: it no longer is.
+            await Promise.all(
+              scopes.map(({ scope }) => ask<null>(scope, 'refundAutomatic', `${askId}/refund`, { changeId })),
+            );
+            return { verdict: 'reroute', hold: rerouted.hold, flags };
           }
+          const waiting = answers.find((a) => a.verdict === 'wait');
+          if (waiting?.verdict === 'wait') return { verdict: 'wait', hold: waiting.hold, flags };
           return { verdict: 'go', hold: null, flags };
         }
         case 'escalate': {
-          for (const { scope, limits } of scopes) {
-            const answer = await ask<EscalateAnswer>(scope, 'escalate', askId, {
-              changeId,
-              key: request.key,
-              limits,
-            });
-            if (answer.verdict === 'suppressed') return { verdict: 'suppressed', hold: answer.hold, flags };
-          }
-          return { verdict: 'go', hold: null, flags };
+          const answers = await Promise.all(
+            scopes.map(({ scope, limits }) =>
+              ask<EscalateAnswer>(scope, 'escalate', askId, { changeId, key: request.key, limits }),
+            ),
+          );
+          const suppressed = answers.find((a) => a.verdict === 'suppressed');
+          if (suppressed?.verdict === 'suppressed')
+            return { verdict: 'suppressed', hold: suppressed.hold, flags: [] };
+          return { verdict: 'go', hold: null, flags: [] };
         }
-        case 'unlock': {
-          const zone = scopes.find(({ scope }) => scope.kind === 'zone');
-          if (zone !== undefined) await ask<null>(zone.scope, 'unlock', askId, { changeId });
-          return { verdict: 'go', hold: null, flags };
+        case 'review': {
+          await Promise.all(scopes.map(({ scope }) => ask<null>(scope, 'review', askId, { changeId })));
+          return { verdict: 'go', hold: null, flags: [] };
         }
         case 'release': {
-          for (const { scope } of scopes)
-            await ask<null>(scope, 'release', askId, {
-              changeId,
-              outcome: request.outcome,
-              rrset: scope.kind === 'zone' ? request.rrset : null,
-              before: request.before,
-              after: request.after,
-              summary: request.summary.slice(0, 2000),
-            });
-          return { verdict: 'go', hold: null, flags };
+          await Promise.all(
+            scopes.map(({ scope }) =>
+              ask<null>(scope, 'release', askId, {
+                changeId,
+                outcome: request.outcome,
+                rrset: scope.kind === 'zone' ? request.rrset : null,
+                before: request.before,
+                after: request.after,
+                summary: request.summary.slice(0, 2000),
+              }),
+            ),
+          );
+          return { verdict: 'go', hold: null, flags: [] };
         }
       }
     },

@@ -26,7 +26,7 @@ export type GovernorAsk =
       readonly after: string;
     })
   | (AskBase & { readonly op: 'escalate'; readonly key: string })
-  | (AskBase & { readonly op: 'unlock' })
+  | (AskBase & { readonly op: 'review' })
   | (AskBase & {
       readonly op: 'release';
       readonly outcome: 'executed' | 'failed' | 'not_executed';

@@ -28,6 +28,8 @@ export interface Lock {
 
 export interface ChangeRecord {
   admittedAt: number | null;
+  /** Waiting for people since (an approval request is open), or null. */
+  awaitingApprovalSince: number | null;
   /** Flags raised at admission (repeated proposals), re-applied on every acquire. */
   flags: Flag[];
 }
@@ -223,7 +225,7 @@ function budgetHold(
 function record(state: GovernorState, changeId: string): ChangeRecord {
   let entry = state.changes[changeId];
   if (entry === undefined) {
-    entry = { admittedAt: null, flags: [] };
+    entry = { admittedAt: null, awaitingApprovalSince: null, flags: [] };
     state.changes[changeId] = entry;
   }
   return entry;
@@ -398,6 +400,7 @@ export function acquire(state: GovernorState, request: AcquireRequest, now: numb
   const { changeId } = request;
   const entry = record(state, changeId);
   if (entry.admittedAt === null) entry.admittedAt = now;
+  entry.awaitingApprovalSince = null;
   const flags = [...entry.flags, ...reversalFlags(state, request, now)];
   const effects: Effect[] = [];
 
@@ -582,8 +585,12 @@ export function escalate(
   return { answer: { verdict: 'allowed' }, effects: [] };
 }
 
-/** Frees the RRset locks a change holds or waits for, while it goes back to waiting for people. */
-export function unlock(state: GovernorState, changeId: string, now: number): Outcome<null> {
+/**
+ * A change opens an approval request: it joins the scope's list of changes waiting for people, and
+ * the RRset locks it holds or waits for pass on (no RRset waits on a human).
+ */
+export function review(state: GovernorState, changeId: string, now: number): Outcome<null> {
+  record(state, changeId).awaitingApprovalSince = now;
   const effects: Effect[] = [];
   for (const [key, lock] of Object.entries(state.locks))
     if (lock.holder === changeId || lock.waiters.includes(changeId))

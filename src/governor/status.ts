@@ -35,6 +35,8 @@ export interface GovernorStatus {
     readonly why: string | null;
   };
   readonly inFlight: number;
+  /** Changes of this scope waiting for people (an approval request is open), oldest first. */
+  readonly awaitingApproval: readonly { readonly changeId: string; readonly since: string }[];
   readonly counters: Counters;
   readonly recentAdmissions: readonly {
     readonly changeId: string;
@@ -89,6 +91,10 @@ export function governorStatus(
       why: state.breaker.why,
     },
     inFlight: Object.keys(state.changes).length,
+    awaitingApproval: Object.entries(state.changes)
+      .filter(([, c]) => c.awaitingApprovalSince !== null)
+      .sort(([, a], [, b]) => (a.awaitingApprovalSince ?? 0) - (b.awaitingApprovalSince ?? 0))
+      .map(([changeId, c]) => ({ changeId, since: iso(c.awaitingApprovalSince ?? 0) })),
     counters: state.counters,
     recentAdmissions: state.recentAdmissions.map((a) => ({ ...a, at: iso(a.at) })),
     events: context.events.slice(-20),
@@ -122,6 +128,17 @@ export function renderGovernorStatus(status: GovernorStatus): string {
   if (status.queue.length > 20) lines.push(`  ... and ${status.queue.length - 20} more (--json lists all)`);
   if (status.queue.length > 0)
     lines.push('  admit one now: countersign governor admit <change id> --key <key file> --reason "..."');
+  lines.push(
+    '',
+    `awaiting approval: ${status.awaitingApproval.length === 0 ? 'none' : `${status.awaitingApproval.length}`}`,
+  );
+  for (const a of status.awaitingApproval.slice(0, 20)) lines.push(`  ${a.changeId} since ${a.since}`);
+  if (status.awaitingApproval.length > 20)
+    lines.push(`  ... and ${status.awaitingApproval.length - 20} more (--json lists all)`);
+  if (status.awaitingApproval.length > 0)
+    lines.push(
+      '  review one: countersign status <change id>; countersign pending --key <key file> lists yours',
+    );
   lines.push('', `rrset locks: ${status.locks.length === 0 ? 'none held' : ''}`);
   for (const l of status.locks)
     lines.push(

@@ -12,7 +12,7 @@ import {
   release,
   resetBreaker,
   tick,
-  unlock,
+  review,
 } from '../../src/governor/governor-state';
 import { fits, fitsAt, used } from '../../src/governor/ledger';
 import type { Charge } from '../../src/governor/ledger';
@@ -172,7 +172,8 @@ describe('governor: automatic budgets, re-routing and locks', () => {
     assert.equal(s.locks['www.example.com. A']?.holder, 'b');
     assert.equal(acquire(s, acquireReq('c'), 4).answer.verdict, 'wait', 'c still waits behind b');
     assert.equal(acquire(s, acquireReq('b'), 5).answer.verdict, 'granted');
-    unlock(s, 'b', 6);
+    review(s, 'b', 6);
+    assert.ok(s.changes.b?.awaitingApprovalSince === 6, 'listed as waiting for people');
     assert.equal(
       s.locks['www.example.com. A']?.holder,
       'c',

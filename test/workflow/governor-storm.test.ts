@@ -113,6 +113,11 @@ describe('governor: a storm of recommendations for one zone (real Temporal, real
       assert.equal(status.counters.admitted, storm);
       assert.equal(status.counters.queued, storm - proposals);
       assert.equal(status.queue.length, 0);
+      assert.equal(
+        status.awaitingApproval.length,
+        storm - automatic,
+        'the status lists every change waiting for people',
+      );
       assert.ok(status.run > 1, `the governor continued-as-new under load (run ${status.run})`);
       assert.equal(
         (await zoneSerial(h.pdns, zone)) - serialBefore,

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       zones: {
         [stormZone]: {
           budgets: {
-            proposals: { limit: 50, window: '45s' },
+            proposals: { limit: 50, window: '5m' },
             automaticExecutions: { limit: 5, window: '1h' },
           },
         },

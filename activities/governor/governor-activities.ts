@@ -130,19 +130,32 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
               after: request.after,
               limits,
             });
-          // Budgets of the wider scopes first (together), then the zone, which also takes the RRset
-          // lock: a change never holds a lock while a wider budget makes it wait.
-          const first = await Promise.all(wider.map(acquireAt));
-          const answers = first.every((a) => a.verdict === 'granted')
-            ? [...first, ...(await Promise.all(zone.map(acquireAt)))]
-            : first;
+          // An approved change may have to wait for a wider budget: it asks the zone (and takes the
+          // RRset lock) only once they granted, so it never holds a lock while it waits. An automatic
+          // change is never told to wait by a wider scope (only re-routed), so it asks all at once.
+          let answers: AcquireAnswer[];
+          if (request.route === 'auto') answers = await Promise.all(scopes.map(acquireAt));
+          else {
+            const first = await Promise.all(wider.map(acquireAt));
+            answers = first.every((a) => a.verdict === 'granted')
+              ? [...first, ...(await Promise.all(zone.map(acquireAt)))]
+              : first;
+          }
           const flags = answers.flatMap((a) => (a.verdict === 'wait' ? [] : a.flags));
           const rerouted = answers.find((a) => a.verdict === 'reroute');
           if (rerouted?.verdict === 'reroute') {
-            // Scopes that charged this change as automatic take it back: it no longer is.
+            // Scopes that charged this change as automatic take it back (it no longer is), and a
+            // lock the zone granted meanwhile passes on: the change goes to people first.
             await Promise.all(
               scopes.map(({ scope }) => ask<null>(scope, 'refundAutomatic', `${askId}/refund`, { changeId })),
             );
+            if (
+              zone.length > 0 &&
+              answers.some((a, i) => a.verdict === 'granted' && scopes[i]?.scope.kind === 'zone')
+            )
+              await Promise.all(
+                zone.map(({ scope }) => ask<null>(scope, 'review', `${askId}/yield`, { changeId })),
+              );
             return { verdict: 'reroute', hold: rerouted.hold, flags };
           }
           const waiting = answers.find((a) => a.verdict === 'wait');

@@ -9,6 +9,7 @@ import { createLogger } from './logger';
 import { installRuntime } from './runtime';
 import { PreconditionError } from './preflight/precondition-error';
 import { runMain } from './preflight/run-main';
+import { requireSearchAttributes } from './preflight/search-attributes';
 
 /** Worker process: connects the Temporal way, serves the change workflow and its activities. */
 async function main(): Promise<void> {
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       `cannot reach Temporal at ${temporal.address} (${err.message}). Start it (npm run demo starts a dev server), or point TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, TEMPORAL_API_KEY) at yours.`,
     );
   });
+  await requireSearchAttributes(connection, temporal.namespace);
   const worker = await createChangeWorker({
     connection,
     namespace: temporal.namespace,

@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { testEnv } from '../helpers/env';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -65,6 +67,39 @@ describe('what a newcomer sees when a precondition fails', () => {
     const run = await runEntry('workers/main.ts', { COUNTERSIGN_PDNS_API_KEY_FILE: '/nonexistent/pdns-key' });
     assert.equal(run.code, 8, run.out);
     assert.match(run.out, /COUNTERSIGN_PDNS_API_KEY_FILE=\/nonexistent\/pdns-key cannot be read \(ENOENT\)/);
+  });
+
+  it('worker: a namespace without the search attributes changes set names each, with the command to create it', async () => {
+    const env = testEnv();
+    const namespace = `bare-${process.pid}`;
+    execFileSync(env.temporalBin, [
+      'operator',
+      'namespace',
+      'create',
+      '--namespace',
+      namespace,
+      '--address',
+      env.temporalAddress,
+    ]);
+    const run = await runEntry('workers/main.ts', {
+      COUNTERSIGN_PDNS_API_KEY: 'test-key-not-secret',
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      TEMPORAL_NAMESPACE: namespace,
+    });
+    assert.equal(run.code, 8, run.out);
+    assert.match(
+      run.out,
+      new RegExp(
+        `namespace "${namespace}" lacks the search attribute\\(s\\) CountersignZone, .*CountersignHold`,
+      ),
+    );
+    assert.match(
+      run.out,
+      new RegExp(
+        `temporal operator search-attribute create --namespace ${namespace} --name CountersignHold --type Keyword`,
+      ),
+    );
+    assert.doesNotMatch(run.out, stackFrame);
   });
 
   it('worker: Temporal not reachable says how to point at it', async () => {

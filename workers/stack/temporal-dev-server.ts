@@ -87,6 +87,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       ],
       { timeout: 10_000 },
     );
+    await ensureSearchAttributes(options.bin, address, namespace);
   } catch (err) {
     await managed.stop();
     throw err;
@@ -97,4 +98,23 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     namespace,
     uiUrl: options.headless === true ? null : `http://127.0.0.1:${options.uiPort}`,
   };
+}
+
+/**
+ * `start-dev --search-attribute` registers attributes only when it creates the database: a data
+ * folder from an earlier version lacks the ones added since, and a workflow that sets a missing
+ * one cannot complete its task. Registers whatever is missing.
+ */
+async function ensureSearchAttributes(bin: string, address: string, namespace: string): Promise<void> {
+  const common = ['--address', address, '--namespace', namespace];
+  const { stdout } = await run(bin, ['operator', 'search-attribute', 'list', ...common, '-o', 'json'], {
+    timeout: 10_000,
+  });
+  for (const registration of searchAttributeRegistrations) {
+    const [name, type] = registration.split('=') as [string, string];
+    if (stdout.includes(`"${name}"`)) continue;
+    await run(bin, ['operator', 'search-attribute', 'create', '--name', name, '--type', type, ...common], {
+      timeout: 10_000,
+    });
+  }
 }

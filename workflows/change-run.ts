@@ -63,8 +63,6 @@ export class ChangeRun {
   nudges = 0;
   /** Numbers the questions to governors (each becomes a unique update id). */
   asks = 0;
-  /** This change holds its RRset's lock in the zone governor. */
-  lockHeld = false;
   /** Execution was reached: a failure from here on counts toward the circuit breaker. */
   executionStarted = false;
 

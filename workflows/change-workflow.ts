@@ -225,6 +225,12 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
       // Re-routed to approval: the next round re-stages and the decision becomes a proposal.
       if (permit === 'reroute') continue;
       if (permit === 'waited') {
+        if (run.verifiedApprovals && approvalsLapsed(run, decision)) {
+          run.voidRequest(
+            `approvals lapsed while waiting for the RRset: execution did not start within ${decision.executionWindowSeconds} s of the final approval`,
+          );
+          continue;
+        }
         // Another change held the RRset: what it left may not be what this plan was made against.
         const again = await io.stage(rec);
         if (!again.ok || again.plan.hash !== plan.hash) {
@@ -341,9 +347,10 @@ async function awaitApprovals(
   decision: Decision,
   options: { keepApprovals?: boolean } = {},
 ): Promise<boolean> {
-  if (run.governed) await openReview(run);
   run.openRequest(plan, decision, options.keepApprovals === true);
   run.transition('awaiting_approval');
+  // The card shows the new request at once; then the governors hear of it (and its lock passes on).
+  if (run.governed) await openReview(run);
   const request = run.request;
   if (request === null) return false;
   run.executionAllowedAt = null;
@@ -520,10 +527,10 @@ async function escalateOperation(
 
 /** Sends an escalation and records how it went; a failed notification never decides the change. */
 async function sendEscalation(run: ChangeRun, payload: EscalationPayload, summary: string): Promise<void> {
-  if (
-    run.governed &&
-    !(await escalationAllowed(run, `${payload.kind ?? 'approval'}-${payload.stage}-${run.evidence.length}`))
-  )
+  // Only reminders about waiting approvals are budgeted; a write that cannot be verified or a
+  // provider outage always reaches people.
+  const reminder = payload.kind === undefined || payload.kind === 'approval';
+  if (run.governed && reminder && !(await escalationAllowed(run, `${payload.stage}-${run.evidence.length}`)))
     return;
   try {
     await notifier.escalate(payload);

@@ -49,13 +49,12 @@ function targetRrset(run: ChangeRun): string {
 }
 
 /** Waits where a person can see it: the hold is on the card, in the evidence and a search attribute. */
-async function holdOn(run: ChangeRun, hold: Hold, state: 'queued' | 'held'): Promise<void> {
+async function holdOn(run: ChangeRun, hold: Hold, state: 'queued' | 'held', seen: number): Promise<void> {
   const changed = run.hold === null || holdKeyword(run.hold) !== holdKeyword(hold);
   run.hold = hold;
   if (changed)
     run.record({ stream: 'decision', step: 'held', actor: 'governor', summary: hold.message, data: hold });
   run.transition(state);
-  const seen = run.nudges;
   // A budget frees at a known time; queues and locks move when the governor nudges.
   const until =
     hold.code === 'budget' && hold.resetsAt !== undefined && hold.resetsAt !== null
@@ -73,6 +72,8 @@ function letGo(run: ChangeRun, summary: string): void {
 /** Admission: within the proposal budgets, or in the review queue until the window (or a person) allows. */
 export async function awaitAdmission(run: ChangeRun): Promise<void> {
   for (;;) {
+    // Counted before asking: a nudge may arrive together with the answer that says to wait.
+    const seen = run.nudges;
     const reply = await askGovernors(run, { op: 'admit', rrset: targetRrset(run) });
     if (reply.verdict === 'go') {
       letGo(run, 'admitted from the review queue');
@@ -87,7 +88,7 @@ export async function awaitAdmission(run: ChangeRun): Promise<void> {
         });
       return;
     }
-    await holdOn(run, reply.hold as Hold, 'queued');
+    await holdOn(run, reply.hold as Hold, 'queued', seen);
   }
 }
 
@@ -110,6 +111,7 @@ export async function acquireExecution(
 ): Promise<'go' | 'waited' | 'reroute'> {
   let waited = false;
   for (;;) {
+    const seen = run.nudges;
     const reply = await askGovernors(run, {
       op: 'acquire',
       route,
@@ -119,14 +121,12 @@ export async function acquireExecution(
       after: digest(plan.after),
     });
     if (reply.verdict === 'go') {
-      run.lockHeld = true;
       letGo(run, 'the governor let it proceed');
       return waited ? 'waited' : 'go';
     }
     if (reply.verdict === 'reroute') {
       const hold = reply.hold as Hold;
       letGo(run, 're-routed');
-      run.lockHeld = false;
       run.rerouted = hold;
       for (const flag of reply.flags)
         if (!run.flags.some((f) => f.kind === flag.kind && f.message === flag.message)) run.flags.push(flag);
@@ -140,14 +140,13 @@ export async function acquireExecution(
       return 'reroute';
     }
     waited = true;
-    await holdOn(run, reply.hold as Hold, 'held');
+    await holdOn(run, reply.hold as Hold, 'held', seen);
   }
 }
 
 /** An approval request opens: the governors list the change as waiting for people, and its RRset goes to whoever is next. */
 export async function openReview(run: ChangeRun): Promise<void> {
   await askGovernors(run, { op: 'review' });
-  run.lockHeld = false;
 }
 
 /** Whether an escalation may go out; a held-back one is recorded with its reason. */
@@ -166,6 +165,8 @@ export async function escalationAllowed(run: ChangeRun, key: string): Promise<bo
 
 /** On every close path the governors learn the outcome: locks pass on, failures count. */
 export async function releaseGovernors(run: ChangeRun): Promise<void> {
+  // Refused before it ever asked (invalid input): no governor knows it, none is started for it.
+  if (run.asks === 0) return;
   const state = run.state;
   const outcome =
     state === 'executed' && run.executionStarted
@@ -182,5 +183,4 @@ export async function releaseGovernors(run: ChangeRun): Promise<void> {
     after: digest(plan?.after ?? null),
     summary: `${state}: ${run.outcome?.message ?? ''}`,
   });
-  run.lockHeld = false;
 }

@@ -1,6 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../../src/failures';
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import pLimit from 'p-limit';
@@ -10,7 +16,7 @@ import type { GovernorAsk, GovernorReply } from '../../src/governor/ask';
 import type { AcquireAnswer, AdmitAnswer, EscalateAnswer } from '../../src/governor/governor-state';
 import { limitsFor, scopeIsGoverned } from '../../src/governor/limits';
 import type { Scope } from '../../src/governor/scope';
-import { governorWorkflowId, scopesOf } from '../../src/governor/scope';
+import { describeScope, governorWorkflowId, scopesOf } from '../../src/governor/scope';
 import type { PolicySource } from '../policy/policy-store';
 
 export interface GovernorActivityDeps {
@@ -54,6 +60,13 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
         try {
           return await sendUpdate<T>(scope, workflowId, update, askId, payload);
         } catch (err) {
+          // A governor that refuses the question itself will refuse it again: no retry can help.
+          if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure)
+            throw ApplicationFailure.create({
+              type: err.cause.type ?? FailureType.InvalidGovernorRequest,
+              message: `the ${describeScope(scope)} governor refused ${update}: ${err.cause.message}`,
+              nonRetryable: true,
+            });
           if (!inFlightRefusal.test((err as Error).message) || attempt >= 50) throw err;
           await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
         }

@@ -375,7 +375,7 @@ export class CountersignClient {
   async admitFromQueue(
     id: string,
     options: GovernorActionOptions,
-  ): Promise<{ admitted: boolean; message: string; scope: Scope | null }> {
+  ): Promise<{ admitted: boolean; message: string; scopes: Scope[] }> {
     const view = await this.status(id);
     if (isFinal(view.state)) throw new ChangeClosedError(id, view.state);
     return admitFromQueue(this.client, this.taskQueue, view, options);

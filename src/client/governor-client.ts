@@ -67,8 +67,10 @@ export async function admitFromQueue(
   taskQueue: string,
   view: ChangeView,
   options: GovernorActionOptions,
-): Promise<{ admitted: boolean; message: string; scope: Scope | null }> {
+): Promise<{ admitted: boolean; message: string; scopes: Scope[] }> {
+  // Queued in several scopes at once, it waits for each: every queue that holds it lets it go.
   const messages: string[] = [];
+  const admittedIn: Scope[] = [];
   for (const scope of scopesOf(view.recommendation.target)) {
     const workflowId = governorWorkflowId(scope, taskQueue);
     const signed = signDecision(
@@ -91,10 +93,17 @@ export async function admitFromQueue(
       if (err instanceof GovernorNotFoundError) return { admitted: false, message: err.message };
       throw err;
     });
-    if (answer.admitted) return { ...answer, scope };
-    messages.push(answer.message);
+    if (answer.admitted) {
+      admittedIn.push(scope);
+      messages.push(answer.message);
+    }
   }
-  return { admitted: false, message: messages.join('; '), scope: null };
+  if (admittedIn.length > 0) return { admitted: true, message: messages.join('; '), scopes: admittedIn };
+  return {
+    admitted: false,
+    message: `${view.workflowId} is in no review queue (state ${view.state})`,
+    scopes: [],
+  };
 }
 
 /** Closes a scope's circuit breaker: a verified human, with a reason, after looking at what failed. */

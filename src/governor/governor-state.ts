@@ -46,9 +46,11 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 export interface Breaker {
   state: BreakerState;
   since: number;
-  failures: number[];
-  /** In half-open: the one automatic change let through as a trial. */
+  /** Failures in the window, one per change: a release retried after continue-as-new counts once. */
+  failures: { changeId: string; at: number }[];
+  /** In half-open: the one automatic change let through as a trial, and since when. */
   trial: string | null;
+  trialSince: number;
   why: string | null;
 }
 
@@ -164,7 +166,7 @@ export function initialGovernorState(scope: Scope): GovernorState {
     queue: [],
     changes: {},
     locks: {},
-    breaker: { state: 'closed', since: 0, failures: [], trial: null, why: null },
+    breaker: { state: 'closed', since: 0, failures: [], trial: null, trialSince: 0, why: null },
     proposals: {},
     executions: {},
     counters: {
@@ -406,9 +408,8 @@ export function acquire(state: GovernorState, request: AcquireRequest, now: numb
 
   if (request.route === 'auto') {
     const reroute = (hold: Hold): Outcome<AcquireAnswer> => {
-      for (const kind of autoKinds) refund(state.charges, `${changeId}:${kind}`);
-      if (request.rrset !== null) effects.push(...releaseLock(state, request.rrset, changeId, now));
-      if (state.breaker.trial === changeId) state.breaker.trial = null;
+      refundAuto(state, changeId);
+      effects.push(...leaveLocks(state, changeId, now));
       state.counters.rerouted += 1;
       return { answer: { verdict: 'reroute', hold, flags }, effects };
     };
@@ -438,7 +439,10 @@ export function acquire(state: GovernorState, request: AcquireRequest, now: numb
           ]),
         );
     }
-    if (state.breaker.state === 'half_open') state.breaker.trial = changeId;
+    if (state.breaker.state === 'half_open' && state.breaker.trial !== changeId) {
+      state.breaker.trial = changeId;
+      state.breaker.trialSince = now;
+    }
     charge(state.charges, {
       kind: 'automaticExecutions',
       key: `${changeId}:automaticExecutions`,
@@ -507,6 +511,30 @@ function releaseLock(state: GovernorState, rrset: string, changeId: string, now:
   return [{ kind: 'nudge', changeId: next }];
 }
 
+/** Every RRset lock the change holds passes on, and it leaves every line it waits in. */
+function leaveLocks(state: GovernorState, changeId: string, now: number): Effect[] {
+  const effects: Effect[] = [];
+  for (const [key, lock] of Object.entries(state.locks))
+    if (lock.holder === changeId || lock.waiters.includes(changeId))
+      effects.push(...releaseLock(state, key, changeId, now));
+  return effects;
+}
+
+/** Takes back the automatic charges of a change that will not run automatically, and its trial. */
+function refundAuto(state: GovernorState, changeId: string): void {
+  for (const kind of autoKinds) refund(state.charges, `${changeId}:${kind}`);
+  if (state.breaker.trial === changeId) state.breaker.trial = null;
+}
+
+/** The change no longer runs or is done: nothing of it stays but its charges and outcome. */
+function forget(state: GovernorState, changeId: string, now: number): Effect[] {
+  const effects = leaveLocks(state, changeId, now);
+  state.queue = state.queue.filter((q) => q.changeId !== changeId);
+  if (state.breaker.trial === changeId) state.breaker.trial = null;
+  delete state.changes[changeId];
+  return effects;
+}
+
 function event(kind: GovernorEvent['kind'], actor: string, summary: string, now: number): Effect {
   return { kind: 'event', event: { at: now, kind, actor, summary } };
 }
@@ -514,11 +542,12 @@ function event(kind: GovernorEvent['kind'], actor: string, summary: string, now:
 /** A change closed, however it closed: its lock passes on, its outcome counts toward the breaker. */
 export function release(state: GovernorState, request: ReleaseRequest, now: number): Outcome<null> {
   const { changeId, rrset } = request;
-  const effects: Effect[] = [];
-  for (const [key, lock] of Object.entries(state.locks))
-    if (lock.holder === changeId || lock.waiters.includes(changeId))
-      effects.push(...releaseLock(state, key, changeId, now));
+  const effects: Effect[] = leaveLocks(state, changeId, now);
   state.queue = state.queue.filter((q) => q.changeId !== changeId);
+  // Nothing was written: execution budgets are not spent by a change that never executed.
+  if (request.outcome === 'not_executed')
+    for (const kind of ['automaticExecutions', 'approvedExecutions', 'recordsTouched'] as const)
+      refund(state.charges, `${changeId}:${kind}`);
   if (request.outcome === 'executed' && rrset !== null && request.before !== request.after) {
     state.executions[rrset] = [
       ...(state.executions[rrset] ?? []).slice(-9),
@@ -528,7 +557,10 @@ export function release(state: GovernorState, request: ReleaseRequest, now: numb
   const breaker = state.breaker;
   const limits = state.limits?.breaker ?? null;
   if (request.outcome === 'failed' && limits !== null) {
-    breaker.failures = [...breaker.failures, now].filter((at) => at > now - limits.windowSeconds * 1000);
+    breaker.failures = [
+      ...breaker.failures.filter((f) => f.changeId !== changeId),
+      { changeId, at: now },
+    ].filter((f) => f.at > now - limits.windowSeconds * 1000);
     const trialFailed = breaker.state === 'half_open' && breaker.trial === changeId;
     if (trialFailed || (breaker.state === 'closed' && breaker.failures.length >= limits.failures)) {
       breaker.state = 'open';
@@ -552,10 +584,8 @@ export function release(state: GovernorState, request: ReleaseRequest, now: numb
     breaker.failures = [];
     breaker.why = null;
     effects.push(event('breaker_closed', 'countersign', `the half-open trial ${changeId} verified`, now));
-  } else if (breaker.trial === changeId) {
-    breaker.trial = null;
   }
-  delete state.changes[changeId];
+  effects.push(...forget(state, changeId, now));
   return { answer: null, effects };
 }
 
@@ -591,17 +621,14 @@ export function escalate(
  */
 export function review(state: GovernorState, changeId: string, now: number): Outcome<null> {
   record(state, changeId).awaitingApprovalSince = now;
-  const effects: Effect[] = [];
-  for (const [key, lock] of Object.entries(state.locks))
-    if (lock.holder === changeId || lock.waiters.includes(changeId))
-      effects.push(...releaseLock(state, key, changeId, now));
-  return { answer: null, effects };
+  // Going to people, it is no longer an automatic change (nor a breaker trial).
+  refundAuto(state, changeId);
+  return { answer: null, effects: leaveLocks(state, changeId, now) };
 }
 
 /** Takes back what an automatic change was charged when another scope re-routed it to approval. */
 export function refundAutomatic(state: GovernorState, changeId: string): Outcome<null> {
-  for (const kind of autoKinds) refund(state.charges, `${changeId}:${kind}`);
-  if (state.breaker.trial === changeId) state.breaker.trial = null;
+  refundAuto(state, changeId);
   return { answer: null, effects: [] };
 }
 
@@ -645,7 +672,7 @@ export function resetBreaker(
       effects: [],
     };
   const was = state.breaker.state;
-  state.breaker = { state: 'closed', since: now, failures: [], trial: null, why: null };
+  state.breaker = { state: 'closed', since: now, failures: [], trial: null, trialSince: 0, why: null };
   const summary = `${request.principal} reset the ${was} breaker of ${describeScope(state.scope)}: ${request.reason}`;
   return {
     answer: { reset: true, message: summary },
@@ -667,12 +694,11 @@ export function tick(state: GovernorState, now: number): Outcome<{ nextAt: numbe
     admitNow(state, head.changeId, now, 'budget');
     effects.push({ kind: 'nudge', changeId: head.changeId });
   }
-  const breaker = limits?.breaker ?? null;
+  const halfOpenAfter = limits?.breaker?.halfOpenAfterSeconds ?? null;
   if (
     state.breaker.state === 'open' &&
-    breaker?.halfOpenAfterSeconds !== null &&
-    breaker?.halfOpenAfterSeconds !== undefined &&
-    now >= state.breaker.since + breaker.halfOpenAfterSeconds * 1000
+    halfOpenAfter !== null &&
+    now >= state.breaker.since + halfOpenAfter * 1000
   ) {
     state.breaker.state = 'half_open';
     state.breaker.since = now;
@@ -680,11 +706,15 @@ export function tick(state: GovernorState, now: number): Outcome<{ nextAt: numbe
       event(
         'breaker_half_open',
         'countersign',
-        `after ${formatDuration(breaker.halfOpenAfterSeconds)} one automatic change may run as a trial`,
+        `after ${formatDuration(halfOpenAfter)} one automatic change may run as a trial`,
         now,
       ),
     );
   }
+  // A trial that never reports back (its change vanished, or a scope that never sees its release)
+  // does not keep the breaker half-open for good: after a lease another change may try.
+  const leaseMs = (limits?.leaseSeconds ?? 600) * 1000;
+  if (state.breaker.trial !== null && now >= state.breaker.trialSince + leaseMs) state.breaker.trial = null;
   for (const [rrset, lock] of Object.entries(state.locks))
     if (lock.expiresAt <= now) effects.push({ kind: 'check_holder', changeId: lock.holder, rrset });
 
@@ -708,8 +738,9 @@ export function tick(state: GovernorState, now: number): Outcome<{ nextAt: numbe
     const at = fitsAt(state.charges, 'proposals', budgets.proposals, 1, now);
     if (at !== null) candidates.push(at);
   }
-  if (state.breaker.state === 'open' && breaker?.halfOpenAfterSeconds != null)
-    candidates.push(state.breaker.since + breaker.halfOpenAfterSeconds * 1000);
+  if (state.breaker.state === 'open' && halfOpenAfter !== null)
+    candidates.push(state.breaker.since + halfOpenAfter * 1000);
+  if (state.breaker.trial !== null) candidates.push(state.breaker.trialSince + leaseMs);
   for (const lock of Object.values(state.locks)) if (lock.expiresAt > now) candidates.push(lock.expiresAt);
   return { answer: { nextAt: candidates.length === 0 ? null : Math.min(...candidates) }, effects };
 }
@@ -727,8 +758,7 @@ export function holderChecked(
     return { answer: null, effects: [] };
   }
   state.counters.leasesExpired += 1;
-  const effects = releaseLock(state, request.rrset, request.changeId, now);
-  delete state.changes[request.changeId];
+  const effects = forget(state, request.changeId, now);
   return {
     answer: null,
     effects: [
@@ -745,12 +775,7 @@ export function holderChecked(
 
 /** A queued change that could not be told it was admitted (it no longer runs). */
 export function dropVanished(state: GovernorState, changeId: string, now: number): Outcome<null> {
-  const effects: Effect[] = [];
-  for (const [key, lock] of Object.entries(state.locks))
-    if (lock.holder === changeId || lock.waiters.includes(changeId))
-      effects.push(...releaseLock(state, key, changeId, now));
-  state.queue = state.queue.filter((q) => q.changeId !== changeId);
-  delete state.changes[changeId];
+  const effects = forget(state, changeId, now);
   return {
     answer: null,
     effects: [...effects, event('queue_dropped', 'countersign', `${changeId} no longer runs; dropped`, now)],

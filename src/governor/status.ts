@@ -85,7 +85,8 @@ export function governorStatus(
       state: state.breaker.state,
       since: state.breaker.since === 0 ? null : iso(state.breaker.since),
       failuresInWindow: limits?.breaker
-        ? state.breaker.failures.filter((at) => at > now - (limits.breaker?.windowSeconds ?? 0) * 1000).length
+        ? state.breaker.failures.filter((f) => f.at > now - (limits.breaker?.windowSeconds ?? 0) * 1000)
+            .length
         : state.breaker.failures.length,
       threshold: limits?.breaker?.failures ?? null,
       why: state.breaker.why,

@@ -195,6 +195,30 @@ describe('governor: automatic budgets, re-routing and locks', () => {
     assert.equal(s.counters.leasesExpired, 1);
   });
 
+  it('gives back execution charges of a change that goes to people or never executes', () => {
+    const s = initialGovernorState(zone);
+    const l = limits({
+      budgets: {
+        automaticExecutions: { limit: 1, windowSeconds: 3600 },
+        approvedExecutions: { limit: 1, windowSeconds: 3600 },
+      },
+    });
+    acquire(s, acquireReq('a', { limits: l, rrset: 'a A' }), 0);
+    review(s, 'a', 1);
+    assert.equal(
+      used(s.charges, 'automaticExecutions', 3600, 2),
+      0,
+      'waiting for people, it is not automatic',
+    );
+    acquire(s, acquireReq('a', { limits: l, rrset: 'a A', route: 'approved' }), 3);
+    release(
+      s,
+      { changeId: 'a', outcome: 'not_executed', rrset: 'a A', before: d0, after: d1, summary: '' },
+      4,
+    );
+    assert.equal(used(s.charges, 'approvedExecutions', 3600, 5), 0, 'nothing was written');
+  });
+
   it('holds escalations beyond their budget and says so', () => {
     const s = initialGovernorState(zone);
     const l = limits({ budgets: { escalations: { limit: 1, windowSeconds: 3600 } } });
@@ -268,6 +292,33 @@ describe('governor: circuit breaker and flapping', () => {
       release(s, { changeId: 't', outcome, rrset: 't A', before: d0, after: d1, summary: '' }, 600_005);
       assert.equal(s.breaker.state, outcome === 'executed' ? 'closed' : 'open');
     }
+  });
+
+  it('a trial that never reports back stops holding the breaker half-open after a lease', () => {
+    const s = initialGovernorState(zone);
+    s.limits = breaker;
+    fail(s, 'a', 0);
+    fail(s, 'b', 1);
+    tick(s, 600_002);
+    acquire(s, acquireReq('t', { limits: breaker, rrset: 't A' }), 600_003);
+    assert.equal(
+      acquire(s, acquireReq('u', { limits: breaker, rrset: 'u A' }), 600_004).answer.verdict,
+      'reroute',
+    );
+    tick(s, 600_003 + 600_000);
+    assert.equal(
+      acquire(s, acquireReq('u', { limits: breaker, rrset: 'u A' }), 1_200_004).answer.verdict,
+      'granted',
+    );
+  });
+
+  it('a failure reported twice for one change (a retried release) counts once', () => {
+    const s = initialGovernorState(zone);
+    s.limits = breaker;
+    fail(s, 'a', 0);
+    fail(s, 'a', 5);
+    assert.equal(s.breaker.state, 'closed');
+    assert.equal(s.breaker.failures.length, 1);
   });
 
   it('flags the same RRset proposed again and again, and a change that undoes a recent one', () => {

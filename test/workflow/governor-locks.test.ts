@@ -297,7 +297,10 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
         reason: 'incident 42 needs it',
       });
       assert.equal(admitted.admitted, true);
-      assert.equal(admitted.scope?.kind, 'zone');
+      assert.deepEqual(
+        admitted.scopes.map((s) => s.kind),
+        ['zone'],
+      );
       const result = await handle.result();
       assert.equal(result.view.state, 'executed');
       assert.ok(result.evidence.some((e) => e.step === 'held'));

@@ -10,6 +10,7 @@ import { withTimings } from '../../src/policy/overrides';
 import type { Policy } from '../../src/policy/policy-schema';
 import type { Harness } from '../helpers/env';
 import { defaultPolicy, openHarness, slug, withWorker } from '../helpers/env';
+import { eventually } from '../helpers/eventually';
 import { createTestZone } from '../helpers/zones';
 
 /**
@@ -62,10 +63,13 @@ describe('policy changed mid-flight (real Temporal, real PowerDNS)', () => {
       );
       const planHash = first.approval?.planHash ?? '';
       await cs.decide(id, { key: h.key('alice@example.com'), decision: 'approve', reason: 'ok', planHash });
-      const again = await cs.waitForState(id, ['awaiting_approval', 'executed'], { timeoutMs: 20_000 });
-      const reopened = await cs.waitForState(id, ['awaiting_approval']);
-      assert.equal(again.state, 'awaiting_approval');
-      assert.equal(reopened.approval?.required, 2);
+      // The state stays awaiting_approval throughout: wait for the request the stricter policy opened.
+      const reopened = await eventually(async () => {
+        const view = await cs.status(id);
+        assert.equal(view.approval?.required, 2);
+        return view;
+      }, 20_000);
+      assert.equal(reopened.state, 'awaiting_approval');
       assert.deepEqual(
         reopened.approval?.state.approvals.map((a) => a.principal),
         ['alice@example.com'],

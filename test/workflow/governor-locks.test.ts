@@ -21,6 +21,14 @@ import { eventually } from '../helpers/eventually';
 import { createTestZone, zoneSerial } from '../helpers/zones';
 
 const timings = { approvalExpirySeconds: 600, coolingOffSeconds: 1 };
+/** An automatic change (staging, confident) setting one A record. */
+const stagingA = (id: string, zone: string, name: string, address: string) =>
+  exampleRecommendation({
+    id,
+    zone,
+    environment: 'staging',
+    change: { kind: 'dns.upsert_rrset', name, type: 'A', ttl: 300, records: [address] },
+  });
 const governed = async (governor: Policy['governor']) =>
   staticPolicySource(withGovernor(withTimings(await defaultPolicy, timings), governor));
 
@@ -48,12 +56,7 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
       const cs = h.countersign(id);
       const name = `www.${zone}`;
       const recs = Array.from({ length: writers }, (_, i) =>
-        exampleRecommendation({
-          id: `${id}-${i}`,
-          zone,
-          environment: 'staging',
-          change: { kind: 'dns.upsert_rrset', name, type: 'A', ttl: 300, records: [`192.0.2.${100 + i}`] },
-        }),
+        stagingA(`${id}-${i}`, zone, name, `192.0.2.${100 + i}`),
       );
       const serialBefore = await zoneSerial(h.pdns, zone);
       await withWorker(h, id, { policy: await governed({}) }, async () => {
@@ -103,19 +106,7 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
     await createTestZone(new PowerDnsClient({ apiUrl: secondary.apiUrl, apiKey: secondary.apiKey }), id);
     const cs = h.countersign(id);
     const scope = { kind: 'zone' as const, name: zone };
-    const rec = (n: number) =>
-      exampleRecommendation({
-        id: `${id}-${n}`,
-        zone,
-        environment: 'staging',
-        change: {
-          kind: 'dns.upsert_rrset',
-          name: `b${n}.${zone}`,
-          type: 'A',
-          ttl: 300,
-          records: ['192.0.2.9'],
-        },
-      });
+    const rec = (n: number) => stagingA(`${id}-${n}`, zone, `b${n}.${zone}`, '192.0.2.9');
     const policy = await governed({ zone: { breaker: { failures: 2, window: '1h', resetRoles: ['sre'] } } });
     await withWorker(h, id, { policy, verifyServers: [h.env.dns, secondary.dns] }, async () => {
       for (const n of [1, 2]) {
@@ -222,13 +213,7 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
     const name = `www.${zone}`;
-    const rec = (n: number) =>
-      exampleRecommendation({
-        id: `${id}-${n}`,
-        zone,
-        environment: 'staging',
-        change: { kind: 'dns.upsert_rrset', name, type: 'A', ttl: 300, records: [`192.0.2.${70 + n}`] },
-      });
+    const rec = (n: number) => stagingA(`${id}-${n}`, zone, name, `192.0.2.${70 + n}`);
     // A silent second server: verification stays inconclusive, so the first change holds the lock.
     const silent = { host: '127.0.0.1', port: await freePort() };
     const policy = staticPolicySource(
@@ -263,19 +248,7 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = (n: number) =>
-      exampleRecommendation({
-        id: `${id}-${n}`,
-        zone,
-        environment: 'staging',
-        change: {
-          kind: 'dns.upsert_rrset',
-          name: `q${n}.${zone}`,
-          type: 'A',
-          ttl: 300,
-          records: ['192.0.2.5'],
-        },
-      });
+    const rec = (n: number) => stagingA(`${id}-${n}`, zone, `q${n}.${zone}`, '192.0.2.5');
     const policy = await governed({ zone: { budgets: { proposals: { limit: 1, window: '1h' } } } });
     await withWorker(h, id, { policy }, async () => {
       assert.equal((await (await cs.submit(rec(1))).handle.result()).view.state, 'executed');
@@ -315,19 +288,7 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
     const cs = h.countersign(id);
-    const rec = (n: number) =>
-      exampleRecommendation({
-        id: `${id}-${n}`,
-        zone,
-        environment: 'staging',
-        change: {
-          kind: 'dns.upsert_rrset',
-          name: `m${n}.${zone}`,
-          type: 'A',
-          ttl: 300,
-          records: ['192.0.2.6'],
-        },
-      });
+    const rec = (n: number) => stagingA(`${id}-${n}`, zone, `m${n}.${zone}`, '192.0.2.6');
     await withWorker(h, id, { policy: await governed({}) }, async () => {
       assert.equal((await (await cs.submit(rec(1))).handle.result()).view.state, 'executed');
       const governor = h.client.workflow.getHandle(governorWorkflowId({ kind: 'zone', name: zone }, id));

@@ -125,6 +125,12 @@ describe('escalation and execution window (real Temporal, real PowerDNS)', () =>
     await withWorker(h, id, { policy: createPolicySource(file) }, async () => {
       await cs.submit(rec);
       const first = await cs.waitForState(id, ['awaiting_approval']);
+      // The governors have heard of the request (they read the policy too), so the broken policy
+      // below can only hold the change after the approval, before execution.
+      await eventually(async () => {
+        const { awaitingApproval } = await cs.governorStatus({ kind: 'zone', name: zone });
+        assert.ok(awaitingApproval.some((a) => a.changeId === `change-${id}`));
+      }, 20_000);
       // An unreadable policy holds the change before execution (fail closed) for longer than the window.
       writeFileSync(file, 'version: broken\nrules: [');
       const { verdict } = await cs.decide(id, {

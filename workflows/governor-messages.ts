@@ -13,6 +13,7 @@ export const acquireUpdate = defineUpdate<AcquireAnswer, [unknown]>('acquire');
 export const releaseUpdate = defineUpdate<null, [unknown]>('release');
 /** The change opened an approval request: listed as waiting for people, its RRset locks pass on. */
 export const reviewUpdate = defineUpdate<null, [unknown]>('review');
+/** No longer sent (a re-routed change is reviewed instead); handled so recorded histories replay. */
 export const refundAutomaticUpdate = defineUpdate<null, [unknown]>('refundAutomatic');
 export const escalateUpdate = defineUpdate<EscalateAnswer, [unknown]>('escalate');
 

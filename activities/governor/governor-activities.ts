@@ -157,18 +157,11 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
           const flags = answers.flatMap((a) => (a.verdict === 'wait' ? [] : a.flags));
           const rerouted = answers.find((a) => a.verdict === 'reroute');
           if (rerouted?.verdict === 'reroute') {
-            // Scopes that charged this change as automatic take it back (it no longer is), and a
-            // lock the zone granted meanwhile passes on: the change goes to people first.
+            // The change goes to people: every scope takes back its automatic charges and any lock it
+            // granted meanwhile passes on (review does both, and lists the change as waiting).
             await Promise.all(
-              scopes.map(({ scope }) => ask<null>(scope, 'refundAutomatic', `${askId}/refund`, { changeId })),
+              scopes.map(({ scope }) => ask<null>(scope, 'review', `${askId}/review`, { changeId })),
             );
-            if (
-              zone.length > 0 &&
-              answers.some((a, i) => a.verdict === 'granted' && scopes[i]?.scope.kind === 'zone')
-            )
-              await Promise.all(
-                zone.map(({ scope }) => ask<null>(scope, 'review', `${askId}/yield`, { changeId })),
-              );
             return { verdict: 'reroute', hold: rerouted.hold, flags };
           }
           const waiting = answers.find((a) => a.verdict === 'wait');

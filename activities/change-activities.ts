@@ -11,6 +11,7 @@ import { judgeVerification } from '../src/verification/verdict';
 import type { Decision } from '../src/policy/decision';
 import { evaluatePolicy } from '../src/policy/evaluate';
 import { factsOf } from '../src/policy/facts';
+import type { ActiveException } from '../src/overrides/exception';
 import type { Recommendation } from '../src/schema/recommendation';
 import { validateRecommendation } from '../src/schema/validate-recommendation';
 import type { ChangeResult } from '../src/change/view';
@@ -132,11 +133,13 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       _classified: Decision,
       plan: Plan,
       zoneRecords?: number,
+      exceptions?: readonly ActiveException[],
     ): Promise<Decision> {
       const loaded = await deps.policy();
       return evaluatePolicy(
         loaded,
         factsOf(loaded.policy, rec, plan, { zoneRecords: zoneRecords ?? null, now: new Date() }),
+        exceptions ?? [],
       ).decision;
     },
 

@@ -9,6 +9,9 @@ export const requesterKey = defineSearchAttributeKey('CountersignRequester', Sea
 /** What the governor holds a change for (`queue:proposals`, `lock:rrset lock`, `budget:automaticExecutions`, `breaker:…`), or `none`. */
 export const holdKey = defineSearchAttributeKey('CountersignHold', SearchAttributeType.KEYWORD);
 
+/** The overrides a change ran under: `break-glass:bg-1`, `exception:<id>`, `freeze:<scope>` (held by it). */
+export const overrideKey = defineSearchAttributeKey('CountersignOverride', SearchAttributeType.KEYWORD_LIST);
+
 /** `NAME=Type` pairs for `temporal server start-dev --search-attribute` and operator CLIs. */
 export const searchAttributeRegistrations = [
   zoneKey,
@@ -17,4 +20,6 @@ export const searchAttributeRegistrations = [
   environmentKey,
   requesterKey,
   holdKey,
-].map((key) => `${key.name}=Keyword`);
+]
+  .map((key) => `${key.name}=Keyword`)
+  .concat([`${overrideKey.name}=KeywordList`]);

@@ -23,6 +23,8 @@ export interface ChangeWorkerOptions {
   readonly maxCachedWorkflows?: number;
   /** History events after which a governor continues-as-new; default 4,000 (tests lower it). */
   readonly governorHistoryLimit?: number;
+  /** The incident tool's webhook secret; unset: COUNTERSIGN_INCIDENT_WEBHOOK_SECRET, else webhooks are refused. */
+  readonly incidentWebhookSecret?: string;
 }
 
 /**
@@ -37,6 +39,7 @@ export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker
   const namespace = options.namespace ?? 'default';
   // Governors are reached by update-with-start from an activity, over the worker's own connection.
   const client = new Client({ connection: options.connection, namespace, dataConverter });
+  const secret = options.incidentWebhookSecret ?? process.env.COUNTERSIGN_INCIDENT_WEBHOOK_SECRET;
   return Worker.create({
     connection: options.connection,
     namespace,
@@ -57,6 +60,7 @@ export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker
         ...(options.governorHistoryLimit === undefined
           ? {}
           : { governorHistoryLimit: options.governorHistoryLimit }),
+        ...(secret === undefined ? {} : { incidentWebhookSecret: secret }),
       }),
     },
   });

@@ -8,6 +8,7 @@ import type { Decision } from '../src/policy/decision';
 import { seatsFilled, seatsOf } from '../src/approvals/role-matching';
 import { approveSignal, decideUpdate, rejectSignal } from './messages';
 import { admitMessage } from '../src/payloads/message-intake';
+import { tryBreakGlass } from './governance';
 
 const approvals = proxyActivities<ApprovalActivities>({
   startToCloseTimeout: '10s',
@@ -91,7 +92,7 @@ export function registerApprovalHandlers(run: ChangeRun): void {
     try {
       const verified = await approvals.verifySignedDecision(input, run.workflowId);
       if (!verified.ok) return run.refuse(claimed, 'signed', verified.code, verified.message);
-      return run.decide({ ...claimed, principal: verified.principal }, 'signed', {
+      const verdict = run.decide({ ...claimed, principal: verified.principal }, 'signed', {
         roles: verified.roles,
         keyId: verified.keyId,
         signatureDigest: verified.signatureDigest,
@@ -99,6 +100,27 @@ export function registerApprovalHandlers(run: ChangeRun): void {
         validUntil: Date.parse(p.expiresAt),
         nonce: p.nonce,
       });
+      if (verdict.counted && verdict.status === 'pending' && p.decision === 'approve') {
+        try {
+          await tryBreakGlass(run, verified.principal);
+        } catch (err) {
+          if (!(err instanceof ActivityFailure)) throw err;
+          // Unknown whether a grant exists: the request keeps waiting for its second approver.
+          run.record({
+            stream: 'decision',
+            step: 'break_glass_unverified',
+            actor: 'countersign',
+            summary: `whether ${verified.principal} holds break-glass could not be checked: ${err.cause?.message ?? err.message}`,
+          });
+        }
+        if (run.approval.status === 'approved' && run.breakGlass !== null)
+          return {
+            counted: true,
+            status: 'approved',
+            message: `${verdict.message}; approved under break-glass ${run.breakGlass.id} (no second approver; a retroactive review follows)`,
+          };
+      }
+      return verdict;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       return run.refuse(

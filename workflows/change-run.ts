@@ -18,7 +18,18 @@ import type { Decision } from '../src/policy/decision';
 import type { DecisionInput } from '../src/schema/approval';
 import type { MessageRefusal } from '../src/payloads/message-intake';
 import type { Recommendation } from '../src/schema/recommendation';
-import { environmentKey, holdKey, requesterKey, stateKey, tierKey, zoneKey } from '../src/search-attributes';
+import {
+  environmentKey,
+  holdKey,
+  overrideKey,
+  requesterKey,
+  stateKey,
+  tierKey,
+  zoneKey,
+} from '../src/search-attributes';
+import type { ActiveOverrides } from '../src/overrides/active-overrides';
+import { noActiveOverrides } from '../src/overrides/active-overrides';
+import type { BreakGlassView } from '../src/overrides/overrides-state';
 import type { Flag } from '../src/governor/governor-state';
 import type { Hold } from '../src/governor/hold';
 import { holdKeyword } from '../src/governor/hold';
@@ -65,6 +76,14 @@ export class ChangeRun {
   asks = 0;
   /** Execution was reached: a failure from here on counts toward the circuit breaker. */
   executionStarted = false;
+  /** Freezes, break-glass and exceptions are consulted; false in histories recorded before them. */
+  overridesAware = false;
+  /** The overrides in force in this change's scopes when it last asked. */
+  overrides: ActiveOverrides = noActiveOverrides;
+  /** The break-glass grant this change was approved under, if any. */
+  breakGlass: BreakGlassView | null = null;
+  /** Every override this change ran under or was held by (`break-glass:bg-1`, `exception:x`, `freeze:zone:y`). */
+  readonly marks = new Set<string>();
 
   constructor(
     readonly workflowId: string,
@@ -91,6 +110,7 @@ export class ChangeRun {
       ...(this.governed
         ? [{ key: holdKey, value: this.hold === null ? 'none' : holdKeyword(this.hold) }]
         : []),
+      ...(this.overridesAware && this.marks.size > 0 ? [{ key: overrideKey, value: [...this.marks] }] : []),
     ]);
     if (state === 'executing') this.executionStarted = true;
     setCurrentDetails(renderDecisionCard(this.view()));
@@ -166,6 +186,8 @@ export class ChangeRun {
   /** Voids pending approvals: the plan they were bound to is gone. */
   voidRequest(why: string): void {
     if (this.request === null) return;
+    // A grant stood in for the second approver of that request only: a new plan asks the holder again.
+    this.breakGlass = null;
     this.record({
       stream: 'decision',
       step: 'approvals_void',
@@ -295,7 +317,25 @@ export class ChangeRun {
       evidenceHead: last?.hash ?? genesisHash,
       evidenceLength: this.evidence.length,
       ...(this.governed ? { governor: { hold: this.hold, rerouted: this.rerouted, flags: this.flags } } : {}),
+      ...(this.overridesAware
+        ? { overrides: { active: this.overrides, breakGlass: this.breakGlass, marks: [...this.marks] } }
+        : {}),
     };
+  }
+
+  /** A break-glass holder's approval completes the request on its own; the grant is marked on the change. */
+  approveUnderBreakGlass(grant: BreakGlassView): void {
+    this.breakGlass = grant;
+    this.marks.add(`break-glass:${grant.id}`);
+    this.approval = { ...this.approval, status: 'approved' };
+    this.record({
+      stream: 'decision',
+      step: 'break_glass',
+      actor: grant.holder,
+      summary: `approved under break-glass ${grant.id} of ${grant.holder} (${grant.scope}, until ${grant.expiresAt}): no second approver; a different operator reviews it afterwards`,
+      data: grant,
+    });
+    setCurrentDetails(renderDecisionCard(this.view()));
   }
 
   result(): ChangeResult {

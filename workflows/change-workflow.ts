@@ -33,9 +33,12 @@ import {
   awaitAdmission,
   escalationAllowed,
   governed,
+  markExceptions,
   releaseGovernors,
   openReview,
+  refreshOverrides,
 } from './governance';
+import { grantInForce, underBreakGlass } from '../src/overrides/break-glass';
 
 export interface ChangeInput {
   readonly recommendation: Recommendation;
@@ -81,6 +84,8 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   setHandler(evidenceQuery, () => run.evidence);
   // Decided once, like the approval model: a change is governed for its whole life or not at all.
   run.governed = patched('governor');
+  // Likewise for freezes, break-glass and exceptions, which the governors keep.
+  run.overridesAware = run.governed && patched('overrides');
   setHandler(governorNudgeSignal, () => {
     run.nudges += 1;
   });
@@ -176,7 +181,7 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     });
 
     run.transition('checking');
-    let decision = governed(run, await io.check(rec, classified, plan, staged.zoneRecords));
+    let decision = governed(run, await checkPolicy(run, rec, classified, plan, staged.zoneRecords));
     run.decision = decision;
     run.record({
       stream: 'decision',
@@ -193,6 +198,8 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
         decision.reasons.map((r) => `${r.rule}: ${r.message}`).join('; '),
       );
     if (decision.route === 'approval' && !(await awaitApprovals(run, plan, decision))) return;
+    // Approved by a break-glass holder: one approver, no cooling-off, for as long as the grant lasts.
+    if (grantInForce(run.breakGlass, Date.now())) decision = underBreakGlass(decision, run.breakGlass);
     if (decision.route === 'auto' && decision.notify) {
       await io.notify({
         kind: 'auto_execute',
@@ -270,6 +277,21 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
   }
 }
 
+/** The policy over the staged plan, with the exceptions in force in the change's scopes. */
+async function checkPolicy(
+  run: ChangeRun,
+  rec: Recommendation,
+  classified: Decision,
+  plan: Plan,
+  zoneRecords: number | undefined,
+): Promise<Decision> {
+  if (!run.overridesAware) return io.check(rec, classified, plan, zoneRecords);
+  await refreshOverrides(run);
+  const decision = await io.check(rec, classified, plan, zoneRecords, run.overrides.exceptions);
+  markExceptions(run, decision);
+  return decision;
+}
+
 /**
  * Evaluates the current policy once more before anything is written. A stricter result applies:
  * it may block the change, or ask for more approvals (those already counted still count) and a
@@ -285,7 +307,7 @@ async function recheckPolicy(
 ): Promise<Decision | null> {
   let decision = decided;
   for (;;) {
-    const current = governed(run, await io.check(rec, classified, plan, zoneRecords));
+    const current = governed(run, await checkPolicy(run, rec, classified, plan, zoneRecords));
     const outcome = reconcile(
       decision,
       current,
@@ -370,7 +392,7 @@ async function awaitApprovals(
     run.close('rejected', 'rejected', `rejected by ${rejection.principal}: ${rejection.reason}`);
     return false;
   }
-  if (decision.coolingOffSeconds > 0) {
+  if (decision.coolingOffSeconds > 0 && run.breakGlass === null) {
     run.coolingOffUntil = Date.now() + decision.coolingOffSeconds * 1000;
     run.record({
       stream: 'decision',

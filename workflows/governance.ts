@@ -4,6 +4,7 @@ import type { GovernorAsk, GovernorReply } from '../src/governor/ask';
 import type { Hold } from '../src/governor/hold';
 import { holdKeyword } from '../src/governor/hold';
 import { proposalOnly } from '../src/governor/reroute';
+import { grantInForce, underBreakGlass } from '../src/overrides/break-glass';
 import { rrsetKey } from '../src/governor/scope';
 import { hashOf } from '../src/hash';
 import type { Plan } from '../src/plan/plan';
@@ -52,6 +53,7 @@ function targetRrset(run: ChangeRun): string {
 async function holdOn(run: ChangeRun, hold: Hold, state: 'queued' | 'held', seen: number): Promise<void> {
   const changed = run.hold === null || holdKeyword(run.hold) !== holdKeyword(hold);
   run.hold = hold;
+  if (hold.code === 'freeze') run.marks.add(`freeze:${hold.scope.replace(' ', ':')}`);
   if (changed)
     run.record({ stream: 'decision', step: 'held', actor: 'governor', summary: hold.message, data: hold });
   run.transition(state);
@@ -92,10 +94,62 @@ export async function awaitAdmission(run: ChangeRun): Promise<void> {
   }
 }
 
-/** The decision as the governors' flags and any re-routing leave it. */
+/** The decision as the governors' flags, any re-routing and a break-glass approval leave it. */
 export function governed(run: ChangeRun, decision: Decision): Decision {
-  if (!run.governed || (run.rerouted === null && run.flags.length === 0)) return decision;
-  return proposalOnly(decision, run.rerouted, run.flags);
+  const routed =
+    !run.governed || (run.rerouted === null && run.flags.length === 0)
+      ? decision
+      : proposalOnly(decision, run.rerouted, run.flags);
+  // A grant that ended no longer stands in for the second approver: the stricter decision returns.
+  return grantInForce(run.breakGlass, Date.now()) ? underBreakGlass(routed, run.breakGlass) : routed;
+}
+
+/**
+ * Before each policy check: the freezes, break-glass grants and exceptions in force in the
+ * change's scopes. Exceptions go into the evaluation; the rest is shown on the card.
+ */
+export async function refreshOverrides(run: ChangeRun): Promise<void> {
+  const rec = run.recommendation;
+  const found = await governors.activeOverrides({ tenant: rec.target.tenant, zone: rec.target.zone });
+  const before = JSON.stringify(run.overrides);
+  run.overrides = found;
+  if (
+    JSON.stringify(found) !== before &&
+    (found.freezes.length > 0 || found.breakGlass.length > 0 || found.exceptions.length > 0)
+  )
+    run.record({
+      stream: 'decision',
+      step: 'overrides',
+      actor: 'governor',
+      summary: [
+        ...found.freezes.map((f) => `${f.scope} frozen by ${f.by}: ${f.reason}`),
+        ...found.breakGlass.map(
+          (g) => `break-glass ${g.id} of ${g.holder} in ${g.scope} until ${g.expiresAt}`,
+        ),
+        ...found.exceptions.map((e) => `exception ${e.id} (${e.scope}) until ${e.expiresAt}`),
+      ].join('; '),
+      data: found,
+    });
+}
+
+/** Marks the exceptions a decision names: they show on the card and in the search attribute. */
+export function markExceptions(run: ChangeRun, decision: Decision): void {
+  for (const r of decision.reasons)
+    if (r.rule.startsWith('exception.')) run.marks.add(`exception:${r.rule.slice('exception.'.length)}`);
+}
+
+/** A signed approval from someone who holds break-glass in one of the change's scopes completes the request. */
+export async function tryBreakGlass(run: ChangeRun, principal: string): Promise<void> {
+  if (!run.governed || !run.overridesAware || run.approval.status !== 'pending') return;
+  run.asks += 1;
+  const rec = run.recommendation;
+  const grant = await governors.useBreakGlass({
+    askId: `${run.workflowId}/${run.asks}`,
+    changeId: run.workflowId,
+    principal,
+    target: { tenant: rec.target.tenant, zone: rec.target.zone },
+  });
+  if (grant !== null && run.approval.status === 'pending') run.approveUnderBreakGlass(grant);
 }
 
 const digest = (rrset: Plan['before']) => hashOf(rrset);
@@ -119,6 +173,13 @@ export async function acquireExecution(
       recordsTouched: recordsTouched(plan),
       before: digest(plan.before),
       after: digest(plan.after),
+      // A freeze lets an incident's own remediation and a freeze-override approver's change through.
+      ...(run.overridesAware
+        ? {
+            incident: run.recommendation.incidentId ?? null,
+            approverRoles: run.approval.approvals.map((a) => a.roles ?? []),
+          }
+        : {}),
     });
     if (reply.verdict === 'go') {
       letGo(run, 'the governor let it proceed');

@@ -2,6 +2,8 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { SignedDecision } from '../src/approvals/signed-decision';
 import type { AcquireAnswer, AdmitAnswer, EscalateAnswer } from '../src/governor/governor-state';
 import type { GovernorStatus } from '../src/governor/status';
+import type { ActiveOverrides } from '../src/overrides/active-overrides';
+import type { BreakGlassView } from '../src/overrides/overrides-state';
 
 /**
  * The governor's interface. Change workflows use the first group through the governor activity
@@ -28,3 +30,25 @@ export const resetBreakerUpdate = defineUpdate<{ reset: boolean; message: string
 );
 
 export const governorStatusQuery = defineQuery<GovernorStatus>('governorStatus');
+
+/** People's overrides, each signed for this governor and the exact action (see governorActionText). */
+export interface OverrideAnswer {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly grantId?: string;
+  readonly expiresAt?: string;
+}
+export const freezeUpdate = defineUpdate<OverrideAnswer, [unknown]>('freeze');
+export const unfreezeUpdate = defineUpdate<OverrideAnswer, [unknown]>('unfreeze');
+/** Signed by a person from the CLI, or a webhook body from the incident tool with its HMAC. */
+export const incidentUpdate = defineUpdate<OverrideAnswer, [unknown]>('incident');
+export const breakGlassUpdate = defineUpdate<OverrideAnswer, [unknown]>('breakGlass');
+export const endBreakGlassUpdate = defineUpdate<OverrideAnswer, [unknown]>('endBreakGlass');
+export const reviewBreakGlassUpdate = defineUpdate<OverrideAnswer, [unknown]>('reviewBreakGlass');
+export const grantExceptionUpdate = defineUpdate<OverrideAnswer, [unknown]>('grantException');
+export const approveExceptionUpdate = defineUpdate<OverrideAnswer, [unknown]>('approveException');
+export const revokeExceptionUpdate = defineUpdate<OverrideAnswer, [unknown]>('revokeException');
+/** From a change workflow: its approver holds break-glass here? The change is then marked. */
+export const useBreakGlassUpdate = defineUpdate<BreakGlassView | null, [unknown]>('useBreakGlass');
+/** What a change must know before its policy check: active freezes, grants and exceptions. */
+export const activeOverridesQuery = defineQuery<ActiveOverrides>('activeOverrides');

@@ -58,6 +58,7 @@ import {
   reviewUpdate,
 } from './governor-messages';
 import { governorNudgeSignal } from './messages';
+import { registerOverrideHandlers } from './governor-overrides';
 
 export interface GovernorInput {
   readonly scope: Scope;
@@ -114,6 +115,12 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     return result.value;
   };
 
+  // Defined before any handler: an update delivered with the start runs while handlers are being set.
+  const record = (kind: string, actor: string, summary: string) => {
+    events.push(appendEvidence(events, { stream: 'decision', step: kind, actor, summary }, new Date()));
+    if (events.length > eventsKept) events.splice(0, events.length - eventsKept);
+    log.info('governor event', { scope: describeScope(state.scope), kind, summary });
+  };
   setHandler(admitUpdate, (p) => apply(admit(state, admitted(p, AdmitRequestSchema, 'admit'), Date.now())));
   setHandler(acquireUpdate, (p) =>
     apply(acquire(state, admitted(p, AcquireRequestSchema, 'acquire'), Date.now())),
@@ -132,17 +139,25 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
   );
   setHandler(humanAdmitUpdate, async (p) => {
     const { changeId, signed } = admitted(p, HumanAdmitSchema, 'admit');
-    const who = await verifyHuman(signed, governorActionText({ admit: changeId }), []);
+    const { principal: who } = await verifyHuman(signed, governorActionText({ admit: changeId }), []);
     return apply(humanAdmit(state, { changeId, principal: who, reason: signed.payload.reason }, Date.now()));
   });
   setHandler(resetBreakerUpdate, async (p) => {
     const signed = admitted(p, SignedDecision, 'reset');
-    const who = await verifyHuman(
+    const { principal: who } = await verifyHuman(
       signed,
       governorActionText('reset'),
       state.limits?.breaker?.resetRoles ?? [],
     );
     return apply(resetBreaker(state, { principal: who, reason: signed.payload.reason }, Date.now()));
+  });
+  registerOverrideHandlers({
+    state,
+    apply,
+    record: (kind, actor, summary) => record(kind, actor, summary),
+    verifyHuman,
+    overrideLimits: () => activities.overrideLimits(),
+    verifyWebhook: (body, signature) => activities.verifyIncidentWebhook(body, signature),
   });
   setHandler(governorStatusQuery, () =>
     governorStatus(state, { workflowId: workflowInfo().workflowId, events, run }, Date.now()),
@@ -157,7 +172,7 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     signed: SignedDecision,
     action: string,
     roles: readonly string[],
-  ): Promise<string> {
+  ): Promise<{ principal: string; scopes?: readonly string[] }> {
     const p = signed.payload;
     const refuse = (message: string) =>
       ApplicationFailure.create({ type: FailureType.GovernorActionRefused, message, nonRetryable: true });
@@ -173,14 +188,13 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     if (roles.length > 0 && !verified.roles.some((r) => roles.includes(r)))
       throw refuse(`${verified.principal} holds none of the roles that may do this: ${roles.join(', ')}`);
     state.nonces.push({ nonce: p.nonce, until: Date.parse(p.expiresAt) + clockSkewMs });
-    return verified.principal;
+    return {
+      principal: verified.principal,
+      ...(verified.scopes === undefined ? {} : { scopes: verified.scopes }),
+    };
   }
 
-  const record = (kind: string, actor: string, summary: string) => {
-    events.push(appendEvidence(events, { stream: 'decision', step: kind, actor, summary }, new Date()));
-    if (events.length > eventsKept) events.splice(0, events.length - eventsKept);
-    log.info('governor event', { scope: describeScope(state.scope), kind, summary });
-  };
+
 
   async function carryOut(effect: Effect): Promise<void> {
     switch (effect.kind) {

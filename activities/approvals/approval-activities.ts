@@ -13,6 +13,8 @@ export type VerifiedDecision =
       readonly ok: true;
       readonly principal: string;
       readonly roles: readonly string[];
+      /** Scopes the person may override (globs); absent: every scope. */
+      readonly scopes?: readonly string[];
       readonly keyId: string;
       readonly signatureDigest: string;
     }
@@ -70,6 +72,7 @@ export function createApprovalActivities(deps: ApprovalActivityDeps) {
         ok: true,
         principal: who.id,
         roles: who.roles,
+        ...(human?.scopes === undefined ? {} : { scopes: human.scopes }),
         keyId: key.id,
         signatureDigest: createHash('sha256').update(signature).digest('hex'),
       };

@@ -18,6 +18,13 @@ import { limitsFor, scopeIsGoverned } from '../../src/governor/limits';
 import type { Scope } from '../../src/governor/scope';
 import { describeScope, governorWorkflowId, scopesOf } from '../../src/governor/scope';
 import type { PolicySource } from '../policy/policy-store';
+import type { OverrideLimits } from '../../src/overrides/override-limits';
+import { overrideLimitsOf } from '../../src/overrides/override-limits';
+import type { ActiveOverrides } from '../../src/overrides/active-overrides';
+import { mergeOverrides, noActiveOverrides } from '../../src/overrides/active-overrides';
+import type { BreakGlassView } from '../../src/overrides/overrides-state';
+import type { IncidentWebhookBody } from '../../src/governor/protocol';
+import { verifyIncidentWebhook } from './incident-webhook';
 
 export interface GovernorActivityDeps {
   readonly client: Client;
@@ -26,6 +33,8 @@ export interface GovernorActivityDeps {
   readonly logger: Logger;
   /** History events after which a governor continues-as-new (tests lower it). */
   readonly governorHistoryLimit?: number;
+  /** The incident tool's webhook secret (HMAC-SHA256); unset: webhook bodies are refused. */
+  readonly incidentWebhookSecret?: string;
 }
 
 /**
@@ -142,6 +151,8 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
               before: request.before,
               after: request.after,
               limits,
+              ...(request.incident === undefined ? {} : { incident: request.incident }),
+              ...(request.approverRoles === undefined ? {} : { approverRoles: request.approverRoles }),
             });
           // An approved change may have to wait for a wider budget: it asks the zone (and takes the
           // RRset lock) only once they granted, so it never holds a lock while it waits. An automatic
@@ -199,6 +210,60 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
           return { verdict: 'go', hold: null, flags: [] };
         }
       }
+    },
+
+    /** The overrides in force for a change's scopes (a scope without a governor has none). */
+    async activeOverrides(target: { tenant: string; zone: string }): Promise<ActiveOverrides> {
+      const found = await Promise.all(
+        scopesOf(target).map(async (scope) => {
+          try {
+            return await deps.client.workflow
+              .getHandle(governorWorkflowId(scope, deps.taskQueue))
+              .query<ActiveOverrides>('activeOverrides');
+          } catch (err) {
+            if (err instanceof WorkflowNotFoundError) return noActiveOverrides;
+            throw err;
+          }
+        }),
+      );
+      return mergeOverrides(found);
+    },
+
+    /** An approver of this change holds break-glass in one of its scopes: the grant, or null. */
+    async useBreakGlass(request: {
+      askId: string;
+      changeId: string;
+      principal: string;
+      target: { tenant: string; zone: string };
+    }): Promise<BreakGlassView | null> {
+      for (const scope of [...scopesOf(request.target)].reverse()) {
+        const workflowId = governorWorkflowId(scope, deps.taskQueue);
+        try {
+          const grant = await deps.client.workflow
+            .getHandle(workflowId)
+            .executeUpdate<BreakGlassView | null, [unknown]>('useBreakGlass', {
+              args: [{ changeId: request.changeId, principal: request.principal }],
+              updateId: `${request.askId}/${scope.kind}`,
+            });
+          if (grant !== null) return grant;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }
+      return null;
+    },
+
+    /** The override rules of the policy in force: who may freeze, break the glass, grant exceptions. */
+    async overrideLimits(): Promise<OverrideLimits> {
+      return overrideLimitsOf((await deps.policy()).policy);
+    },
+
+    /** Checks an incident tool's webhook body against the shared secret; never reveals the secret. */
+    async verifyIncidentWebhook(
+      body: string,
+      signature: string,
+    ): Promise<{ ok: true; body: IncidentWebhookBody } | { ok: false; message: string }> {
+      return verifyIncidentWebhook(body, signature, deps.incidentWebhookSecret, Date.now());
     },
 
     /** Whether a change workflow still runs: a lock whose lease ended is kept only for a live holder. */

@@ -18,6 +18,13 @@ export const Human = z.strictObject({
   id: principalId,
   roles: z.array(roleId).min(1),
   keys: z.array(ApproverKey).min(1),
+  scopes: z
+    .array(z.string().regex(/^(global|zone:.+|tenant:.+)$/, 'global, zone:<glob> or tenant:<glob>'))
+    .min(1)
+    .optional()
+    .describe(
+      'Scopes this person may freeze, break the glass on or grant exceptions for; unset: every scope.',
+    ),
 });
 
 export const ApproverDirectory = z

@@ -2,6 +2,8 @@ import type { ApprovalState, Exclusion } from '../approvals/reducer';
 import type { EvidenceEntry } from '../evidence/chain';
 import type { Flag } from '../governor/governor-state';
 import type { Hold } from '../governor/hold';
+import type { ActiveOverrides } from '../overrides/active-overrides';
+import type { BreakGlassView } from '../overrides/overrides-state';
 import type { Plan } from '../plan/plan';
 import type { Decision } from '../policy/decision';
 import type { Recommendation } from '../schema/recommendation';
@@ -32,6 +34,15 @@ export interface ChangeView {
     /** Why it was re-routed from automatic to approval (proposal-only), or null. */
     readonly rerouted: Hold | null;
     readonly flags: readonly Flag[];
+  };
+  /** Freezes, break-glass and exceptions around this change; absent in histories recorded before them. */
+  readonly overrides?: {
+    /** In force in its scopes when it last asked (before its policy check). */
+    readonly active: ActiveOverrides;
+    /** The break-glass grant it was approved under, or null. */
+    readonly breakGlass: BreakGlassView | null;
+    /** Every override it ran under or was held by. */
+    readonly marks: readonly string[];
   };
 }
 

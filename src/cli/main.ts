@@ -22,6 +22,7 @@ import { ApproverKeyFile, generateApproverKey } from '../client/approver-keys';
 import { ExitCode } from './exit-codes';
 import { PolicyFileError, registerPolicyCommands } from './policy-commands';
 import { registerGovernorCommands } from './governor-commands';
+import { registerOverrideCommands } from './override-commands';
 import { GovernorActionError, GovernorNotFoundError } from '../client/governor-client';
 import { InputError, readJsonInput } from './read-input';
 
@@ -265,6 +266,7 @@ program
 
 registerPolicyCommands(program, (value, text) => print(value, text));
 registerGovernorCommands(program, { print, withClient, readKey });
+registerOverrideCommands(program, { print, withClient, readKey });
 
 function fail(err: unknown): never {
   let code: number = ExitCode.error;

@@ -21,6 +21,7 @@ import { signDecision } from './approver-keys';
 import type { GovernorActionOptions } from './governor-client';
 import { admitFromQueue, readGovernorStatus, resetBreaker } from './governor-client';
 import type { GovernorStatus } from '../governor/status';
+import { OverrideClient } from './override-client';
 import type { Scope } from '../governor/scope';
 
 export const defaultTaskQueue = 'countersign';
@@ -364,6 +365,11 @@ export class CountersignClient {
       if (now !== undefined && isFinal(now.state)) throw new ChangeClosedError(id, now.state);
       throw err;
     }
+  }
+
+  /** Freezes, incidents, break-glass and exceptions: people's overrides of a scope. */
+  get overrides(): OverrideClient {
+    return new OverrideClient(this.client, this.taskQueue);
   }
 
   /** Budgets, queue, locks and breaker of one scope's governor (`countersign governor status`). */

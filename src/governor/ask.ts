@@ -24,6 +24,9 @@ export type GovernorAsk =
       readonly recordsTouched: number;
       readonly before: string;
       readonly after: string;
+      /** The incident the change names; absent from changes started before overrides. */
+      readonly incident?: string | null;
+      readonly approverRoles?: readonly (readonly string[])[];
     })
   | (AskBase & { readonly op: 'escalate'; readonly key: string })
   | (AskBase & { readonly op: 'review' })

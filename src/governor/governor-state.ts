@@ -3,8 +3,14 @@ import type { Hold } from './hold';
 import type { Charge } from './ledger';
 import { charge, fits, fitsAt, hasCharge, prune, refund, used } from './ledger';
 import type { BudgetKind, ScopeLimits } from './limits';
+import type { Effect, GovernorEvent, Outcome } from './effects';
+import { event } from './effects';
+import type { OverridesState } from '../overrides/overrides-state';
+import { freezeGate, initialOverrides, leaveFreeze, overrideTimers } from '../overrides/overrides-state';
 import type { Scope } from './scope';
 import { describeScope, formatScope } from './scope';
+
+export type { Effect, GovernorEvent, Outcome };
 
 /**
  * A governor's state and every operation on it, as pure functions of (state, request, now): the
@@ -65,20 +71,6 @@ export interface Counters {
   leasesExpired: number;
 }
 
-export interface GovernorEvent {
-  readonly at: number;
-  readonly kind:
-    | 'breaker_opened'
-    | 'breaker_half_open'
-    | 'breaker_closed'
-    | 'breaker_reset'
-    | 'human_admitted'
-    | 'lease_expired'
-    | 'queue_dropped';
-  readonly actor: string;
-  readonly summary: string;
-}
-
 export interface GovernorState {
   readonly scope: Scope;
   limits: ScopeLimits | null;
@@ -94,28 +86,20 @@ export interface GovernorState {
   nonces: { nonce: string; until: number }[];
   /** Admission order, for `governor status` and the storm test: the last few admitted ids. */
   recentAdmissions: { changeId: string; at: number; by: string }[];
+  /** Freezes, incidents, break-glass and exceptions; absent in state carried over from older runs. */
+  overrides?: OverridesState;
+}
+
+/** The overrides of a state, created on first use (a governor carried over from before them has none). */
+export function overridesOf(state: GovernorState): OverridesState {
+  state.overrides ??= initialOverrides();
+  return state.overrides;
 }
 
 export interface Flag {
   readonly kind: 'repeated' | 'reverses';
   readonly message: string;
   readonly tier: 2 | 3;
-}
-
-export type Effect =
-  | { readonly kind: 'nudge'; readonly changeId: string }
-  | { readonly kind: 'check_holder'; readonly changeId: string; readonly rrset: string }
-  | { readonly kind: 'event'; readonly event: GovernorEvent }
-  | {
-      readonly kind: 'escalate';
-      readonly notify: readonly string[];
-      readonly what: string;
-      readonly why: string;
-    };
-
-export interface Outcome<A> {
-  readonly answer: A;
-  readonly effects: Effect[];
 }
 
 export type AdmitAnswer =
@@ -146,6 +130,10 @@ export interface AcquireRequest {
   readonly before: string;
   readonly after: string;
   readonly limits: ScopeLimits;
+  /** The incident the change names: an incident's own freeze does not hold its remediation. */
+  readonly incident?: string | null;
+  /** Each counted approver's roles: a freeze-override role lets an approved change through a freeze. */
+  readonly approverRoles?: readonly (readonly string[])[];
 }
 
 export interface ReleaseRequest {
@@ -405,6 +393,26 @@ export function acquire(state: GovernorState, request: AcquireRequest, now: numb
   entry.awaitingApprovalSince = null;
   const flags = [...entry.flags, ...reversalFlags(state, request, now)];
   const effects: Effect[] = [];
+  // A freeze comes first: nothing is charged or locked for a change that may not run yet.
+  if (state.overrides !== undefined) {
+    const gate = freezeGate(
+      state.overrides,
+      {
+        changeId,
+        route: request.route,
+        incident: request.incident ?? null,
+        approverRoles: request.approverRoles ?? [],
+      },
+      limits.overrides,
+      formatScope(state.scope),
+      now,
+    );
+    effects.push(...gate.effects);
+    if (gate.hold !== null) {
+      effects.push(...leaveLocks(state, changeId, now));
+      return { answer: { verdict: 'wait', hold: gate.hold }, effects };
+    }
+  }
 
   if (request.route === 'auto') {
     const reroute = (hold: Hold): Outcome<AcquireAnswer> => {
@@ -532,11 +540,8 @@ function forget(state: GovernorState, changeId: string, now: number): Effect[] {
   state.queue = state.queue.filter((q) => q.changeId !== changeId);
   if (state.breaker.trial === changeId) state.breaker.trial = null;
   delete state.changes[changeId];
+  if (state.overrides !== undefined) effects.push(...leaveFreeze(state.overrides, changeId, now));
   return effects;
-}
-
-function event(kind: GovernorEvent['kind'], actor: string, summary: string, now: number): Effect {
-  return { kind: 'event', event: { at: now, kind, actor, summary } };
 }
 
 /** A change closed, however it closed: its lock passes on, its outcome counts toward the breaker. */
@@ -623,7 +628,9 @@ export function review(state: GovernorState, changeId: string, now: number): Out
   record(state, changeId).awaitingApprovalSince = now;
   // Going to people, it is no longer an automatic change (nor a breaker trial).
   refundAuto(state, changeId);
-  return { answer: null, effects: leaveLocks(state, changeId, now) };
+  const effects = leaveLocks(state, changeId, now);
+  if (state.overrides !== undefined) effects.push(...leaveFreeze(state.overrides, changeId, now));
+  return { answer: null, effects };
 }
 
 /** Takes back what an automatic change was charged when another scope re-routed it to approval. */
@@ -734,6 +741,11 @@ export function tick(state: GovernorState, now: number): Outcome<{ nextAt: numbe
   state.nonces = state.nonces.filter((n) => n.until > now);
 
   const candidates: number[] = [];
+  if (state.overrides !== undefined) {
+    const timers = overrideTimers(state.overrides, formatScope(state.scope), now);
+    effects.push(...timers.effects);
+    candidates.push(...timers.nextAt);
+  }
   if (state.queue.length > 0) {
     const at = fitsAt(state.charges, 'proposals', budgets.proposals, 1, now);
     if (at !== null) candidates.push(at);

@@ -6,7 +6,7 @@ import type { Reason } from '../policy/decision';
  * decision card, by `countersign status` and `governor status`, and kept in the evidence.
  */
 export interface Hold {
-  readonly code: 'budget' | 'queue' | 'lock' | 'breaker' | 'flapping';
+  readonly code: 'budget' | 'queue' | 'lock' | 'breaker' | 'flapping' | 'freeze';
   /** `zone example.com.`, `tenant acme`, `all changes`. */
   readonly scope: string;
   /** The budget kind, or `rrset lock`, `circuit breaker`, `flapping`. */

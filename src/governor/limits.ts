@@ -1,5 +1,7 @@
 import { parseDuration } from '../policy/duration';
 import type { Policy, ScopeRules } from '../policy/policy-schema';
+import type { OverrideLimits } from '../overrides/override-limits';
+import { overrideLimitsOf, overridesEnabled } from '../overrides/override-limits';
 import type { Scope } from './scope';
 
 export const budgetKinds = [
@@ -39,6 +41,8 @@ export interface ScopeLimits {
   readonly breaker: BreakerLimits | null;
   readonly flapping: FlappingLimits | null;
   readonly leaseSeconds: number;
+  /** Who may override what (freeze-override roles, incident exemptions); absent in older histories. */
+  readonly overrides?: OverrideLimits;
 }
 
 const defaultLeaseSeconds = 600;
@@ -94,10 +98,17 @@ export function limitsFor(policy: Policy, scope: Scope): ScopeLimits {
           },
     leaseSeconds:
       policy.governor?.lease === undefined ? defaultLeaseSeconds : parseDuration(policy.governor.lease),
+    overrides: overrideLimitsOf(policy),
   };
 }
 
 /** Whether asking this scope's governor can change anything: zones always (RRset locks). */
 export function scopeIsGoverned(limits: ScopeLimits, scope: Scope): boolean {
-  return scope.kind === 'zone' || Object.keys(limits.budgets).length > 0 || limits.breaker !== null;
+  return (
+    scope.kind === 'zone' ||
+    Object.keys(limits.budgets).length > 0 ||
+    limits.breaker !== null ||
+    // A scope may be frozen, or hold break-glass grants and exceptions, whatever its budgets.
+    overridesEnabled(limits.overrides)
+  );
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SignedDecision } from '../approvals/signed-decision';
+import { ExceptionSpec, exceptionId } from '../overrides/exception';
 import { budgetKinds } from './limits';
 
 /**
@@ -15,6 +16,8 @@ const seconds = z
   .int()
   .min(0)
   .max(10 * 365 * 86400);
+
+const roles = z.array(z.string().max(80)).max(20);
 
 const BudgetLimit = z.strictObject({ limit: z.number().int().min(0), windowSeconds: seconds.min(1) });
 
@@ -39,6 +42,28 @@ export const ScopeLimitsSchema = z.strictObject({
     })
     .nullable(),
   leaseSeconds: seconds.min(1),
+  overrides: z
+    .strictObject({
+      freeze: z
+        .strictObject({ roles: roles, overrideRoles: roles, maxSeconds: seconds.nullable() })
+        .nullable(),
+      incidents: z.strictObject({ roles, freeze: z.boolean(), exemptLinked: z.boolean() }).nullable(),
+      breakGlass: z
+        .strictObject({
+          roles,
+          maxSeconds: seconds,
+          review: z.strictObject({
+            withinSeconds: seconds,
+            roles,
+            escalation: z.array(z.strictObject({ afterSeconds: seconds, notify: roles })).max(3),
+          }),
+        })
+        .nullable(),
+      exceptions: z
+        .strictObject({ roles, maxSeconds: seconds, noticeSeconds: seconds, reviewEverySeconds: seconds })
+        .nullable(),
+    })
+    .optional(),
 });
 
 export const AdmitRequestSchema = z.strictObject({ changeId, rrset, limits: ScopeLimitsSchema });
@@ -51,6 +76,8 @@ export const AcquireRequestSchema = z.strictObject({
   before: digest,
   after: digest,
   limits: ScopeLimitsSchema,
+  incident: z.string().max(128).nullable().optional(),
+  approverRoles: z.array(roles).max(10).optional(),
 });
 
 export const ReleaseRequestSchema = z.strictObject({
@@ -71,3 +98,54 @@ export const EscalateRequestSchema = z.strictObject({
 export const ChangeRefSchema = z.strictObject({ changeId });
 
 export const HumanAdmitSchema = z.strictObject({ changeId, signed: SignedDecision });
+
+const incidentIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'an incident id (letters, digits, ".", "_", ":", "-")');
+const grantId = z.string().regex(/^bg-[0-9]{1,9}$/, 'a break-glass id such as bg-1');
+
+/** People's overrides: each carries a decision signed for this governor and this exact action. */
+export const FreezeRequestSchema = z.strictObject({
+  signed: SignedDecision,
+  until: z.iso.datetime({ offset: true }).nullable(),
+  incident: incidentIdSchema.nullable(),
+});
+export const SignedOnlySchema = z.strictObject({ signed: SignedDecision });
+export const IncidentRequestSchema = z.union([
+  z.strictObject({
+    op: z.enum(['open', 'close']),
+    id: incidentIdSchema,
+    title: z.string().max(500),
+    signed: SignedDecision,
+  }),
+  z.strictObject({
+    webhook: z.strictObject({
+      body: z.string().max(64 * 1024),
+      signature: z.string().regex(/^sha256=[0-9a-f]{64}$/, 'sha256=<hex HMAC of the body>'),
+    }),
+  }),
+]);
+export const BreakGlassRequestSchema = z.strictObject({
+  signed: SignedDecision,
+  seconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86400),
+  incident: incidentIdSchema.nullable(),
+});
+export const EndBreakGlassSchema = z.strictObject({ signed: SignedDecision, grantId: grantId.nullable() });
+export const ReviewBreakGlassSchema = z.strictObject({ signed: SignedDecision, grantId });
+export const GrantExceptionSchema = z.strictObject({ signed: SignedDecision, spec: ExceptionSpec });
+export const ExceptionRefSchema = z.strictObject({ signed: SignedDecision, id: exceptionId });
+export const UseBreakGlassSchema = z.strictObject({ changeId, principal: z.string().min(1).max(128) });
+
+/** An incident tool's webhook body (HMAC-SHA256 signed with the shared secret). */
+export const IncidentWebhookBody = z.strictObject({
+  type: z.enum(['incident.opened', 'incident.resolved']),
+  id: incidentIdSchema,
+  title: z.string().max(500).default(''),
+  scopes: z.array(z.string().max(300)).min(1).max(50),
+  sentAt: z.iso.datetime({ offset: true }),
+});
+export type IncidentWebhookBody = z.infer<typeof IncidentWebhookBody>;

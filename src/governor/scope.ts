@@ -51,6 +51,32 @@ export function rrsetKey(name: string, type: string): string {
 }
 
 /** What a person signs to act on a governor: bound to the governor (workflow id) and the action. */
-export function governorActionText(action: 'reset' | { admit: string }): string {
-  return action === 'reset' ? 'countersign-governor-reset' : `countersign-governor-admit ${action.admit}`;
+export type GovernorAction =
+  | 'reset'
+  | { admit: string }
+  | { freeze: { until: string | null; incident: string | null } }
+  | 'unfreeze'
+  | { incident: { op: 'open' | 'close'; id: string } }
+  | { breakGlass: { seconds: number; incident: string | null } }
+  | { endBreakGlass: string | null }
+  | { reviewBreakGlass: string }
+  | { grantException: string }
+  | { approveException: { id: string; spec: string } }
+  | { revokeException: string };
+
+export function governorActionText(action: GovernorAction): string {
+  if (action === 'reset') return 'countersign-governor-reset';
+  if (action === 'unfreeze') return 'countersign-unfreeze';
+  if ('admit' in action) return `countersign-governor-admit ${action.admit}`;
+  if ('freeze' in action)
+    return `countersign-freeze until=${action.freeze.until ?? '-'} incident=${action.freeze.incident ?? '-'}`;
+  if ('incident' in action) return `countersign-incident-${action.incident.op} ${action.incident.id}`;
+  if ('breakGlass' in action)
+    return `countersign-break-glass seconds=${action.breakGlass.seconds} incident=${action.breakGlass.incident ?? '-'}`;
+  if ('endBreakGlass' in action) return `countersign-break-glass-end ${action.endBreakGlass ?? '-'}`;
+  if ('reviewBreakGlass' in action) return `countersign-break-glass-review ${action.reviewBreakGlass}`;
+  if ('grantException' in action) return `countersign-exception-grant ${action.grantException}`;
+  if ('approveException' in action)
+    return `countersign-exception-approve ${action.approveException.id} ${action.approveException.spec}`;
+  return `countersign-exception-revoke ${action.revokeException}`;
 }

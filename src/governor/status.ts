@@ -4,6 +4,9 @@ import type { BreakerState, Counters, GovernorState } from './governor-state';
 import { fitsAt, used, unbudgetedWindowSeconds } from './ledger';
 import { budgetKinds } from './limits';
 import type { BudgetKind } from './limits';
+import type { OverridesStatus } from '../overrides/overrides-status';
+import { overridesStatus, renderOverrides } from '../overrides/overrides-status';
+import { hashOf } from '../hash';
 import type { Scope } from './scope';
 import { describeScope, formatScope } from './scope';
 
@@ -46,6 +49,8 @@ export interface GovernorStatus {
   readonly events: readonly EvidenceEntry[];
   /** Runs of this governor so far (it continues-as-new to keep its history short). */
   readonly run: number;
+  /** Freezes, incidents, break-glass and exceptions; absent from governors of older versions. */
+  readonly overrides?: OverridesStatus;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -100,6 +105,9 @@ export function governorStatus(
     recentAdmissions: state.recentAdmissions.map((a) => ({ ...a, at: iso(a.at) })),
     events: context.events.slice(-20),
     run: context.run,
+    ...(state.overrides === undefined
+      ? {}
+      : { overrides: overridesStatus(state.overrides, formatScope(state.scope), now, hashOf) }),
   };
 }
 
@@ -145,6 +153,7 @@ export function renderGovernorStatus(status: GovernorStatus): string {
     lines.push(
       `  ${l.rrset} held by ${l.holder} since ${l.since}${l.waiters.length === 0 ? '' : `; waiting: ${l.waiters.join(', ')}`}`,
     );
+  if (status.overrides !== undefined) lines.push(...renderOverrides(status.overrides));
   const c = status.counters;
   lines.push(
     '',

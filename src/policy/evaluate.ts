@@ -5,6 +5,9 @@ import { routeOf, stricterTier, tierRank } from './decision';
 import { parseDuration } from './duration';
 import type { Facts } from './facts';
 import type { Match, Policy, Range, Rule } from './policy-schema';
+import type { ActiveException } from '../overrides/exception';
+import { exceptionReason, exceptionsFor } from './exceptions';
+import { globMatches } from './glob';
 
 /** A parsed policy with its identity: declared version and content hash. */
 /** A server restart or a short network outage passes within it; a lasting one reaches a human. */
@@ -35,23 +38,6 @@ export interface Evaluation {
   readonly decision: Decision;
   /** Every rule with the outcome of each of its conditions, in file order (for `policy explain`). */
   readonly rules: readonly RuleResult[];
-}
-
-const globCache = new Map<string, RegExp>();
-function globMatches(glob: string, value: string): boolean {
-  let re = globCache.get(glob);
-  if (re === undefined) {
-    const absolute = glob.endsWith('.') || glob.endsWith('*') ? glob : `${glob}.`;
-    re = new RegExp(
-      `^${absolute
-        .toLowerCase()
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.')}$`,
-    );
-    globCache.set(glob, re);
-  }
-  return re.test(value.toLowerCase());
 }
 
 export function describeRange(range: Range): string {
@@ -328,21 +314,36 @@ function reasonOf(result: RuleResult): Reason {
  * raise it. Requirements merge over all matching rules, most restrictive first: the largest count
  * per role, the longest cooling-off, the shortest expiry and execution window. Pure and deterministic.
  */
-export function evaluatePolicy(loaded: LoadedPolicy, facts: Facts): Evaluation {
+export function evaluatePolicy(
+  loaded: LoadedPolicy,
+  facts: Facts,
+  exceptions: readonly ActiveException[] = [],
+): Evaluation {
   const policy = loaded.policy;
   const rules = policy.rules.map((rule) => evaluateRule(rule, facts));
   const matched = rules.filter((r) => r.matched);
-  const ruleTier =
+  const byRules =
     matched.length === 0
       ? policy.defaults.tier
       : matched.reduce<Tier>((acc, r) => stricterTier(acc, r.rule.decide.tier), 0);
-  const raises = guards(policy, facts, ruleTier);
-  const tier = raises.reduce<Tier>((acc, r) => stricterTier(acc, r.tier), ruleTier);
+  // A loosening exception (granted under dual control) stands in for the rules and the two-key
+  // guard; never-allowed, never-automatic, blast radius and the budget still hold. Tightening wins.
+  const applied = exceptionsFor(exceptions, facts);
+  const loosened = applied.loosenTo !== null && tierRank(applied.loosenTo) < tierRank(byRules);
+  const ruleTier = loosened ? applied.loosenTo : byRules;
+  const raises = guards(policy, facts, ruleTier).filter(
+    (r) => !loosened || !r.reason.rule.startsWith('two_key.'),
+  );
+  const guarded = raises.reduce<Tier>((acc, r) => stricterTier(acc, r.tier), ruleTier);
+  const tier = applied.tightenTo === null ? guarded : stricterTier(guarded, applied.tightenTo);
   const winning = matched.filter((r) => r.rule.decide.tier === tier);
+  const requiring = loosened
+    ? matched.filter((r) => tierRank(r.rule.decide.tier) <= tierRank(tier))
+    : matched;
 
   const roles = new Map<string, number>();
   // Requirements merge over every matching rule, so a guard that raises the tier never loses a role.
-  for (const r of matched)
+  for (const r of requiring)
     for (const need of r.rule.decide.approvals ?? [])
       roles.set(need.role, Math.max(roles.get(need.role) ?? 0, need.count));
   const roleCounts: RoleCount[] = [...roles.entries()].map(([role, count]) => ({ role, count }));
@@ -354,7 +355,7 @@ export function evaluatePolicy(loaded: LoadedPolicy, facts: Facts): Evaluation {
           roleCounts.reduce((sum, r) => sum + r.count, 0),
         );
   const durations = (pick: (r: Rule) => string | undefined) =>
-    matched
+    requiring
       .map((r) => pick(r.rule))
       .filter((d): d is string => d !== undefined)
       .map(parseDuration);
@@ -378,6 +379,8 @@ export function evaluatePolicy(loaded: LoadedPolicy, facts: Facts): Evaluation {
       : []),
     ...winning.map(reasonOf),
     ...raises.filter((r) => r.tier === tier).map((r) => r.reason),
+    ...(loosened && tierRank(tier) < tierRank(byRules) ? applied.loosening.map(exceptionReason) : []),
+    ...applied.tightening.filter((e) => e.effect.tier === tier).map(exceptionReason),
   ];
   const decision: Decision = {
     policyVersion: policy.version,

@@ -1,6 +1,6 @@
 import { isApex, isWildcard, toAbsolute } from '../dns/names';
 import type { Plan } from '../plan/plan';
-import { recordsTouched } from '../plan/plan';
+import { recordsTouched, sortRecords } from '../plan/plan';
 import type { Recommendation } from '../schema/recommendation';
 import type { RecordClass } from './catalog';
 import { classesOf } from './catalog';
@@ -32,6 +32,8 @@ export interface Facts {
   readonly classes: readonly RecordClass[];
   readonly operation: 'create' | 'update' | 'delete' | null;
   readonly ttlDelta: number | null;
+  /** An update that alters nothing but the TTL; null before the plan is staged. */
+  readonly ttlOnly: boolean | null;
   readonly recordsTouched: number | null;
   readonly zoneRecords: number | null;
   readonly zoneShare: number | null;
@@ -47,6 +49,12 @@ function labelsFor(
 ): Record<string, string> {
   for (const [name, entry] of Object.entries(table ?? {})) if (normalise(name) === key) return entry.labels;
   return {};
+}
+
+function sameRecords(a: readonly string[], b: readonly string[]): boolean {
+  const left = sortRecords(a);
+  const right = sortRecords(b);
+  return left.length === right.length && left.every((r, i) => r === right[i]);
 }
 
 export function factsOf(
@@ -81,6 +89,13 @@ export function factsOf(
     classes: classesOf(rec.change.type, apex, name, records),
     operation: plan?.operation ?? (rec.change.kind === 'dns.delete_rrset' ? 'delete' : null),
     ttlDelta,
+    ttlOnly:
+      plan === null
+        ? null
+        : plan.before !== null &&
+          plan.after !== null &&
+          plan.before.ttl !== plan.after.ttl &&
+          sameRecords(plan.before.records, plan.after.records),
     recordsTouched: touched,
     zoneRecords: context.zoneRecords,
     zoneShare:

@@ -219,6 +219,69 @@ export const Governor = z.strictObject({
     ),
 });
 
+const RetroReview = z.strictObject({
+  within: duration.describe(
+    'A different operator must complete the review this long after the break-glass ends.',
+  ),
+  roles: z
+    .array(id)
+    .min(1)
+    .optional()
+    .describe('Roles that may review; unset: any human approver but the holder.'),
+  escalation: z
+    .array(EscalationStage)
+    .max(3)
+    .optional()
+    .describe(
+      'Reminders while the review is open (after the break-glass ends); it is also escalated when overdue.',
+    ),
+});
+
+/** Human overrides that expire by themselves: freezes, incidents, break-glass, exceptions. */
+export const Overrides = z.strictObject({
+  freeze: z
+    .strictObject({
+      roles: z.array(id).min(1).describe('Roles that may freeze and unfreeze a scope (signed).'),
+      overrideRoles: z
+        .array(id)
+        .optional()
+        .describe('An approved change with an approver holding one of these roles executes during a freeze.'),
+      maxDuration: duration.optional().describe('Longest --until a person may set; unset: until unfrozen.'),
+    })
+    .optional()
+    .describe('Unset: nobody may freeze.'),
+  incidents: z
+    .strictObject({
+      roles: z.array(id).min(1).describe('Roles that may open and close incidents from the CLI (signed).'),
+      freeze: z.boolean().describe('An incident declared for a scope freezes it until the incident closes.'),
+      exemptLinked: z
+        .boolean()
+        .optional()
+        .describe(
+          'Changes naming the incident (incidentId) are its remediation and are not frozen by it. Default true.',
+        ),
+    })
+    .optional()
+    .describe('Unset: incidents cannot be declared.'),
+  breakGlass: z
+    .strictObject({
+      roles: z.array(id).min(1).describe('Roles that may break the glass for a scope (signed).'),
+      maxDuration: duration.describe('Longest --for; it always expires on a durable timer.'),
+      review: RetroReview,
+    })
+    .optional()
+    .describe('Unset: nobody may break the glass.'),
+  exceptions: z
+    .strictObject({
+      roles: z.array(id).min(1).describe('Roles that may grant, approve and revoke exceptions (signed).'),
+      maxDuration: duration.describe('Longest expiry an exception may have.'),
+      noticeBefore: duration.describe('The owner is notified this long before an exception expires.'),
+      reviewEvery: duration.describe('The owner is reminded to review an active exception this often.'),
+    })
+    .optional()
+    .describe('Unset: no exceptions may be granted.'),
+});
+
 export const Policy = z.strictObject({
   version: z
     .string()
@@ -240,6 +303,9 @@ export const Policy = z.strictObject({
   governor: Governor.optional().describe(
     'Limits across changes: budgets per scope and window, the circuit breaker, flapping. Unset: no budgets; RRset locks still apply.',
   ),
+  overrides: Overrides.optional().describe(
+    'Who may freeze scopes, declare incidents, break the glass and grant exceptions, and for how long. Unset: nobody.',
+  ),
   rules: z.array(Rule),
 });
 
@@ -252,5 +318,6 @@ export type Match = z.infer<typeof Match>;
 export type Range = z.infer<typeof Range>;
 export type Outcome = z.infer<typeof Outcome>;
 export type Governor = z.infer<typeof Governor>;
+export type Overrides = z.infer<typeof Overrides>;
 export type ScopeBudgets = z.infer<typeof ScopeBudgets>;
 export type ScopeRules = z.infer<typeof ScopeRules>;

@@ -6,9 +6,15 @@ import { PolicyCaseFile } from '../policy/cases';
 import {
   AcquireRequestSchema,
   AdmitRequestSchema,
+  BreakGlassRequestSchema,
   EscalateRequestSchema,
+  FreezeRequestSchema,
+  GrantExceptionSchema,
   HumanAdmitSchema,
+  IncidentRequestSchema,
+  IncidentWebhookBody,
   ReleaseRequestSchema,
+  ReviewBreakGlassSchema,
 } from '../governor/protocol';
 
 const base = 'urn:countersign:schema';
@@ -51,6 +57,32 @@ export function publishedSchemas(): Record<string, unknown> {
       'governor-human-admit',
       HumanAdmitSchema,
       'countersign governor humanAdmit update (a signed admission from the review queue)',
+    ),
+    'governor-freeze': publish('governor-freeze', FreezeRequestSchema, 'countersign freeze update (signed)'),
+    'governor-incident': publish(
+      'governor-incident',
+      IncidentRequestSchema,
+      'countersign incident update (signed, or an incident webhook with its HMAC)',
+    ),
+    'incident-webhook': publish(
+      'incident-webhook',
+      IncidentWebhookBody,
+      "the incident tool's webhook body countersign accepts (HMAC-SHA256 signed)",
+    ),
+    'governor-break-glass': publish(
+      'governor-break-glass',
+      BreakGlassRequestSchema,
+      'countersign break-glass update (signed)',
+    ),
+    'governor-break-glass-review': publish(
+      'governor-break-glass-review',
+      ReviewBreakGlassSchema,
+      'countersign break-glass review update (signed by a different operator)',
+    ),
+    'governor-exception-grant': publish(
+      'governor-exception-grant',
+      GrantExceptionSchema,
+      'countersign exceptions grant update (signed)',
     ),
   };
 }

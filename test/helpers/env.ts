@@ -112,6 +112,8 @@ export type TestDeps = Partial<ChangeActivityDeps> & {
   };
   /** History events after which governors continue-as-new. */
   governorHistoryLimit?: number;
+  /** The incident tool's webhook secret the worker checks bodies against. */
+  incidentWebhookSecret?: string;
 };
 
 /** The shipped default policy, parsed once per test process. */
@@ -123,7 +125,7 @@ export async function withWorker<T>(
   deps: TestDeps,
   fn: (worker: Worker) => Promise<T>,
 ): Promise<T> {
-  const { timings, directory, governorHistoryLimit, ...rest } = deps;
+  const { timings, directory, governorHistoryLimit, incidentWebhookSecret, ...rest } = deps;
   const policy =
     rest.policy ??
     staticPolicySource(
@@ -136,6 +138,7 @@ export async function withWorker<T>(
     deps: { powerdns: h.pdns, verifyServers: [h.env.dns], logger: quietLogger, ...rest, policy },
     directory: directory ?? createDirectorySource(h.approvers.directoryPath),
     ...(governorHistoryLimit === undefined ? {} : { governorHistoryLimit }),
+    ...(incidentWebhookSecret === undefined ? {} : { incidentWebhookSecret }),
   });
   return worker.runUntil(fn(worker));
 }

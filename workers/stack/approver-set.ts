@@ -8,13 +8,14 @@ import type { CountersignClient } from '../../src/client/countersign-client';
 import type { Verdict } from '../../src/approvals/reducer';
 
 /** The people of the demo, the tests and the benchmark, with the roles the default policy asks for. */
-export const samplePeople: readonly { id: string; roles: string[] }[] = [
+export const samplePeople: readonly { id: string; roles: string[]; scopes?: string[] }[] = [
   { id: 'alice@example.com', roles: ['sre'] },
   { id: 'carol@example.com', roles: ['sre', 'service-owner'] },
   { id: 'dave@example.com', roles: ['service-owner'] },
   { id: 'erin@example.com', roles: ['security', 'dns-admin'] },
   { id: 'bob@example.com', roles: ['sre'] },
-  { id: 'oncall-human@example.com', roles: ['sre'] },
+  // The on-call rotation may override the staging zones only (freeze, break-glass, exceptions).
+  { id: 'oncall-human@example.com', roles: ['sre'], scopes: ['zone:*.example.net.'] },
 ];
 
 export const sampleServices: readonly string[] = ['aiops-dns-agent', 'countersign-executor'];
@@ -49,6 +50,7 @@ export function createApproverSet(
     humans: people.map((p) => ({
       id: p.id,
       roles: p.roles,
+      ...(p.scopes === undefined ? {} : { scopes: p.scopes }),
       keys: [
         { id: (keys[p.id] as ApproverKeyFile).keyId, publicKey: (keys[p.id] as ApproverKeyFile).publicKey },
       ],

@@ -7,6 +7,7 @@ import { RecommendationValidationError } from '../src/schema/validate-recommenda
 import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { seedZone } from './demo/seed';
 import { freshGovernors, showBudgetExhausted } from './demo/governor-demo';
+import { showOverrides } from './demo/override-demo';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
@@ -139,6 +140,7 @@ async function main(): Promise<number> {
     }
 
     failures.push(...(await showBudgetExhausted(cs, run, 'staging.example.net.')));
+    failures.push(...(await showOverrides(cs, approvers.keys, run, 'example.com.')));
 
     const waiting = samples.filter((s) => s.expect.includes('awaiting_approval'));
     for (const sample of waiting) {

@@ -194,8 +194,6 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     };
   }
 
-
-
   async function carryOut(effect: Effect): Promise<void> {
     switch (effect.kind) {
       case 'event':
@@ -230,10 +228,15 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
             notify: effect.notify,
             what: effect.what,
             why: effect.why,
-            risk: 'automatic changes in this scope wait for approval until the breaker closes',
-            riskOfWaiting: 'remediation in this scope needs a person for every change',
+            risk: effect.risk ?? 'automatic changes in this scope wait for approval until the breaker closes',
+            riskOfWaiting:
+              effect.risk === undefined
+                ? 'remediation in this scope needs a person for every change'
+                : 'nothing waits on it, but it stays open and is counted',
             whoCanDecide: 'a human approver (the policy may name roles)',
-            howToDecide: `countersign governor status; countersign governor reset <scope> --key <key file> --reason "..."`,
+            howToDecide:
+              effect.howToDecide ??
+              `countersign governor status; countersign governor reset <scope> --key <key file> --reason "..."`,
             expiresAt: new Date().toISOString(),
           });
         } catch (err) {

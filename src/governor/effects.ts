@@ -41,6 +41,9 @@ export type Effect =
       readonly notify: readonly string[];
       readonly what: string;
       readonly why: string;
+      /** Said to whoever is told; default: what an open circuit breaker means. */
+      readonly risk?: string;
+      readonly howToDecide?: string;
     };
 
 export interface Outcome<A> {

@@ -409,6 +409,8 @@ export function startBreakGlass(
         notify: bg.review.escalation[0]?.notify ?? ['sre'],
         what: `break-glass ${id} for ${scope} by ${request.principal}`,
         why: request.reason,
+        risk: `until ${iso(grant.expiresAt)} one approval by ${request.principal} lets a change in ${scope} run`,
+        howToDecide: `countersign governor status ${scope}; review it when it ends: countersign break-glass review ${id} --scope ${scope} --approve|--reject --key <key> --reason "..."`,
       },
     ],
   };
@@ -751,6 +753,8 @@ export function overrideTimers(
             kind: 'escalate',
             notify: stage.notify,
             what: `retroactive review of break-glass ${review.grantId} (${review.holder}) in ${scope}`,
+            risk: 'changes made without a second approver are not yet reviewed',
+            howToDecide: `countersign break-glass review ${review.grantId} --scope ${scope} --approve|--reject --key <key> --reason "..."`,
             why: `${review.changes.length} change(s) made without a second approver: ${review.changes.join(', ') || 'none'}`,
           },
         );
@@ -772,6 +776,8 @@ export function overrideTimers(
             kind: 'escalate',
             notify: stages.at(-1)?.notify ?? ['sre'],
             what: `the retroactive review of break-glass ${review.grantId} in ${scope} is overdue`,
+            risk: 'an overdue review is counted and stays in the evidence',
+            howToDecide: `countersign break-glass review ${review.grantId} --scope ${scope} --approve|--reject --key <key> --reason "..."`,
             why: `due ${iso(review.dueAt)}; ${review.changes.length} change(s) under it`,
           },
         );

@@ -149,6 +149,10 @@ export function renderOverrides(s: OverridesStatus): string[] {
         `  ${r.grantId} of ${r.holder}, ${r.changes.length} change(s), ${r.status === 'overdue' ? 'OVERDUE since' : 'due'} ${r.dueAt}: countersign break-glass review ${r.grantId} --scope ... --key <key> --approve|--reject --reason "..."`,
       );
   }
+  for (const r of s.reviews.filter((x) => x.status === 'approved' || x.status === 'rejected').slice(-3))
+    lines.push(
+      `reviewed: ${r.grantId} of ${r.holder} ${r.status} by ${r.reviewer ?? '?'}${r.overdue ? ' (overdue)' : ''}: ${r.reason ?? ''}`,
+    );
   const current = s.exceptions.filter((e) => e.status === 'active' || e.status === 'proposed');
   lines.push(`exceptions: ${current.length === 0 ? 'none' : ''}`);
   for (const e of current) lines.push(`  ${renderException(e)}`);

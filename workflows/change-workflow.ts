@@ -234,7 +234,7 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
       if (permit === 'waited') {
         if (run.verifiedApprovals && approvalsLapsed(run, decision)) {
           run.voidRequest(
-            `approvals lapsed while waiting for the RRset: execution did not start within ${decision.executionWindowSeconds} s of the final approval`,
+            `approvals lapsed while waiting to execute (RRset lock, budget or freeze): execution did not start within ${decision.executionWindowSeconds} s of the final approval`,
           );
           continue;
         }

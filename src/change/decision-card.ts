@@ -39,6 +39,7 @@ export function renderDecisionCard(view: ChangeView): string {
     lines.push('');
     lines.push(`**Flagged** ${governor.flags.map((f) => `${f.kind}: ${f.message}`).join('; ')}`);
   }
+  lines.push(...overrideLines(view));
   if (view.plan !== null) {
     lines.push('');
     lines.push(`**Change** (plan ${view.plan.hash.slice(0, 16)})`);
@@ -80,4 +81,31 @@ export function renderDecisionCard(view: ChangeView): string {
     lines.push(`**Cooling-off** until ${view.coolingOffUntil}; any approver may veto`);
   if (view.outcome !== null) lines.push('', `**Outcome** ${view.outcome.code}: ${view.outcome.message}`);
   return lines.join('\n');
+}
+
+/** Freezes, break-glass and exceptions around the change: what a person deciding must know. */
+function overrideLines(view: ChangeView): string[] {
+  const o = view.overrides;
+  if (o === undefined) return [];
+  const lines: string[] = [];
+  const frozen = o.active.freezes;
+  if (frozen.length > 0 && view.governor?.hold?.code !== 'freeze')
+    lines.push(
+      `**Frozen** ${frozen.map((f) => `${f.scope} by ${f.by}${f.until === null ? '' : ` until ${f.until}`}: ${f.reason}`).join('; ')} — approvals may be given; execution waits until it is lifted`,
+    );
+  const g = o.breakGlass;
+  if (g !== null)
+    lines.push(
+      `**Break-glass** approved by ${g.holder} under ${g.id} (${g.scope}, until ${g.expiresAt}${g.incident === null ? '' : `, incident ${g.incident}`}): no second approver; a different operator reviews it afterwards`,
+    );
+  else if (o.active.breakGlass.length > 0)
+    lines.push(
+      `**Break-glass in force** ${o.active.breakGlass.map((b) => `${b.holder} in ${b.scope} until ${b.expiresAt}`).join('; ')}: their signed approval alone lets this change run`,
+    );
+  const applied = o.marks.filter((m) => m.startsWith('exception:')).map((m) => m.slice('exception:'.length));
+  for (const e of o.active.exceptions.filter((x) => applied.includes(x.id)))
+    lines.push(
+      `**Exception** ${e.id} (${e.scope}, ${e.effect.direction} to tier ${e.effect.tier}) owned by ${e.owner}, until ${e.expiresAt}: ${e.justification}`,
+    );
+  return lines.length === 0 ? [] : ['', ...lines];
 }

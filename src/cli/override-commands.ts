@@ -160,30 +160,25 @@ export function registerOverrideCommands(program: Command, deps: OverrideCommand
     .command('break-glass')
     .description(
       'for a short time, changes you approve in a scope need no second approver; a different operator reviews them afterwards',
-    )
-    .option('--scope <scope>', 'zone:<zone>, tenant:<tenant> or global')
-    .option('--for <duration>', 'how long (at most overrides.breakGlass.maxDuration), e.g. 30m')
-    .option('--reason <text>', 'why the normal path cannot wait')
+    );
+  // `countersign break-glass --scope …` starts one: `start` is the default subcommand, so `end` and
+  // `review` keep their own --scope and --key.
+  breakGlass
+    .command('start', { isDefault: true })
+    .description('break the glass for a scope (signed); it expires on its own')
+    .requiredOption('--scope <scope>', 'zone:<zone>, tenant:<tenant> or global')
+    .requiredOption('--for <duration>', 'how long (at most overrides.breakGlass.maxDuration), e.g. 30m')
+    .requiredOption('--reason <text>', 'why the normal path cannot wait')
     .option('--incident <id>', 'the incident it is for')
-    .option('--key <file>', 'your key file')
-    .action(async (o: Partial<Signed> & { scope?: string; for?: string; incident?: string }) => {
-      for (const [name, value] of [
-        ['--scope', o.scope],
-        ['--for', o.for],
-        ['--reason', o.reason],
-        ['--key', o.key],
-      ] as const)
-        if (value === undefined)
-          throw new InputError(
-            `${name} is required: countersign break-glass --scope zone:<zone> --for 30m --reason "..." --key <key file>`,
-          );
-      const scope = scopeOption(o.scope as string);
-      const duration = seconds('--for', o.for as string);
-      const key = await deps.readKey(o.key as string);
+    .requiredOption('--key <file>', 'your key file')
+    .action(async (o: Signed & { scope: string; for: string; incident?: string }) => {
+      const scope = scopeOption(o.scope);
+      const duration = seconds('--for', o.for);
+      const key = await deps.readKey(o.key);
       const answer = await deps.withClient((c) =>
         c.overrides.breakGlass(scope, {
           key,
-          reason: o.reason as string,
+          reason: o.reason,
           seconds: duration,
           incident: o.incident ?? null,
         }),

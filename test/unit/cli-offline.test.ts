@@ -18,6 +18,72 @@ describe('countersign CLI without a server', () => {
     assert.doesNotMatch(run.stderr, /cannot reach Temporal|\n\s+at /);
   });
 
+  for (const [args, named] of [
+    [
+      ['freeze', '--scope', 'zone:a.example.', '--reason', 'r', '--until', 'tomorrow', '--key', 'k'],
+      /--until: "tomorrow" is neither a duration/,
+    ],
+    [['freeze', '--scope', 'example.com', '--reason', 'r', '--key', 'k'], /--scope: .*expected zone:<zone>/],
+    [
+      ['break-glass', '--scope', 'global', '--reason', 'r', '--key', 'k'],
+      /required option '--for <duration>' not specified/,
+    ],
+    [
+      ['break-glass', '--scope', 'global', '--for', 'half an hour', '--reason', 'r', '--key', 'k'],
+      /--for: "half an hour" is not a duration/,
+    ],
+    [
+      ['break-glass', 'review', 'bg-1', '--scope', 'global', '--reason', 'r', '--key', 'k'],
+      /exactly one of --approve or --reject/,
+    ],
+    [
+      [
+        'exceptions',
+        'grant',
+        'x',
+        '--scope',
+        'global',
+        '--effect',
+        'relax',
+        '--owner',
+        'o',
+        '--justification',
+        'j',
+        '--expires',
+        '7d',
+        '--key',
+        'k',
+      ],
+      /--effect: .*tighten:<tier> or loosen:<tier>/,
+    ],
+    [
+      [
+        'exceptions',
+        'grant',
+        'Bad Id',
+        '--scope',
+        'global',
+        '--effect',
+        'loosen:0',
+        '--owner',
+        'o',
+        '--justification',
+        'j',
+        '--expires',
+        '7d',
+        '--key',
+        'k',
+      ],
+      /exception id: lowercase letters/,
+    ],
+  ] as const)
+    it(`refuses \`${args.slice(0, 2).join(' ')} …\` input naming the option, before reading a key or connecting`, async () => {
+      const run = await runCli([...args], { env: nowhere });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, named);
+      assert.doesNotMatch(run.stderr, /cannot reach Temporal|\n\s+at /);
+    });
+
   it('refuses malformed JSON with exit code 2 and says where', async () => {
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, '{"id": "x",');

@@ -253,4 +253,54 @@ describe('renderDecisionCard', () => {
       assert.ok(!text.includes(absent), `${absent} should be absent`);
     assert.ok(text.startsWith('### dns.upsert_rrset api.example.com. A — validating'));
   });
+  it('shows a freeze in force, the break-glass it was approved under and the exceptions applied', () => {
+    const grant = {
+      id: 'bg-1',
+      scope: 'zone:example.com.',
+      holder: 'alice@example.com',
+      reason: 'mail bounces',
+      incident: 'INC-7',
+      expiresAt: '2026-11-20T11:00:00.000Z',
+    };
+    const text = renderDecisionCard(
+      view({
+        overrides: {
+          active: {
+            freezes: [
+              {
+                scope: 'tenant:acme',
+                by: 'erin@example.com',
+                reason: 'provider migration',
+                since: '2026-11-20T10:00:00.000Z',
+                until: null,
+                incident: null,
+              },
+            ],
+            breakGlass: [grant],
+            exceptions: [
+              {
+                id: 'ttl-auto',
+                scope: 'zone:example.com.',
+                owner: 'carol@example.com',
+                justification: 'CDN migration',
+                match: { ttlOnly: true },
+                effect: { direction: 'loosen', tier: 0 },
+                approvedBy: ['alice@example.com', 'erin@example.com'],
+                expiresAt: '2026-11-27T10:00:00.000Z',
+              },
+            ],
+          },
+          breakGlass: grant,
+          marks: ['break-glass:bg-1', 'exception:ttl-auto'],
+        },
+      }),
+    );
+    for (const expected of [
+      '**Frozen** tenant:acme by erin@example.com: provider migration — approvals may be given; execution waits until it is lifted',
+      '**Break-glass** approved by alice@example.com under bg-1 (zone:example.com., until 2026-11-20T11:00:00.000Z, incident INC-7): no second approver; a different operator reviews it afterwards',
+      '**Exception** ttl-auto (zone:example.com., loosen to tier 0) owned by carol@example.com, until 2026-11-27T10:00:00.000Z: CDN migration',
+    ])
+      assert.ok(text.split('\n').includes(expected), `missing ${expected} in:\n${text}`);
+    assert.ok(!renderDecisionCard(view()).includes('**Frozen**'), 'no overrides, no lines');
+  });
 });

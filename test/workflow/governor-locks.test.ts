@@ -298,6 +298,12 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
         ['release', 'x'.repeat(100_000), /too large|bytes/i],
         ['admit', new Uint8Array([1, 2, 3]), /JSON object/],
         ['resetBreaker', { payload: {}, signature: 'no' }, /payload|signature/],
+        ['freeze', { signed: null, until: 'tomorrow', incident: null }, /signed|until/],
+        ['incident', { webhook: { body: 'x', signature: 'md5=1' } }, /signature|op/],
+        ['breakGlass', { signed: {}, seconds: 1e12, incident: null }, /signed|seconds/],
+        ['grantException', { signed: {}, spec: { id: 'BAD ID' } }, /signed|spec/],
+        ['useBreakGlass', { changeId: '', principal: 'x' }, /changeId/],
+        ['incident', '\u0000'.repeat(10), /JSON object|invalid/i],
       ];
       for (const [update, payload, named] of hostile)
         await assert.rejects(governor.executeUpdate(update, { args: [payload] }), (err: Error) => {

@@ -132,6 +132,80 @@ async function main(): Promise<void> {
           );
         }
       }
+      // Overrides: a change held by a freeze until it is lifted, one approved alone under break-glass,
+      // and the production zone's governor that kept both (with the break-glass review).
+      const production = { kind: 'zone' as const, name: 'example.com.' };
+      const key = (who: string) => {
+        const found = approvers.keys[who];
+        if (found === undefined) throw new Error(`no sample key for ${who}`);
+        return found;
+      };
+      const save = async (name: string, id: string) => {
+        const handle = governed.client.workflow.getHandle(`change-${id}`);
+        const result = (await handle.result()) as { view: { state: string } };
+        const history = await handle.fetchHistory();
+        writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
+        console.log(`${name}: ${result.view.state}, ${history.events?.length ?? 0} events`);
+      };
+      await cs.overrides.freeze(production, {
+        key: key('alice@example.com'),
+        reason: 'recording a freeze',
+        until: null,
+        incident: null,
+      });
+      const frozen = exampleRecommendation({
+        id: 'replay-frozen',
+        zone: 'example.com.',
+        environment: 'production',
+        change: {
+          kind: 'dns.upsert_rrset',
+          name: 'status.example.com.',
+          type: 'A',
+          ttl: 300,
+          records: ['192.0.2.53'],
+        },
+      });
+      await cs.submit(frozen);
+      await approveAs(cs, approvers, frozen.id, ['alice@example.com'], 'reviewed during the freeze');
+      await cs.waitForState(frozen.id, ['held']);
+      await cs.overrides.unfreeze(production, { key: key('carol@example.com'), reason: 'recording done' });
+      await save('frozen-released', frozen.id);
+      const grant = await cs.overrides.breakGlass(production, {
+        key: key('alice@example.com'),
+        reason: 'recording a break-glass',
+        seconds: 600,
+        incident: 'INC-1',
+      });
+      const urgent = exampleRecommendation({
+        id: 'replay-break-glass',
+        zone: 'example.com.',
+        environment: 'production',
+        incidentId: 'INC-1',
+        change: {
+          kind: 'dns.upsert_rrset',
+          name: 'example.com.',
+          type: 'MX',
+          ttl: 3600,
+          records: ['10 mx9.example.com.'],
+        },
+      });
+      await cs.submit(urgent);
+      await approveAs(cs, approvers, urgent.id, ['alice@example.com'], 'urgent, under break-glass');
+      await save('break-glass-executed', urgent.id);
+      await cs.overrides.endBreakGlass(production, grant.grantId ?? null, {
+        key: key('alice@example.com'),
+        reason: 'recording done',
+      });
+      await cs.overrides.reviewBreakGlass(production, grant.grantId ?? '', {
+        key: key('bob@example.com'),
+        reason: 'matches the incident',
+      });
+      const overrides = await governed.client.workflow
+        .getHandle(governorWorkflowId(production, 'record'))
+        .fetchHistory();
+      writeFileSync(path.join(out, 'governor-overrides.json'), `${historyToJSON(overrides)}\n`);
+      console.log(`governor-overrides: ${overrides.events?.length ?? 0} events`);
+
       // The zone's governor, still running: its history must replay too.
       const governor = governed.client.workflow.getHandle(
         governorWorkflowId({ kind: 'zone', name: 'staging.example.net.' }, 'record'),

@@ -36,6 +36,7 @@ describe('replay of recorded histories', () => {
       'v3-verified-approvals',
       'v4-tolerant-input',
       'v5-governor',
+      'v6-overrides',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -45,6 +46,10 @@ describe('replay of recorded histories', () => {
     const governed = readdirSync(path.join(dir, 'v5-governor'));
     assert.ok(governed.includes('auto-rerouted-approved.json'));
     assert.ok(governed.includes('governor-zone.json'));
+    // Freezes and break-glass, on the change and on the governor that kept them.
+    const overridden = readdirSync(path.join(dir, 'v6-overrides'));
+    for (const file of ['frozen-released.json', 'break-glass-executed.json', 'governor-overrides.json'])
+      assert.ok(overridden.includes(file), `v6-overrides lacks ${file}`);
   });
 
   for (const generation of generations) {

@@ -334,4 +334,168 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       await cs.handle(`${id}-mx`).terminate('test done');
     });
   });
+  it('freeze, governor status, unfreeze, break-glass with its review, and exceptions from the CLI', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const env = { TEMPORAL_ADDRESS: h.env.temporalAddress, COUNTERSIGN_TASK_QUEUE: id };
+    const key = (who: string) => h.approvers.keyPath(who);
+    const scope = `zone:${zone}`;
+    await withWorker(h, id, {}, async () => {
+      const frozen = await runCli(
+        [
+          'freeze',
+          '--scope',
+          scope,
+          '--until',
+          '2h',
+          '--reason',
+          'resolver work',
+          '--key',
+          key('alice@example.com'),
+        ],
+        { env },
+      );
+      assert.equal(frozen.code, 0, frozen.stderr);
+      assert.match(frozen.stdout, /froze zone:.* until .*: resolver work\nChanges in zone:.* now wait/);
+      const shown = await runCli(['governor', 'status', scope], { env });
+      assert.match(shown.stdout, /^freeze: FROZEN$/m);
+      assert.match(shown.stdout, /by alice@example\.com since .* until .*: resolver work/);
+      const json = JSON.parse((await runCli(['--json', 'governor', 'status', scope], { env })).stdout) as {
+        overrides: { frozen: boolean; freezes: { by: string }[] };
+      };
+      assert.deepEqual([json.overrides.frozen, json.overrides.freezes[0]?.by], [true, 'alice@example.com']);
+      const wrongRole = await runCli(
+        ['unfreeze', '--scope', scope, '--reason', 'x', '--key', key('dave@example.com')],
+        { env },
+      );
+      assert.equal(wrongRole.code, 4);
+      assert.match(wrongRole.stderr, /none of the roles that may do this: sre, dns-admin/);
+      assert.doesNotMatch(wrongRole.stderr, /\n\s+at /);
+      const lifted = await runCli(
+        ['unfreeze', '--scope', scope, '--reason', 'done', '--key', key('carol@example.com')],
+        { env },
+      );
+      assert.equal(lifted.code, 0, lifted.stderr);
+
+      const grant = await runCli(
+        [
+          '--json',
+          'break-glass',
+          '--scope',
+          scope,
+          '--for',
+          '30m',
+          '--incident',
+          'INC-3',
+          '--reason',
+          'mail',
+          '--key',
+          key('alice@example.com'),
+        ],
+        { env },
+      );
+      assert.equal(grant.code, 0, grant.stderr);
+      assert.equal((JSON.parse(grant.stdout) as { grantId: string }).grantId, 'bg-1');
+      const ended = await runCli(
+        ['break-glass', 'end', '--scope', scope, '--reason', 'fixed', '--key', key('alice@example.com')],
+        { env },
+      );
+      assert.equal(ended.code, 0, ended.stderr);
+      const own = await runCli(
+        [
+          'break-glass',
+          'review',
+          'bg-1',
+          '--scope',
+          scope,
+          '--approve',
+          '--reason',
+          'ok',
+          '--key',
+          key('alice@example.com'),
+        ],
+        { env },
+      );
+      assert.equal(own.code, 4);
+      assert.match(own.stderr, /may not review it: a different operator must/);
+      const review = await runCli(
+        [
+          'break-glass',
+          'review',
+          'bg-1',
+          '--scope',
+          scope,
+          '--reject',
+          '--reason',
+          'too broad',
+          '--key',
+          key('bob@example.com'),
+        ],
+        { env },
+      );
+      assert.equal(review.code, 0, review.stderr);
+      assert.match(review.stdout, /rejected the retroactive review of bg-1/);
+
+      const granted = await runCli(
+        [
+          'exceptions',
+          'grant',
+          'no-auto-mail',
+          '--scope',
+          scope,
+          '--effect',
+          'tighten:3',
+          '--type',
+          'MX',
+          '--owner',
+          'dave@example.com',
+          '--justification',
+          'mail migration',
+          '--expires',
+          '7d',
+          '--incident',
+          'INC-3',
+          '--key',
+          key('erin@example.com'),
+        ],
+        { env },
+      );
+      assert.equal(granted.code, 0, granted.stderr);
+      const listed = await runCli(['--json', 'exceptions', 'list', '--scope', scope], { env });
+      const rows = JSON.parse(listed.stdout) as {
+        id: string;
+        status: string;
+        owner: string;
+        approvedBy: string[];
+      }[];
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.status, r.owner, r.approvedBy.join()]),
+        [['no-auto-mail', 'active', 'dave@example.com', 'erin@example.com']],
+      );
+      const text = await runCli(['exceptions', 'list'], { env });
+      assert.match(
+        text.stdout,
+        /no-auto-mail \[active\] zone:.*: at least tier 3 for type MX; owner dave@example\.com/,
+      );
+      const revoked = await runCli(
+        [
+          'exceptions',
+          'revoke',
+          'no-auto-mail',
+          '--scope',
+          scope,
+          '--reason',
+          'done',
+          '--key',
+          key('alice@example.com'),
+        ],
+        { env },
+      );
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.match(
+        (await runCli(['exceptions', 'list', '--scope', scope], { env })).stdout,
+        /^no exceptions$/m,
+      );
+    });
+  });
 });

@@ -59,6 +59,7 @@ export interface OverrideContext {
     signed: SignedDecision,
     action: string,
     roles: readonly string[],
+    decisions?: readonly ('approve' | 'reject')[],
   ) => Promise<{ principal: string; scopes?: readonly string[] }>;
   readonly overrideLimits: () => Promise<OverrideLimits>;
   readonly verifyWebhook: (
@@ -126,7 +127,11 @@ export function registerOverrideHandlers(ctx: OverrideContext): void {
     if (allowed === null) return refuse(`the policy lets nobody do this (${rolesKey} is unset)`);
     let who: { principal: string; scopes?: readonly string[] };
     try {
-      who = await ctx.verifyHuman(value.signed, governorActionText(action(value)), allowed);
+      const act = action(value);
+      // Only a review is ever signed as a rejection; every other override is signed as an approval.
+      const decisions: ('approve' | 'reject')[] =
+        typeof act === 'object' && 'reviewBreakGlass' in act ? ['approve', 'reject'] : ['approve'];
+      who = await ctx.verifyHuman(value.signed, governorActionText(act), allowed, decisions);
     } catch (err) {
       return refuse(err instanceof ApplicationFailure ? err.message : String(err));
     }

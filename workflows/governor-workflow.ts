@@ -172,12 +172,14 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     signed: SignedDecision,
     action: string,
     roles: readonly string[],
+    /** A review may be signed as a rejection; every other action is signed as an approval. */
+    decisions: readonly ('approve' | 'reject')[] = ['approve'],
   ): Promise<{ principal: string; scopes?: readonly string[] }> {
     const p = signed.payload;
     const refuse = (message: string) =>
       ApplicationFailure.create({ type: FailureType.GovernorActionRefused, message, nonRetryable: true });
     if (p.reason.trim() === '') throw refuse('a reason is required (--reason)');
-    if (p.decision !== 'approve' || p.planHash !== hashOf(action))
+    if (!decisions.includes(p.decision) || p.planHash !== hashOf(action))
       throw refuse('the signature is for another governor action');
     const verified = await activities.verifySignedDecision(signed, workflowInfo().workflowId);
     if (!verified.ok) throw refuse(verified.message);
@@ -232,7 +234,7 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
             riskOfWaiting:
               effect.risk === undefined
                 ? 'remediation in this scope needs a person for every change'
-                : 'nothing waits on it, but it stays open and is counted',
+                : 'for people to know and act on; it is also in the governor evidence',
             whoCanDecide: 'a human approver (the policy may name roles)',
             howToDecide:
               effect.howToDecide ??

@@ -83,6 +83,51 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
     });
   };
 
+  /**
+   * Temporal buffers very few queries for a workflow that is busy (a governor in a storm), and
+   * refuses the rest. Callers for one governor share a query instead: while one is in flight, the
+   * next callers wait for a single fresh one started after it, so every answer is newer than its ask.
+   */
+  const queries = new Map<
+    string,
+    { inFlight: Promise<ActiveOverrides> | null; queued: Promise<ActiveOverrides> | null }
+  >();
+  const queryOverrides = async (workflowId: string): Promise<ActiveOverrides> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await deps.client.workflow.getHandle(workflowId).query<ActiveOverrides>('activeOverrides');
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return noActiveOverrides;
+        if (!/query buffer is full|ResourceExhausted/i.test((err as Error).message) || attempt >= 20)
+          throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
+  };
+  const overridesOf = (workflowId: string): Promise<ActiveOverrides> => {
+    let entry = queries.get(workflowId);
+    if (entry === undefined) {
+      entry = { inFlight: null, queued: null };
+      queries.set(workflowId, entry);
+    }
+    const slot = entry;
+    const start = (): Promise<ActiveOverrides> => {
+      const query: Promise<ActiveOverrides> = queryOverrides(workflowId).finally(() => {
+        if (slot.inFlight === query) slot.inFlight = null;
+      });
+      slot.inFlight = query;
+      return query;
+    };
+    if (slot.inFlight === null) return start();
+    slot.queued ??= slot.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        slot.queued = null;
+        return start();
+      });
+    return slot.queued;
+  };
+
   const sendUpdate = async <T>(
     scope: Scope,
     workflowId: string,
@@ -215,16 +260,7 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
     /** The overrides in force for a change's scopes (a scope without a governor has none). */
     async activeOverrides(target: { tenant: string; zone: string }): Promise<ActiveOverrides> {
       const found = await Promise.all(
-        scopesOf(target).map(async (scope) => {
-          try {
-            return await deps.client.workflow
-              .getHandle(governorWorkflowId(scope, deps.taskQueue))
-              .query<ActiveOverrides>('activeOverrides');
-          } catch (err) {
-            if (err instanceof WorkflowNotFoundError) return noActiveOverrides;
-            throw err;
-          }
-        }),
+        scopesOf(target).map((scope) => overridesOf(governorWorkflowId(scope, deps.taskQueue))),
       );
       return mergeOverrides(found);
     },

@@ -38,12 +38,12 @@ const oneApproval = (id: string, zone: string, address: string) =>
     change: { kind: 'dns.upsert_rrset', name: `approved.${zone}`, type: 'A', ttl: 300, records: [address] },
   });
 /** Tier 3 (production apex mail): an SRE and a service owner, and a cooling-off. */
-const dualControl = (id: string, zone: string) =>
+const dualControl = (id: string, zone: string, exchange = 'mx2') =>
   exampleRecommendation({
     id,
     zone,
     environment: 'production',
-    change: { kind: 'dns.upsert_rrset', name: zone, type: 'MX', ttl: 3600, records: [`10 mx2.${zone}`] },
+    change: { kind: 'dns.upsert_rrset', name: zone, type: 'MX', ttl: 3600, records: [`10 ${exchange}.${zone}`] },
   });
 
 describe('overrides: freeze, incidents, break-glass, exceptions (real Temporal, real PowerDNS)', () => {
@@ -263,7 +263,7 @@ describe('overrides: freeze, incidents, break-glass, exceptions (real Temporal, 
       assert.ok(grant?.endedAt !== null && Date.parse(grant?.endedAt ?? '') >= Date.parse(expiresAt));
 
       // After expiry the holder's approval is one of two again.
-      const late = await cs.submit(dualControl(`${id}-late`, zone));
+      const late = await cs.submit(dualControl(`${id}-late`, zone, 'mx3'));
       await waitFor(id, `${id}-late`, (v) => v.state === 'awaiting_approval', 'waits for approval');
       const lateVerdict = await approve(id, `${id}-late`, 'alice@example.com');
       assert.equal(lateVerdict.verdict.counted && lateVerdict.verdict.status, 'pending');

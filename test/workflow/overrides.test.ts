@@ -43,7 +43,13 @@ const dualControl = (id: string, zone: string, exchange = 'mx2') =>
     id,
     zone,
     environment: 'production',
-    change: { kind: 'dns.upsert_rrset', name: zone, type: 'MX', ttl: 3600, records: [`10 ${exchange}.${zone}`] },
+    change: {
+      kind: 'dns.upsert_rrset',
+      name: zone,
+      type: 'MX',
+      ttl: 3600,
+      records: [`10 ${exchange}.${zone}`],
+    },
   });
 
 describe('overrides: freeze, incidents, break-glass, exceptions (real Temporal, real PowerDNS)', () => {

@@ -12,6 +12,7 @@ import type { CountersignClient } from '../src/client/countersign-client';
 import { limitsFor } from '../src/governor/limits';
 import { governorWorkflowId } from '../src/governor/scope';
 import { exampleRecommendation } from '../src/examples';
+import { noActiveOverrides } from '../src/overrides/active-overrides';
 import { dataConverter } from '../src/payloads/data-converter';
 import type { LoadedPolicy } from '../src/policy/evaluate';
 import { percentile, pool, table } from './stats';
@@ -47,6 +48,9 @@ export function ungovernedWorker(ctx: GovernorBenchContext, taskQueue: string): 
       ...createApprovalActivities({ directory: ctx.directory }),
       askGovernors: async () => go,
       isChangeRunning: async () => true,
+      // Nothing is frozen, granted or excepted: the overrides the governors would report, in-process.
+      activeOverrides: async () => noActiveOverrides,
+      useBreakGlass: async () => null,
     },
   });
 }

@@ -10,6 +10,7 @@ import { renderException } from '../overrides/overrides-status';
 import { durationPattern, parseDuration } from '../policy/duration';
 import type { OverrideAnswer } from '../../workflows/governor-messages';
 import { ExitCode } from './exit-codes';
+import { startIncidentReceiver } from './incident-receiver';
 import { InputError } from './read-input';
 
 export interface OverrideCommandDeps {
@@ -154,6 +155,35 @@ export function registerOverrideCommands(program: Command, deps: OverrideCommand
         results.map((r) => `${r.scope}: ${r.answer.ok ? '' : 'refused: '}${r.answer.message}`).join('\n'),
       );
       if (results.some((r) => !r.answer.ok)) process.exitCode = ExitCode.refused;
+    });
+
+  incident
+    .command('serve')
+    .description(
+      'an HTTP endpoint for the incident tool: POST /incidents with X-Countersign-Signature (loopback by default)',
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8787')
+    .action(async (o: { host: string; port: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new InputError(`--port: "${o.port}" is not a port (0-65535)`);
+      await deps.withClient(async (c) => {
+        const receiver = await startIncidentReceiver(
+          () => c.overrides,
+          o.host,
+          port,
+          (line) => process.stderr.write(`${line}\n`),
+        );
+        process.stderr.write(
+          `countersign: receiving incident webhooks at ${receiver.url} (the worker checks each signature with COUNTERSIGN_INCIDENT_WEBHOOK_SECRET); Ctrl-C stops\n`,
+        );
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await receiver.close();
+      });
     });
 
   const breakGlass = program

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signIncidentWebhook } from '../../activities/governor/incident-webhook';
+import { startIncidentReceiver } from '../../src/cli/incident-receiver';
 import { staticPolicySource } from '../../activities/policy/policy-store';
 import type { ChangeResult, ChangeView } from '../../src/change/view';
 import { generateApproverKey, signDecision } from '../../src/client/approver-keys';
@@ -197,8 +198,39 @@ describe('overrides: freeze, incidents, break-glass, exceptions (real Temporal, 
       });
       const replayed = await cs.overrides.incidentWebhook(stale, signIncidentWebhook(stale, secret));
       assert.match(replayed[0]?.answer.message ?? '', /replay/);
-      const closed = await cs.overrides.incidentWebhook(body, signIncidentWebhook(body, secret));
-      assert.equal(closed[0]?.answer.ok, true, closed[0]?.answer.message);
+      // The incident tool posts to the HTTP receiver (`countersign incident serve`).
+      const receiver = await startIncidentReceiver(
+        () => cs.overrides,
+        '127.0.0.1',
+        0,
+        () => undefined,
+      );
+      try {
+        const post = (payload: string, headers: Record<string, string>) =>
+          fetch(receiver.url, {
+            method: 'POST',
+            body: payload,
+            headers: { 'content-type': 'application/json', ...headers },
+          });
+        assert.equal((await post(body, {})).status, 401, 'no signature header');
+        assert.equal(
+          (await post('x'.repeat(70_000), { 'x-countersign-signature': 'sha256=00' })).status,
+          413,
+        );
+        const forgedPost = await post(body, {
+          'x-countersign-signature': signIncidentWebhook(body, 'guess'),
+        });
+        assert.equal(forgedPost.status, 403);
+        assert.equal((await cs.status(`${id}-other`)).state, 'held', 'a forged webhook changes nothing');
+        const closed = await post(body, { 'x-countersign-signature': signIncidentWebhook(body, secret) });
+        const answer = (await closed.json()) as {
+          results: { scope: string; answer: { ok: boolean; message: string } }[];
+        };
+        assert.equal(closed.status, 200, JSON.stringify(answer));
+        assert.equal(answer.results[0]?.scope, `zone:${zone}`);
+      } finally {
+        await receiver.close();
+      }
 
       assert.equal((await frozen.result()).view.state, 'executed');
       const after = await status(id, scope);

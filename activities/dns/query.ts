@@ -5,6 +5,7 @@ import * as dnsPacket from 'dns-packet';
 import { formatCharacterStrings } from '../../src/dns/txt';
 import { recordTypeSpec } from '../../src/dns/record-types';
 import { toAbsolute } from '../../src/dns/names';
+import { dnskeyFromWire, dsFromWire, svcbFromWire, wireTypeNames } from './rdata-wire';
 import type { RRset } from '../../src/plan/plan';
 
 export interface DnsServer {
@@ -90,11 +91,55 @@ function tcpQuery(server: DnsServer, message: Buffer, id: number, timeoutMs: num
   });
 }
 
+const bytes = (text: string) => Array.from(Buffer.from(text, 'utf8'));
+
 /** Presentation form of one answer's data, canonicalised by the record type itself. */
-function answerContent(answer: Answer): string {
+function answerContent(answer: Answer, type: string): string {
   const data = (answer as { data: unknown }).data;
   let text: string;
-  switch (answer.type) {
+  switch (type) {
+    case 'DS': {
+      const ds = data as { keyTag: number; algorithm: number; digestType: number; digest: Buffer };
+      text = `${ds.keyTag} ${ds.algorithm} ${ds.digestType} ${ds.digest.toString('hex')}`;
+      break;
+    }
+    case 'DNSKEY': {
+      const key = data as { flags: number; algorithm: number; key: Buffer };
+      text = `${key.flags} 3 ${key.algorithm} ${key.key.toString('base64')}`;
+      break;
+    }
+    case 'CDS':
+      text = dsFromWire(data as Buffer);
+      break;
+    case 'CDNSKEY':
+      text = dnskeyFromWire(data as Buffer);
+      break;
+    case 'SVCB':
+    case 'HTTPS':
+      text = svcbFromWire(data as Buffer);
+      break;
+    case 'TLSA': {
+      const tlsa = data as { usage: number; selector: number; matchingType: number; certificate: Buffer };
+      text = `${tlsa.usage} ${tlsa.selector} ${tlsa.matchingType} ${tlsa.certificate.toString('hex')}`;
+      break;
+    }
+    case 'SSHFP': {
+      const fp = data as { algorithm: number; hash: number; fingerprint: string };
+      text = `${fp.algorithm} ${fp.hash} ${fp.fingerprint}`;
+      break;
+    }
+    case 'NAPTR': {
+      const n = data as {
+        order: number;
+        preference: number;
+        flags: string;
+        services: string;
+        regexp: string;
+        replacement: string;
+      };
+      text = `${n.order} ${n.preference} ${formatCharacterStrings([bytes(n.flags), bytes(n.services), bytes(n.regexp)])} ${n.replacement === '' ? '.' : n.replacement}`;
+      break;
+    }
     case 'TXT':
       text = formatCharacterStrings((data as Buffer[]).map((b) => Array.from(b)));
       break;
@@ -129,7 +174,7 @@ function answerContent(answer: Answer): string {
     default:
       text = String(data);
   }
-  const parsed = recordTypeSpec(answer.type).parse(text);
+  const parsed = recordTypeSpec(type).parse(text);
   return parsed.ok ? parsed.content : text;
 }
 
@@ -150,14 +195,14 @@ export async function queryRrset(
     type: 'query',
     id,
     flags: 0,
-    questions: [{ type: type as 'A', name: owner.slice(0, -1) }],
+    questions: [{ type: (wireTypeNames[type] ?? type) as 'A', name: owner.slice(0, -1) }],
     additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as unknown as Answer],
   });
   let response = await udpQuery(server, message, id, timeoutMs);
   if (((response.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) !== 0)
     response = await tcpQuery(server, message, id, timeoutMs);
   const matching = (records: readonly Answer[] | undefined) =>
-    (records ?? []).filter((a) => a.type === type && toAbsolute(a.name) === owner);
+    (records ?? []).filter((a) => a.type === (wireTypeNames[type] ?? type) && toAbsolute(a.name) === owner);
   let answers = matching(response.answers);
   // A delegation (NS below the apex) is served as a referral: not authoritative, NS in the authority section.
   const referral = answers.length === 0 && type === 'NS' && matching(response.authorities).length > 0;
@@ -175,7 +220,7 @@ export async function queryRrset(
             name: owner,
             type,
             ttl: ('ttl' in first ? first.ttl : undefined) ?? 0,
-            records: answers.map(answerContent).sort(),
+            records: answers.map((a) => answerContent(a, type)).sort(),
           },
   };
 }

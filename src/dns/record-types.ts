@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { moreRecordTypes } from './more-record-types';
 import { nameProblem, toAbsolute } from './names';
 import {
   formatCharacterStrings,
@@ -25,6 +26,8 @@ export interface RecordTypeSpec {
   /** May not share its owner name with other types (CNAME). */
   readonly exclusiveOwner: boolean;
   readonly allowedAtApex: boolean;
+  /** Only at the zone apex (DNSKEY: a zone's own keys). */
+  readonly apexOnly?: boolean;
 }
 
 const fail = (expected: string, problem?: string): RdataResult =>
@@ -198,12 +201,34 @@ const specs: readonly RecordTypeSpec[] = [
   caa,
   srv,
   soa,
+  ...moreRecordTypes,
 ];
 
 export const recordTypes: ReadonlyMap<string, RecordTypeSpec> = new Map(specs.map((s) => [s.type, s]));
 
 /** Record types a recommendation may name. */
-export const recordTypeNames = ['A', 'AAAA', 'CNAME', 'NS', 'MX', 'TXT', 'CAA', 'SRV', 'SOA'] as const;
+export const recordTypeNames = [
+  'A',
+  'AAAA',
+  'CNAME',
+  'NS',
+  'MX',
+  'TXT',
+  'CAA',
+  'SRV',
+  'SOA',
+  'DS',
+  'DNSKEY',
+  'CDS',
+  'CDNSKEY',
+  'PTR',
+  'DNAME',
+  'TLSA',
+  'SSHFP',
+  'NAPTR',
+  'SVCB',
+  'HTTPS',
+] as const;
 export type RecordTypeName = (typeof recordTypeNames)[number];
 
 export function recordTypeSpec(type: string): RecordTypeSpec {

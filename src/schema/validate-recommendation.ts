@@ -91,6 +91,14 @@ export function validateRecommendation(input: unknown): ValidationResult {
       expected: 'a name below the apex',
       received: describeReceived(change.name),
     });
+  } else if (spec.apexOnly === true && !isApex(change.name, zone)) {
+    issues.push({
+      code: 'type_only_at_apex',
+      path: 'change.name',
+      message: `${spec.type} belongs at the zone apex (${zone})`,
+      expected: `the apex ${zone}`,
+      received: describeReceived(change.name),
+    });
   }
 
   let records: string[] = [];

@@ -30,6 +30,7 @@ describe('PowerDNS adapter (real PowerDNS)', () => {
       })
       .sort();
 
+  const ecKey = 'mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==';
   const cases: { type: string; label: string; inputs: string[] }[] = [
     { type: 'A', label: 'a', inputs: ['192.0.2.1', '192.0.2.2'] },
     { type: 'AAAA', label: 'aaaa', inputs: ['2001:DB8:0:0:0:0:0:1', '2001:db8::ff'] },
@@ -47,11 +48,66 @@ describe('PowerDNS adapter (real PowerDNS)', () => {
     },
     { type: 'SRV', label: '_sip._tcp', inputs: ['10 5 5060 sip.example.net.'] },
     { type: 'NS', label: 'child', inputs: ['ns1.example.net.', 'ns2.example.net.'] },
+    {
+      type: 'DS',
+      label: 'signed',
+      inputs: [
+        '60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118',
+        '12345 13 2 4e0abb2a7f7bf4e0e2a3e0b54b6f2b4f 5e0e7a36c7b0f1a7b5c9d5e6f7a8b9c0',
+      ],
+    },
+    {
+      type: 'DNSKEY',
+      label: '', // the apex: a zone's own keys
+      inputs: [`257 3 13 ${ecKey}`, `256 3 13 ${ecKey.slice(0, 44)} ${ecKey.slice(44)}`],
+    },
+    {
+      type: 'CDS',
+      label: 'keys',
+      inputs: ['60485 13 2 2bb183af5f22588179a53b0a98631fad1a2921182bb183af5f22588179a53b0a'],
+    },
+    { type: 'CDNSKEY', label: 'keys', inputs: [`257 3 13 ${ecKey}`] },
+    { type: 'PTR', label: '10.2.0', inputs: ['Host.Example.net'] },
+    { type: 'DNAME', label: 'moved', inputs: ['example.org'] },
+    {
+      type: 'TLSA',
+      label: '_443._tcp',
+      inputs: ['3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6'],
+    },
+    {
+      type: 'SSHFP',
+      label: 'ssh',
+      inputs: [
+        '4 2 123456789ABCDEF67890123456789ABCDEF67890123456789ABCDEF123456789',
+        '1 1 dd465c09cfa51fb45020cc83316fff21b9ec74ac',
+      ],
+    },
+    {
+      type: 'NAPTR',
+      label: 'sip',
+      inputs: [
+        '100 10 "S" "SIP+D2U" "" _sip._udp.example.com.',
+        '10 0 "u" "E2U+sip" "!^\\\\+1(.*)$!sip:\\\\1@example.com!" .',
+      ],
+    },
+    {
+      type: 'HTTPS',
+      label: 'web',
+      inputs: [
+        '1 . port=8443 alpn=h2,h3 ipv6hint=2001:DB8::1 ipv4hint=192.0.2.1',
+        '2 alt.example.net. mandatory=port,alpn alpn=h2 port=443 no-default-alpn',
+      ],
+    },
+    {
+      type: 'SVCB',
+      label: '_dns',
+      inputs: ['0 svc.example.net.', '2 svc3.example.net. port=53 mandatory=port ech=AEX+DQBB'],
+    },
   ];
 
   for (const c of cases) {
     it(`${c.type}: write, read back through the API and over DNS in canonical form`, async () => {
-      const name = `${c.label}.${zone}`;
+      const name = c.label === '' ? zone : `${c.label}.${zone}`;
       const rrset: RRset = { name, type: c.type, ttl: 600, records: canonical(c.type, c.inputs) };
       await pdns.writeRrset(zone, name, c.type, rrset);
       assert.deepEqual(await pdns.getRrset(zone, name, c.type), rrset);

@@ -903,10 +903,15 @@ describe('classes and guards', () => {
     });
   }
 
-  /** Facts of a production or staging A change, then rewritten to a type that cannot be submitted yet. */
+  /** Facts of a real DS recommendation (a delegation's DS record), validated and planned. */
   function dnssecFacts(loaded: LoadedPolicy, environment: Environment): Facts {
-    const facts = factsFor(loaded, { environment, change: a(sub), confidence: 0.99 });
-    return { ...facts, type: 'DS', classes: ['dnssec'] };
+    return factsFor(loaded, {
+      environment,
+      change: upsert(sub, 'DS', [
+        '60485 13 2 2bb183af5f22588179a53b0a98631fad1a2921182bb183af5f22588179a53b0a',
+      ]),
+      confidence: 0.99,
+    });
   }
 
   it("production DNSSEC (DS) → tier 3 with dns-admin and security (and production.default's sre)", () => {

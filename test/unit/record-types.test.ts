@@ -113,9 +113,121 @@ const valid: readonly ValidCase[] = [
     input: 'ns1.example.com. h.example.com. 4294967295 1 1 1 1',
     content: 'ns1.example.com. h.example.com. 4294967295 1 1 1 1',
   },
+  // DNSSEC
+  {
+    type: 'DS',
+    input: '60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118',
+    content: '60485 5 1 2bb183af5f22588179a53b0a98631fad1a292118',
+    note: 'hex lowercased',
+  },
+  {
+    type: 'DS',
+    input: '1 13 2 abababababababababababababababab cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd',
+    content: '1 13 2 ababababababababababababababababcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd',
+    note: 'spaces inside the digest joined',
+  },
+  { type: 'CDS', input: '0 0 0 00', content: '0 0 0 00', note: 'delete request (RFC 8078)' },
+  {
+    type: 'DNSKEY',
+    input:
+      '257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopK l+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==',
+    content:
+      '257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==',
+    note: 'base64 joined',
+  },
+  { type: 'CDNSKEY', input: '0 3 0 AA==', content: '0 3 0 AA==', note: 'delete request (RFC 8078)' },
+  // PTR, DNAME, TLSA, SSHFP, NAPTR, SVCB/HTTPS
+  { type: 'PTR', input: 'Host.Example.com', content: 'host.example.com.' },
+  { type: 'DNAME', input: 'example.org', content: 'example.org.' },
+  {
+    type: 'TLSA',
+    input: '3 1 1 ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB',
+    content: '3 1 1 abababababababababababababababababababababababababababababababab',
+  },
+  { type: 'TLSA', input: '2 0 0 3082', content: '2 0 0 3082', note: 'full certificate data, any length' },
+  {
+    type: 'SSHFP',
+    input: '4 2 EfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEfEf',
+    content: '4 2 efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef',
+  },
+  {
+    type: 'NAPTR',
+    input: '100 10 "S" "SIP+D2U" "" _sip._udp.Example.com',
+    content: '100 10 "S" "SIP+D2U" "" _sip._udp.example.com.',
+  },
+  {
+    type: 'HTTPS',
+    input: '1 . port=8443 alpn=h2,h3 ipv6hint=2001:DB8:0::1 ipv4hint=192.0.2.1',
+    content: '1 . alpn=h2,h3 port=8443 ipv4hint=192.0.2.1 ipv6hint=2001:db8::1',
+    note: 'parameters in key order, IPv6 in RFC 5952 form',
+  },
+  {
+    type: 'SVCB',
+    input: '2 svc.example.net. port=53 mandatory=port ech=AEX+DQBB',
+    content: '2 svc.example.net. mandatory=port port=53 ech="AEX+DQBB"',
+  },
+  { type: 'SVCB', input: '0 svc.example.net', content: '0 svc.example.net.', note: 'alias mode' },
 ];
 
 const invalid: readonly InvalidCase[] = [
+  { type: 'DS', input: '60485 5 1 2bb183af', why: 'SHA-1 digest too short', problem: '20 bytes' },
+  {
+    type: 'DS',
+    input: '60485 5 3 abababababababababababababababababababab',
+    why: 'unknown digest type',
+    problem: 'digest type 3',
+  },
+  { type: 'DS', input: '70000 5 1 abababababababababababababababababababab', why: 'key tag above 65535' },
+  { type: 'DS', input: '60485 5 1 xyz0', why: 'not hex' },
+  {
+    type: 'DNSKEY',
+    input:
+      '257 2 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==',
+    why: 'protocol not 3',
+    problem: 'always 3',
+  },
+  { type: 'DNSKEY', input: '257 3 13 not*base64', why: 'not base64' },
+  { type: 'PTR', input: '.', why: 'root is not a target' },
+  { type: 'TLSA', input: '3 1 1 abcd', why: 'SHA-256 data too short', problem: '32 bytes' },
+  {
+    type: 'TLSA',
+    input: '4 1 1 abababababababababababababababababababababababababababababababab',
+    why: 'usage above 3',
+  },
+  {
+    type: 'SSHFP',
+    input: '5 2 abababababababababababababababababababababababababababababababab',
+    why: 'unknown algorithm',
+    problem: 'algorithm 5',
+  },
+  {
+    type: 'SSHFP',
+    input: '4 1 abababababababababababababababababababababababababababababababab',
+    why: 'SHA-1 fingerprint of SHA-256 length',
+    problem: '20 bytes',
+  },
+  {
+    type: 'NAPTR',
+    input: '10 0 "u!" "E2U+sip" "" .',
+    why: 'flags not alphanumeric',
+    problem: 'letters and digits',
+  },
+  {
+    type: 'NAPTR',
+    input: '10 0 "u" "E2U+sip" "!x!y!" host.example.com.',
+    why: 'regexp and replacement both set',
+    problem: 'exclude each other',
+  },
+  {
+    type: 'HTTPS',
+    input: '0 svc.example.net. port=443',
+    why: 'alias mode with parameters',
+    problem: 'alias mode',
+  },
+  { type: 'HTTPS', input: '1 . port=70000', why: 'port out of range', problem: 'port is 0-65535' },
+  { type: 'HTTPS', input: '1 . mandatory=port', why: 'mandatory key not set', problem: 'does not set' },
+  { type: 'SVCB', input: '1 . color=blue', why: 'unknown key', problem: 'unknown key color' },
+  { type: 'SVCB', input: '1 . port=1 port=2', why: 'key twice', problem: 'twice' },
   // A
   { type: 'A', input: '01.2.3.4', why: 'leading zero (octal ambiguity)' },
   { type: 'A', input: '1.2.3.04', why: 'leading zero in last octet' },
@@ -249,7 +361,7 @@ describe('record type properties', () => {
   });
 
   it('an unknown type throws', () => {
-    assert.throws(() => recordTypeSpec('PTR'), /unknown record type PTR/);
+    assert.throws(() => recordTypeSpec('HINFO'), /unknown record type HINFO/);
   });
 });
 

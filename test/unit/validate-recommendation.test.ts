@@ -219,6 +219,26 @@ const invalid: readonly InvalidCase[] = [
     mentions: ['>=0', 'received -0.1'],
   },
   {
+    name: 'DNSKEY below the apex',
+    input: withField('change', {
+      name: 'keys.example.com.',
+      type: 'DNSKEY',
+      records: [
+        '257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==',
+      ],
+    }),
+    code: 'type_only_at_apex',
+    path: 'change.name',
+    mentions: ['DNSKEY belongs at the zone apex', 'received "keys.example.com."'],
+  },
+  {
+    name: 'DS with a short digest',
+    input: withField('change', { name: 'child.example.com.', type: 'DS', records: ['60485 13 2 2bb1'] }),
+    code: 'invalid_rdata',
+    path: 'change.records[0]',
+    mentions: ['not valid DS data', '32 bytes'],
+  },
+  {
     name: 'CNAME at the apex',
     input: withField('change', { name: 'example.com.', type: 'CNAME', records: ['lb.example.net'] }),
     code: 'type_not_allowed_at_apex',
@@ -266,10 +286,10 @@ const invalid: readonly InvalidCase[] = [
   },
   {
     name: 'unknown record type',
-    input: withField('change', { type: 'PTR' }),
+    input: withField('change', { type: 'HINFO' }),
     code: 'invalid_value',
     path: 'change.type',
-    mentions: ['"A"', 'received "PTR"'],
+    mentions: ['"A"', 'received "HINFO"'],
   },
   {
     name: 'unknown change kind',

@@ -17,6 +17,7 @@ import { validateRecommendation } from '../src/schema/validate-recommendation';
 import type { ChangeResult } from '../src/change/view';
 import type { DnsServer, RrsetAnswer } from './dns/query';
 import { queryRrset } from './dns/query';
+import { keyTags, unmatchedDs } from './dns/ds-check';
 import type { PowerDnsClient } from './powerdns/client';
 import type { PolicySource } from './policy/policy-store';
 
@@ -70,6 +71,30 @@ export interface VerifyResult {
  * Every I/O step of the change workflow. Each is idempotent: a retry after a crash re-reads and
  * converges instead of acting twice.
  */
+/**
+ * Added DS records must match a DNSKEY the child zone publishes (asked of the authoritative
+ * servers): a DS that matches no key breaks the signed delegation. Null when it does, or when the
+ * plan adds no DS; otherwise what is wrong.
+ */
+async function dsMismatchFor(deps: ChangeActivityDeps, plan: Plan): Promise<string | null> {
+  if (plan.type !== 'DS' || plan.after === null) return null;
+  const added = plan.after.records.filter((r) => !(plan.before?.records ?? []).includes(r));
+  if (added.length === 0) return null;
+  const server = deps.verifyServers[0];
+  if (server === undefined)
+    return "no authoritative server is configured to read the child zone's DNSKEY from";
+  let keys: RRset | null = null;
+  try {
+    keys = (await queryRrset(server, plan.name, 'DNSKEY')).rrset;
+  } catch (err) {
+    return `the DNSKEY of ${plan.name} could not be read from ${server.host}:${server.port} (${(err as Error).message}); a DS is only added when it matches a published key`;
+  }
+  const unmatched = unmatchedDs(plan.name, added, keys);
+  if (unmatched.length === 0) return null;
+  const tags = keyTags(keys);
+  return `DS ${unmatched.join(', ')} matches no DNSKEY ${plan.name} publishes (${tags.length === 0 ? 'it publishes none' : `key tags ${tags.join(', ')}`}); adding it would make the delegation bogus for validating resolvers`;
+}
+
 export function createChangeActivities(deps: ChangeActivityDeps) {
   const log = () => {
     const info = Context.current().info;
@@ -120,6 +145,8 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       ]);
       const result = computePlan(rec, live);
       if (!result.ok) return { ok: false, code: result.code, message: result.message };
+      const mismatch = await dsMismatchFor(deps, result.plan);
+      if (mismatch !== null) return { ok: false, code: 'ds_mismatch', message: mismatch };
       log().info({ planHash: result.plan.hash, operation: result.plan.operation, zoneRecords }, 'staged');
       return { ok: true, plan: result.plan, zoneRecords };
     },

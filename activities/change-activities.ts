@@ -17,7 +17,7 @@ import { validateRecommendation } from '../src/schema/validate-recommendation';
 import type { ChangeResult } from '../src/change/view';
 import type { DnsServer, RrsetAnswer } from './dns/query';
 import { queryRrset } from './dns/query';
-import { keyTags, unmatchedDs } from './dns/ds-check';
+import { chainBreak, keyTags, unmatchedDs } from './dns/ds-check';
 import type { PowerDnsClient } from './powerdns/client';
 import type { PolicySource } from './policy/policy-store';
 
@@ -95,6 +95,22 @@ async function dsMismatchFor(deps: ChangeActivityDeps, plan: Plan): Promise<stri
   return `DS ${unmatched.join(', ')} matches no DNSKEY ${plan.name} publishes (${tags.length === 0 ? 'it publishes none' : `key tags ${tags.join(', ')}`}); adding it would make the delegation bogus for validating resolvers`;
 }
 
+/**
+ * For a DNSKEY or DS plan: whether it breaks a chain of trust DNS serves now (the parent's DS of
+ * the zone, or the child's DNSKEY). What cannot be read counts as breaking: uncertain fails closed.
+ */
+async function chainBreakFor(deps: ChangeActivityDeps, plan: Plan): Promise<string | null> {
+  if (plan.type !== 'DNSKEY' && plan.type !== 'DS') return null;
+  const server = deps.verifyServers[0];
+  const other = plan.type === 'DNSKEY' ? 'DS' : 'DNSKEY';
+  try {
+    if (server === undefined) throw new Error('no authoritative server is configured');
+    return chainBreak(plan, (await queryRrset(server, plan.name, other)).rrset);
+  } catch (err) {
+    return `the ${other} of ${plan.name} could not be read (${(err as Error).message}), so whether this breaks its chain of trust is unknown`;
+  }
+}
+
 export function createChangeActivities(deps: ChangeActivityDeps) {
   const log = () => {
     const info = Context.current().info;
@@ -162,10 +178,14 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       zoneRecords?: number,
       exceptions?: readonly ActiveException[],
     ): Promise<Decision> {
-      const loaded = await deps.policy();
+      const [loaded, broken] = await Promise.all([deps.policy(), chainBreakFor(deps, plan)]);
       return evaluatePolicy(
         loaded,
-        factsOf(loaded.policy, rec, plan, { zoneRecords: zoneRecords ?? null, now: new Date() }),
+        factsOf(loaded.policy, rec, plan, {
+          zoneRecords: zoneRecords ?? null,
+          now: new Date(),
+          chainBreak: broken,
+        }),
         exceptions ?? [],
       ).decision;
     },

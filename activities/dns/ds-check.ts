@@ -69,3 +69,43 @@ export function keyTags(dnskeys: RRset | null): number[] {
     .filter((k) => k !== null)
     .map((k) => keyTag(k.rdata));
 }
+
+/** The DS records that match at least one of `keys` (presentation form). */
+function matching(owner: string, ds: readonly string[], keys: readonly string[]): string[] {
+  const rrset = { name: owner, type: 'DNSKEY', ttl: 0, records: [...keys] };
+  const unmatched = new Set(unmatchedDs(owner, ds, rrset));
+  return ds.filter((d) => !unmatched.has(d));
+}
+
+/**
+ * How a DNSKEY or DS plan would break a working chain of trust, given what DNS serves now: the
+ * parent's DS for a zone whose keys change, or the child's keys for a DS change. Null when the
+ * chain stays intact (or there was none to break).
+ */
+export function chainBreak(
+  plan: {
+    readonly type: string;
+    readonly name: string;
+    readonly before: RRset | null;
+    readonly after: RRset | null;
+  },
+  served: RRset | null,
+): string | null {
+  const before = plan.before?.records ?? [];
+  const after = plan.after?.records ?? [];
+  if (plan.type === 'DNSKEY') {
+    const ds = served?.records ?? [];
+    if (matching(plan.name, ds, before).length === 0) return null;
+    if (matching(plan.name, ds, after).length > 0) return null;
+    return `the parent's DS (${ds.join('; ')}) would match none of ${plan.name}'s keys: validating resolvers would treat the zone as bogus`;
+  }
+  if (plan.type === 'DS') {
+    const keys = served?.records ?? [];
+    if (keys.length === 0 || matching(plan.name, before, keys).length === 0) return null;
+    if (matching(plan.name, after, keys).length > 0) return null;
+    return after.length === 0
+      ? `removes the last DS of ${plan.name}, which is signed (key tags ${keyTags(served).join(', ')}): the delegation becomes insecure`
+      : `no DS left would match a key ${plan.name} publishes (key tags ${keyTags(served).join(', ')}): the delegation becomes bogus`;
+  }
+  return null;
+}

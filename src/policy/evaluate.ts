@@ -237,6 +237,17 @@ function guards(policy: Policy, f: Facts, tierSoFar: Tier): Raise[] {
       });
     }
   }
+  if (f.chainBreak !== null) {
+    raises.push({
+      tier: policy.dnssec?.breakingChange ?? 3,
+      reason: {
+        rule: 'dnssec.breaks_chain',
+        path: 'plan',
+        value: `${f.type} ${f.name}`,
+        message: f.chainBreak,
+      },
+    });
+  }
   if (tierRank(tierSoFar) <= 1) {
     const twoKey = policy.twoKey;
     const checks: [string, string, string, string, boolean][] = [

@@ -12,6 +12,8 @@ export interface PolicyContext {
   readonly zoneRecords: number | null;
   /** The evaluation instant (time windows). */
   readonly now: Date;
+  /** How the plan would break a DNSSEC chain of trust (read from live DNS), or null. */
+  readonly chainBreak?: string | null;
 }
 
 /**
@@ -40,6 +42,8 @@ export interface Facts {
   readonly confidence: number;
   readonly incident: boolean;
   readonly now: Date;
+  /** How the plan breaks a DNSSEC chain of trust (a DS no published key matches any more, the last DS of a signed child), or null. */
+  readonly chainBreak: string | null;
 }
 
 function labelsFor(
@@ -105,5 +109,6 @@ export function factsOf(
     confidence: rec.confidence,
     incident: rec.incidentId !== undefined,
     now: context.now,
+    chainBreak: context.chainBreak ?? null,
   };
 }

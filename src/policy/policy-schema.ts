@@ -303,6 +303,16 @@ export const Policy = z.strictObject({
   governor: Governor.optional().describe(
     'Limits across changes: budgets per scope and window, the circuit breaker, flapping. Unset: no budgets; RRset locks still apply.',
   ),
+  dnssec: z
+    .strictObject({
+      breakingChange: z
+        .union([z.literal(3), z.literal('blocked')])
+        .describe(
+          'A change that breaks a chain of trust (removes the key a parent DS points to, or the last DS of a signed child): dual control (3) or blocked.',
+        ),
+    })
+    .optional()
+    .describe('Default: breaking changes are tier 3.'),
   overrides: Overrides.optional().describe(
     'Who may freeze scopes, declare incidents, break the glass and grant exceptions, and for how long. Unset: nobody.',
   ),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dsFor, keyTag, keyTags, unmatchedDs } from '../../activities/dns/ds-check';
+import { chainBreak, dsFor, keyTag, keyTags, unmatchedDs } from '../../activities/dns/ds-check';
 
 // RFC 4034 section 5.4 and RFC 4509 section 2.3: the same key, its SHA-1 and SHA-256 DS records.
 const owner = 'dskey.example.com.';
@@ -45,4 +45,72 @@ describe('DS against the child DNSKEY (RFC 4034, RFC 4509 test vectors)', () => 
     assert.deepEqual(unmatchedDs(owner, [sha256], null), [sha256]);
     assert.deepEqual(keyTags(null), []);
   });
+});
+
+describe('chain of trust: which DNSKEY and DS plans break it', () => {
+  const plan = (type: string, before: string[], after: string[]) => ({
+    type,
+    name: owner,
+    before: before.length === 0 ? null : { name: owner, type, ttl: 3600, records: before },
+    after: after.length === 0 ? null : { name: owner, type, ttl: 3600, records: after },
+  });
+  const ds = { name: owner, type: 'DS', ttl: 3600, records: [sha256] };
+  const other =
+    '257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==';
+  const table: {
+    name: string;
+    plan: ReturnType<typeof plan>;
+    served: typeof ds | null;
+    breaks: RegExp | null;
+  }[] = [
+    {
+      name: 'removing the key the DS points to',
+      plan: plan('DNSKEY', [dnskey, other], [other]),
+      served: ds,
+      breaks: /match none/,
+    },
+    {
+      name: 'adding a key next to it',
+      plan: plan('DNSKEY', [dnskey], [dnskey, other]),
+      served: ds,
+      breaks: null,
+    },
+    {
+      name: 'changing keys of an unsigned delegation',
+      plan: plan('DNSKEY', [dnskey], [other]),
+      served: null,
+      breaks: null,
+    },
+    {
+      name: 'deleting the last DS of a signed child',
+      plan: plan('DS', [sha256], []),
+      served: keys,
+      breaks: /last DS/,
+    },
+    {
+      name: 'replacing a DS with one for the same key',
+      plan: plan('DS', [sha256], [sha1]),
+      served: keys,
+      breaks: null,
+    },
+    {
+      name: 'leaving only a DS no key matches',
+      plan: plan('DS', [sha256, '1 5 2 ' + 'ab'.repeat(32)], ['1 5 2 ' + 'ab'.repeat(32)]),
+      served: keys,
+      breaks: /bogus/,
+    },
+    {
+      name: 'deleting a DS of an unsigned child',
+      plan: plan('DS', [sha256], []),
+      served: null,
+      breaks: null,
+    },
+    { name: 'an A record', plan: plan('A', ['192.0.2.1'], []), served: null, breaks: null },
+  ];
+  for (const row of table)
+    it(row.name, () => {
+      const found = chainBreak(row.plan, row.served);
+      if (row.breaks === null) assert.equal(found, null);
+      else assert.match(found ?? '', row.breaks);
+    });
 });

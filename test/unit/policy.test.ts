@@ -927,6 +927,23 @@ describe('classes and guards', () => {
     assert.equal(d.coolingOffSeconds, 1800);
   });
 
+  it('a DNSSEC change that breaks a chain of trust → tier 3, or blocked where the policy says so', () => {
+    const facts = { ...dnssecFacts(shipped, 'staging'), chainBreak: 'removes the last DS of a signed child' };
+    const d = evaluatePolicy(shipped, facts).decision;
+    assert.equal(d.tier, 3);
+    assert.equal(d.reasons.find((r) => r.rule === 'dnssec.breaks_chain')?.message, facts.chainBreak);
+    const strict = {
+      ...shipped,
+      policy: { ...shipped.policy, dnssec: { breakingChange: 'blocked' as const } },
+    };
+    assert.equal(evaluatePolicy(strict, facts).decision.route, 'blocked');
+    assert.equal(
+      evaluatePolicy(shipped, dnssecFacts(shipped, 'staging')).decision.tier,
+      2,
+      'intact chain: tier 2',
+    );
+  });
+
   it('staging DNSSEC (DS) → tier 2, never automatic', () => {
     const d = evaluatePolicy(shipped, dnssecFacts(shipped, 'staging')).decision;
     assert.equal(d.tier, 2);

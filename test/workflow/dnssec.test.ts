@@ -10,6 +10,9 @@ import { createTestZone } from '../helpers/zones';
 const childKey =
   '257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==';
 
+/** Another valid P-256 public key (64 bytes). */
+const otherKey = `257 3 13 ${Buffer.alloc(64, 7).toString('base64')}`;
+
 describe('DNSSEC changes in the DNS half (real Temporal, real PowerDNS)', () => {
   let h: Harness;
   before(async () => {
@@ -63,6 +66,39 @@ describe('DNSSEC changes in the DNS half (real Temporal, real PowerDNS)', () => 
       const done = await submitted.handle.result();
       assert.equal(done.view.state, 'executed', done.view.outcome?.message);
       assert.deepEqual((await queryRrset(h.env.dns, child, 'DS')).rrset?.records, [good]);
+
+      // With the chain of trust in place, removing the last DS or the key it points to is dual control.
+      const removeDs = await cs.submit(
+        exampleRecommendation({
+          id: `${id}-unsign`,
+          zone: parent,
+          environment: 'staging',
+          change: { kind: 'dns.delete_rrset', name: child, type: 'DS' },
+        }),
+      );
+      const rollKey = await cs.submit(
+        exampleRecommendation({
+          id: `${id}-roll`,
+          zone: child,
+          environment: 'staging',
+          change: { kind: 'dns.upsert_rrset', name: child, type: 'DNSKEY', ttl: 3600, records: [otherKey] },
+        }),
+      );
+      for (const [suffix, pattern] of [
+        ['unsign', /removes the last DS of .* which is signed/],
+        ['roll', /would match none of .* keys/],
+      ] as const) {
+        const view = await cs.waitForState(`${id}-${suffix}`, ['awaiting_approval']);
+        assert.equal(
+          view.decision?.tier,
+          3,
+          `${suffix}: ${view.decision?.reasons.map((r) => r.rule).join(', ')}`,
+        );
+        const reason = view.decision?.reasons.find((r) => r.rule === 'dnssec.breaks_chain');
+        assert.match(reason?.message ?? '', pattern);
+      }
+      await removeDs.handle.cancel();
+      await rollKey.handle.cancel();
     });
   });
 });

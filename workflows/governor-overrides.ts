@@ -13,6 +13,7 @@ import {
   GrantExceptionSchema,
   IncidentRequestSchema,
   ReviewBreakGlassSchema,
+  SignedIncidentSchema,
   SignedOnlySchema,
   UseBreakGlassSchema,
 } from '../src/governor/protocol';
@@ -218,12 +219,7 @@ export function registerOverrideHandlers(ctx: OverrideContext): void {
     }
     return signedAction(
       p,
-      IncidentRequestSchema as unknown as z.ZodType<{
-        op: 'open' | 'close';
-        id: string;
-        title: string;
-        signed: SignedDecision;
-      }>,
+      SignedIncidentSchema,
       'incident',
       (v) => ({ incident: { op: v.op, id: v.id } }),
       (l) => l.incidents?.roles ?? null,

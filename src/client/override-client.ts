@@ -184,13 +184,14 @@ export class OverrideClient {
   async listExceptions(scopes: readonly Scope[] | null): Promise<OverridesStatus['exceptions'][number][]> {
     const statuses: GovernorStatus[] = [];
     if (scopes !== null) {
-      for (const scope of scopes)
-        statuses.push(
-          await readGovernorStatus(this.client, this.taskQueue, scope).catch((err: unknown) => {
-            if (err instanceof GovernorNotFoundError) return null as unknown as GovernorStatus;
-            throw err;
-          }),
-        );
+      for (const scope of scopes) {
+        // A scope nobody has governed yet has no exceptions.
+        const status = await readGovernorStatus(this.client, this.taskQueue, scope).catch((err: unknown) => {
+          if (err instanceof GovernorNotFoundError) return null;
+          throw err;
+        });
+        if (status !== null) statuses.push(status);
+      }
     } else {
       const prefix = `countersign-governor/${this.taskQueue}/`;
       for await (const wf of this.client.workflow.list({
@@ -204,6 +205,6 @@ export class OverrideClient {
         if (status !== null) statuses.push(status);
       }
     }
-    return statuses.filter((s) => s !== null).flatMap((s) => s.overrides?.exceptions ?? []);
+    return statuses.flatMap((s) => s.overrides?.exceptions ?? []);
   }
 }

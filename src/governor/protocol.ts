@@ -111,20 +111,21 @@ export const FreezeRequestSchema = z.strictObject({
   incident: incidentIdSchema.nullable(),
 });
 export const SignedOnlySchema = z.strictObject({ signed: SignedDecision });
-export const IncidentRequestSchema = z.union([
-  z.strictObject({
-    op: z.enum(['open', 'close']),
-    id: incidentIdSchema,
-    title: z.string().max(500),
-    signed: SignedDecision,
+/** A person declares or closes an incident from the CLI. */
+export const SignedIncidentSchema = z.strictObject({
+  op: z.enum(['open', 'close']),
+  id: incidentIdSchema,
+  title: z.string().max(500),
+  signed: SignedDecision,
+});
+/** The incident tool's webhook, relayed as received: the worker checks its HMAC. */
+export const WebhookIncidentSchema = z.strictObject({
+  webhook: z.strictObject({
+    body: z.string().max(64 * 1024),
+    signature: z.string().regex(/^sha256=[0-9a-f]{64}$/, 'sha256=<hex HMAC of the body>'),
   }),
-  z.strictObject({
-    webhook: z.strictObject({
-      body: z.string().max(64 * 1024),
-      signature: z.string().regex(/^sha256=[0-9a-f]{64}$/, 'sha256=<hex HMAC of the body>'),
-    }),
-  }),
-]);
+});
+export const IncidentRequestSchema = z.union([SignedIncidentSchema, WebhookIncidentSchema]);
 export const BreakGlassRequestSchema = z.strictObject({
   signed: SignedDecision,
   seconds: z

@@ -265,13 +265,7 @@ export interface FreezeQuestion {
   readonly approverRoles: readonly (readonly string[])[];
 }
 
-function freezeHold(
-  o: OverridesState,
-  freezes: Freeze[],
-  scope: string,
-  position: number,
-  thawing: boolean,
-): Hold {
+function freezeHold(freezes: Freeze[], scope: string, position: number, thawing: boolean): Hold {
   const f = freezes[0];
   return {
     code: 'freeze',
@@ -322,7 +316,7 @@ export function freezeGate(
         o.frozen.push(q.changeId);
         o.counters.heldByFreeze += 1;
       }
-      return { hold: freezeHold(o, holding, scope, o.frozen.indexOf(q.changeId) + 1, false), effects: [] };
+      return { hold: freezeHold(holding, scope, o.frozen.indexOf(q.changeId) + 1, false), effects: [] };
     }
     return {
       hold: null,
@@ -340,7 +334,7 @@ export function freezeGate(
   o.frozen = o.frozen.filter((c) => c !== q.changeId);
   if (!o.thawing.includes(q.changeId)) o.thawing.push(q.changeId);
   if (o.thawing[0] !== q.changeId)
-    return { hold: freezeHold(o, [], scope, o.thawing.indexOf(q.changeId) + 1, true), effects: [] };
+    return { hold: freezeHold([], scope, o.thawing.indexOf(q.changeId) + 1, true), effects: [] };
   o.thawing.shift();
   o.thawHeadSince = now;
   const next = o.thawing[0];

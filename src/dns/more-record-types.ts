@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
-import { nameProblem, toAbsolute } from './names';
 import { formatCharacterStrings, parseCharacterStrings } from './txt';
-import type { RdataResult, RecordTypeSpec } from './record-types';
+import type { RecordTypeSpec } from './record-types';
+import { fail, fields, hostname, ok, parseUint } from './rdata-parts';
 
 /**
  * Record types beyond the everyday ones: DNSSEC (DS, DNSKEY, CDS, CDNSKEY), PTR, DNAME, TLSA,
@@ -9,22 +9,6 @@ import type { RdataResult, RecordTypeSpec } from './record-types';
  * canonical presentation form PowerDNS stores (hex lowercase, SvcParams in key order), so live
  * state and plans compare as plain strings.
  */
-const fail = (expected: string, problem?: string): RdataResult =>
-  problem === undefined ? { ok: false, expected } : { ok: false, expected, problem };
-const ok = (content: string): RdataResult => ({ ok: true, content });
-
-function uint(text: string | undefined, max: number): number | undefined {
-  if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined;
-  const value = Number(text);
-  return value <= max ? value : undefined;
-}
-
-function host(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  if (text === '.') return '.';
-  return nameProblem(text, false) === undefined ? toAbsolute(text) : undefined;
-}
-
 /** Hex that may be split by spaces (presentation format allows it); lowercase, or undefined. */
 function hexOf(parts: readonly string[]): string | undefined {
   const joined = parts.join('');
@@ -50,10 +34,10 @@ function dsLike(type: 'DS' | 'CDS'): RecordTypeSpec {
     allowedAtApex: type === 'CDS',
     parse(input) {
       const expected = `"<key tag 0-65535> <algorithm 1-255> <digest type 1, 2 or 4> <hex digest>" such as "60485 13 2 2bb1…"`;
-      const parts = input.trim().split(/\s+/);
-      const keyTag = uint(parts[0], 65535);
-      const algorithm = uint(parts[1], 255);
-      const digestType = uint(parts[2], 255);
+      const parts = fields(input);
+      const keyTag = parseUint(parts[0], 65535);
+      const algorithm = parseUint(parts[1], 255);
+      const digestType = parseUint(parts[2], 255);
       const digest = hexOf(parts.slice(3));
       if (
         parts.length < 4 ||
@@ -89,10 +73,10 @@ function dnskeyLike(type: 'DNSKEY' | 'CDNSKEY'): RecordTypeSpec {
     ...(type === 'DNSKEY' ? { apexOnly: true } : {}),
     parse(input) {
       const expected = `"<flags 256 or 257> 3 <algorithm> <base64 public key>"`;
-      const parts = input.trim().split(/\s+/);
-      const flags = uint(parts[0], 65535);
-      const protocol = uint(parts[1], 255);
-      const algorithm = uint(parts[2], 255);
+      const parts = fields(input);
+      const flags = parseUint(parts[0], 65535);
+      const protocol = parseUint(parts[1], 255);
+      const algorithm = parseUint(parts[2], 255);
       const key = base64Of(parts.slice(3));
       if (type === 'CDNSKEY' && input.trim() === '0 3 0 AA==') return ok('0 3 0 AA==');
       if (parts.length < 4 || flags === undefined || algorithm === undefined || key === undefined)
@@ -110,7 +94,7 @@ function hostOnly(type: 'PTR' | 'DNAME', singleton: boolean): RecordTypeSpec {
     exclusiveOwner: false,
     allowedAtApex: type === 'DNAME',
     parse(input) {
-      const target = host(input.trim());
+      const target = hostname(input.trim(), true);
       return target === undefined || target === '.'
         ? fail('a host name such as host.example.com.')
         : ok(target);
@@ -127,10 +111,10 @@ const tlsa: RecordTypeSpec = {
   allowedAtApex: false,
   parse(input) {
     const expected = '"<usage 0-3> <selector 0-1> <matching type 0-2> <hex data>" such as "3 1 1 0c72…"';
-    const parts = input.trim().split(/\s+/);
-    const usage = uint(parts[0], 3);
-    const selector = uint(parts[1], 1);
-    const matching = uint(parts[2], 2);
+    const parts = fields(input);
+    const usage = parseUint(parts[0], 3);
+    const selector = parseUint(parts[1], 1);
+    const matching = parseUint(parts[2], 2);
     const data = hexOf(parts.slice(3));
     if (
       parts.length < 4 ||
@@ -156,9 +140,9 @@ const sshfp: RecordTypeSpec = {
   allowedAtApex: true,
   parse(input) {
     const expected = '"<algorithm 1-4 or 6> <fingerprint type 1 or 2> <hex fingerprint>"';
-    const parts = input.trim().split(/\s+/);
-    const algorithm = uint(parts[0], 255);
-    const fpType = uint(parts[1], 255);
+    const parts = fields(input);
+    const algorithm = parseUint(parts[0], 255);
+    const fpType = parseUint(parts[1], 255);
     const fingerprint = hexOf(parts.slice(2));
     if (parts.length < 3 || algorithm === undefined || fpType === undefined || fingerprint === undefined)
       return fail(expected);
@@ -184,10 +168,10 @@ const naptr: RecordTypeSpec = {
       /^\s*(\d{1,5})\s+(\d{1,5})\s+("(?:[^"\\]|\\.)*"\s+"(?:[^"\\]|\\.)*"\s+"(?:[^"\\]|\\.)*")\s+(\S+)\s*$/.exec(
         input,
       );
-    const order = uint(match?.[1], 65535);
-    const preference = uint(match?.[2], 65535);
+    const order = parseUint(match?.[1], 65535);
+    const preference = parseUint(match?.[2], 65535);
     const strings = match?.[3] === undefined ? 'missing' : parseCharacterStrings(match[3]);
-    const replacement = host(match?.[4]);
+    const replacement = hostname(match?.[4], true);
     if (
       match === null ||
       order === undefined ||
@@ -222,7 +206,7 @@ function svcParamValue(key: string, value: string | undefined): string | { probl
     case 'no-default-alpn':
       return value === undefined ? '' : { problem: 'no-default-alpn takes no value' };
     case 'port':
-      return uint(value, 65535) === undefined ? { problem: 'port is 0-65535' } : String(Number(value));
+      return parseUint(value, 65535) === undefined ? { problem: 'port is 0-65535' } : String(Number(value));
     case 'alpn':
       return list.every((id) => /^[A-Za-z0-9._/-]{1,255}$/.test(id))
         ? list.join(',')
@@ -261,9 +245,9 @@ function svcb(type: 'SVCB' | 'HTTPS'): RecordTypeSpec {
     parse(input) {
       const expected =
         '"<priority 0-65535> <target or .> [key=value ...]" such as "1 . alpn=h2,h3 port=8443"';
-      const parts = input.trim().split(/\s+/);
-      const priority = uint(parts[0], 65535);
-      const target = host(parts[1]);
+      const parts = fields(input);
+      const priority = parseUint(parts[0], 65535);
+      const target = hostname(parts[1], true);
       if (parts.length < 2 || priority === undefined || target === undefined) return fail(expected);
       const params = new Map<string, string>();
       for (const token of parts.slice(2)) {

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { moreRecordTypes } from './more-record-types';
-import { nameProblem, toAbsolute } from './names';
+import type { RdataResult } from './rdata-parts';
+import { fail, fields, hostname, ok, parseUint } from './rdata-parts';
 import {
   formatCharacterStrings,
   maxTxtBytes,
@@ -9,8 +10,7 @@ import {
   totalBytes,
 } from './txt';
 
-/** Result of parsing one record's data: its canonical presentation form, or what was expected. */
-export type RdataResult = { ok: true; content: string } | { ok: false; expected: string; problem?: string };
+export type { RdataResult } from './rdata-parts';
 
 /**
  * What each record type knows about itself. Shared code never branches on a type name: it asks
@@ -28,26 +28,6 @@ export interface RecordTypeSpec {
   readonly allowedAtApex: boolean;
   /** Only at the zone apex (DNSKEY: a zone's own keys). */
   readonly apexOnly?: boolean;
-}
-
-const fail = (expected: string, problem?: string): RdataResult =>
-  problem === undefined ? { ok: false, expected } : { ok: false, expected, problem };
-const ok = (content: string): RdataResult => ({ ok: true, content });
-
-function parseUint(text: string | undefined, max: number): number | undefined {
-  if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined;
-  const value = Number(text);
-  return value <= max ? value : undefined;
-}
-
-function hostname(text: string | undefined, allowRoot: boolean): string | undefined {
-  if (text === undefined) return undefined;
-  if (allowRoot && text === '.') return '.';
-  return nameProblem(text, false) === undefined ? toAbsolute(text) : undefined;
-}
-
-function fields(input: string): string[] {
-  return input.trim().split(/\s+/);
 }
 
 const a: RecordTypeSpec = {

@@ -33,10 +33,14 @@ export function sortRecords(records: readonly string[]): string[] {
 
 export function rrsetEquals(a: RRset | null, b: RRset | null): boolean {
   if (a === null || b === null) return a === b;
-  if (a.name !== b.name || a.type !== b.type || a.ttl !== b.ttl || a.records.length !== b.records.length)
-    return false;
-  const left = sortRecords(a.records);
-  const right = sortRecords(b.records);
+  return a.name === b.name && a.type === b.type && a.ttl === b.ttl && sameRecords(a.records, b.records);
+}
+
+/** The same records, in any order. */
+export function sameRecords(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const left = sortRecords(a);
+  const right = sortRecords(b);
   return left.every((record, i) => record === right[i]);
 }
 

@@ -1,6 +1,6 @@
 import { isApex, isWildcard, toAbsolute } from '../dns/names';
 import type { Plan } from '../plan/plan';
-import { recordsTouched, sortRecords } from '../plan/plan';
+import { recordsTouched, sameRecords } from '../plan/plan';
 import type { Recommendation } from '../schema/recommendation';
 import type { RecordClass } from './catalog';
 import { classesOf } from './catalog';
@@ -53,12 +53,6 @@ function labelsFor(
 ): Record<string, string> {
   for (const [name, entry] of Object.entries(table ?? {})) if (normalise(name) === key) return entry.labels;
   return {};
-}
-
-function sameRecords(a: readonly string[], b: readonly string[]): boolean {
-  const left = sortRecords(a);
-  const right = sortRecords(b);
-  return left.length === right.length && left.every((r, i) => r === right[i]);
 }
 
 export function factsOf(

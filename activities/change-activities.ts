@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import { FailureType } from '../src/failures';
 import { formatIssues } from '../src/issues';
 import type { Plan, RRset } from '../src/plan/plan';
-import { computePlan, rrsetEquals } from '../src/plan/plan';
-import { judgeVerification } from '../src/verification/verdict';
+import { rrsetEquals } from '../src/plan/plan';
+import { computePlan, kindOf, kindOfPlan, subjectOf } from '../src/kinds/kinds';
 import type { Decision } from '../src/policy/decision';
 import { evaluatePolicy } from '../src/policy/evaluate';
 import { factsOf } from '../src/policy/facts';
@@ -15,16 +15,21 @@ import type { ActiveException } from '../src/overrides/exception';
 import type { Recommendation } from '../src/schema/recommendation';
 import { validateRecommendation } from '../src/schema/validate-recommendation';
 import type { ChangeResult } from '../src/change/view';
-import type { DnsServer, RrsetAnswer } from './dns/query';
+import { createHash } from 'node:crypto';
+import type { DnsServer } from './dns/query';
 import { queryRrset } from './dns/query';
 import { chainBreak, keyTags, unmatchedDs } from './dns/ds-check';
 import type { PowerDnsClient } from './powerdns/client';
+import { powerDnsZonePort } from './powerdns/zone-port';
+import type { ProviderPort, Receipt, VerifyResult } from './ports/provider-port';
 import type { PolicySource } from './policy/policy-store';
 
 export interface ChangeActivityDeps {
   readonly powerdns: PowerDnsClient;
   /** Authoritative servers that must all serve the change before it counts as done. */
   readonly verifyServers: readonly DnsServer[];
+  /** The domain registry (EPP) registrar kinds go through; unset: registrar changes fail, saying so. */
+  readonly registry?: ProviderPort;
   readonly logger: Logger;
   /** The policy in force at each decision (reloaded when its files change). */
   readonly policy: PolicySource;
@@ -44,13 +49,18 @@ export type StageResult =
 
 /** What `execute` found and did. `stale`: live state was neither `before` nor `after`; nothing written. */
 export type ExecuteResult =
-  | { readonly outcome: 'applied' | 'already_applied'; readonly live: RRset | null }
+  | {
+      readonly outcome: 'applied' | 'already_applied';
+      readonly live: RRset | null;
+      /** The provider's transactions (EPP client and server ids); absent for providers without them. */
+      readonly receipts?: readonly Receipt[];
+    }
   | { readonly outcome: 'stale'; readonly live: RRset | null };
 
 /** What an escalation tells the people who can decide (the log and the notifier webhook get it). */
 export interface EscalationPayload {
   /** What needs a human: a pending approval (absent in older histories) or an unverifiable write. */
-  readonly kind?: 'approval' | 'verification' | 'provider' | 'governor';
+  readonly kind?: 'approval' | 'verification' | 'provider' | 'governor' | 'lock';
   readonly workflowId: string;
   readonly stage: number;
   readonly notify: readonly string[];
@@ -63,9 +73,7 @@ export interface EscalationPayload {
   readonly expiresAt: string;
 }
 
-export interface VerifyResult {
-  readonly answers: readonly RrsetAnswer[];
-}
+export type { VerifyResult };
 
 /**
  * Every I/O step of the change workflow. Each is idempotent: a retry after a crash re-reads and
@@ -121,6 +129,28 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     });
   };
 
+  const zonePort = powerDnsZonePort(deps.powerdns, deps.verifyServers);
+  const portFor = (port: 'zone' | 'registry'): ProviderPort => {
+    if (port === 'zone') return zonePort;
+    if (deps.registry !== undefined) return deps.registry;
+    throw ApplicationFailure.create({
+      type: FailureType.ProviderMisconfigured,
+      message:
+        'this worker has no domain registry configured (COUNTERSIGN_EPP_HOST and the registrar credentials); registrar changes cannot run here',
+      nonRetryable: true,
+    });
+  };
+  const planPort = (plan: Plan) => portFor(kindOfPlan(plan).port);
+  /** Same for every attempt of this activity in this workflow: the registry sees a retry as one. */
+  const transactionIds = () => {
+    const info = Context.current().info;
+    const workflow = createHash('sha256')
+      .update(info.workflowExecution?.workflowId ?? 'none')
+      .digest('hex')
+      .slice(0, 16);
+    return { base: `CS-${workflow}-${info.activityId}`, attempt: info.attempt };
+  };
+
   return {
     /** Validates again on the worker: the caller is never trusted. */
     async validate(input: unknown): Promise<Recommendation> {
@@ -155,16 +185,14 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     },
 
     async stage(rec: Recommendation): Promise<StageResult> {
-      const [live, zoneRecords] = await Promise.all([
-        deps.powerdns.getRrset(rec.target.zone, rec.change.name, rec.change.type),
-        deps.powerdns.countRecords(rec.target.zone),
-      ]);
-      const result = computePlan(rec, live);
+      const read = await portFor(kindOf(rec.change).port).read(rec.target.zone, subjectOf(rec));
+      const result = computePlan(rec, { live: read.live, locks: read.locks ?? null });
       if (!result.ok) return { ok: false, code: result.code, message: result.message };
       const mismatch = await dsMismatchFor(deps, result.plan);
       if (mismatch !== null) return { ok: false, code: 'ds_mismatch', message: mismatch };
+      const { zoneRecords } = read;
       log().info({ planHash: result.plan.hash, operation: result.plan.operation, zoneRecords }, 'staged');
-      return { ok: true, plan: result.plan, zoneRecords };
+      return { ok: true, plan: result.plan, ...(zoneRecords === undefined ? {} : { zoneRecords }) };
     },
 
     /**
@@ -191,50 +219,27 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     },
 
     /** Compare-and-set: writes `after` only while live still equals `before`. */
+    /**
+     * Compare-and-set: writes `after` only while live still equals `before`. A retry after a crash
+     * finds `after` already there (or the kind's write in flight) and writes nothing again.
+     */
     async execute(plan: Plan): Promise<ExecuteResult> {
-      const live = await deps.powerdns.getRrset(plan.zone, plan.name, plan.type);
-      if (rrsetEquals(live, plan.after)) return { outcome: 'already_applied', live };
+      const port = planPort(plan);
+      const { live } = await port.read(plan.zone, { name: plan.name, type: plan.type });
+      if (rrsetEquals(live, plan.after) || kindOfPlan(plan).inFlight?.(plan, live) === true)
+        return { outcome: 'already_applied', live };
       if (!rrsetEquals(live, plan.before)) {
         log().warn({ planHash: plan.hash, live }, 'live state moved away from the plan; not writing');
         return { outcome: 'stale', live };
       }
-      await deps.powerdns.writeRrset(plan.zone, plan.name, plan.type, plan.after);
-      log().info({ planHash: plan.hash, operation: plan.operation }, 'applied');
-      return { outcome: 'applied', live: plan.after };
+      const receipts = await port.write(plan, transactionIds());
+      log().info({ planHash: plan.hash, operation: plan.operation, receipts }, 'applied');
+      return { outcome: 'applied', live: plan.after, ...(receipts.length > 0 ? { receipts } : {}) };
     },
 
-    /** Passes when every authoritative server serves exactly `expected`; otherwise Temporal retries. */
+    /** Passes when the world outside the provider sees `expected`; otherwise Temporal retries. */
     async verify(plan: Plan, expected: RRset | null): Promise<VerifyResult> {
-      const answers = await Promise.all(
-        deps.verifyServers.map((server) =>
-          queryRrset(server, plan.name, plan.type).catch((err: Error): RrsetAnswer => ({
-            server: `${server.host}:${server.port}`,
-            rcode: `ERROR: ${err.message}`,
-            authoritative: false,
-            referral: false,
-            rrset: null,
-          })),
-        ),
-      );
-      const judged = judgeVerification(answers, expected);
-      if (judged.verdict !== 'verified') {
-        const listed = answers
-          .filter((a) => judged.mismatched.includes(a.server) || judged.silent.includes(a.server))
-          .map((w) => `${w.server} ${w.rcode} ${w.rrset === null ? '(none)' : w.rrset.records.join(' | ')}`)
-          .join('; ');
-        throw ApplicationFailure.create({
-          type:
-            judged.verdict === 'mismatch'
-              ? FailureType.VerificationMismatch
-              : FailureType.VerificationInconclusive,
-          message:
-            judged.verdict === 'mismatch'
-              ? `${judged.mismatched.length} of ${answers.length} authoritative servers serve other data than the expected ${plan.name} ${plan.type}: ${listed}`
-              : `${judged.silent.length} of ${answers.length} authoritative servers gave no authoritative answer for ${plan.name} ${plan.type} (none serves other data): ${listed}`,
-          details: [answers],
-        });
-      }
-      return { answers };
+      return planPort(plan).verify(plan, expected);
     },
 
     async notify(event: { kind: string; summary: string; tier: string }): Promise<void> {

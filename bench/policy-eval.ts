@@ -5,7 +5,7 @@ import { evaluatePolicy } from '../src/policy/evaluate';
 import { factsOf } from '../src/policy/facts';
 import type { Policy, Rule } from '../src/policy/policy-schema';
 import { hashOf } from '../src/hash';
-import { computePlan } from '../src/plan/plan';
+import { computePlan, subjectOf } from '../src/kinds/kinds';
 
 /** The shipped policy plus per-tenant and per-zone rules, as a larger organisation would have. */
 export function realisticPolicy(base: LoadedPolicy, extraRules: number): LoadedPolicy {
@@ -84,7 +84,7 @@ export function measureEvaluation(loaded: LoadedPolicy, iterations: number): Eva
     }),
   ];
   const inputs = recs.map((rec) => {
-    const live = { name: rec.change.name, type: rec.change.type, ttl: 300, records: ['"old"'] };
+    const live = { ...subjectOf(rec), ttl: 300, records: ['"old"'] };
     const planned = computePlan(rec, rec.change.kind === 'dns.delete_rrset' ? live : null);
     return { rec, plan: planned.ok ? planned.plan : null };
   });

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Installs PowerDNS Authoritative (SQLite backend) and the DNS tools the tests use, from Debian
-# packages. Idempotent: exits at once when everything is present. Keeps the packaged daemon from
+# Installs the system packages countersign needs, from Debian packages:
+#   pdns-server, pdns-backend-sqlite3  PowerDNS Authoritative, SQLite backend (demo and tests)
+#   sqlite3, dnsutils (dig)            to create PowerDNS's databases and to query it
+#   libxml2-utils (xmllint)            the tests check every EPP message against the IANA XSDs
+#   libnet-epp-perl (Net::EPP)         an independent EPP client driving the EPP registry double
+#   openssl                            the EPP registry test double makes its TLS certificates
+# Idempotent: exits at once when everything is present. Keeps the packaged PowerDNS daemon from
 # starting (it would take port 53): the project runs its own instances on loopback ports.
 #
 # Exit status: 0 installed or already present; 1 the install failed (the message says why and
@@ -21,21 +26,25 @@ command -v pdns_server >/dev/null 2>&1 || need+=(pdns-server)
 [ -f "$schema" ] || need+=(pdns-backend-sqlite3)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v dig >/dev/null 2>&1 || need+=(dnsutils)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+perl -MNet::EPP::Simple -e1 >/dev/null 2>&1 || need+=(libnet-epp-perl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 say() { printf 'countersign: %s\n' "$*" >&2; }
 
 if ! command -v apt-get >/dev/null 2>&1; then
-  say "PowerDNS Authoritative (4.7 or later, with its SQLite backend), sqlite3 and dig are missing," \
-    "and this machine has no apt-get to install them with. Install them with your system's package" \
-    "manager (Debian/Ubuntu names: ${need[*]}), keep the packaged PowerDNS service stopped" \
-    "(countersign starts its own instances on loopback ports), then run the command again."
+  say "Packages countersign needs are missing (Debian/Ubuntu names: ${need[*]}), and this machine" \
+    "has no apt-get to install them with. Install them with your system's package manager (in all," \
+    "countersign needs PowerDNS Authoritative 4.7 or later with its SQLite backend, sqlite3, dig," \
+    "xmllint, Perl's Net::EPP and openssl), keep the packaged PowerDNS service stopped (countersign" \
+    "starts its own instances on loopback ports), then run the command again."
   exit 2
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  say "PowerDNS and the DNS tools are missing (${need[*]}), and installing them needs root." \
+  say "Packages countersign needs are missing (${need[*]}), and installing them needs root." \
     "Run: sudo bash scripts/install-pdns.sh   (it installs from Debian packages and keeps the" \
-    "packaged daemon from starting), then run the command again."
+    "packaged PowerDNS daemon from starting), then run the command again."
   exit 2
 fi
 
@@ -107,6 +116,9 @@ command -v pdns_server >/dev/null 2>&1 || missing+=(pdns_server)
 [ -f "$schema" ] || missing+=("$schema")
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v dig >/dev/null 2>&1 || missing+=(dig)
+command -v xmllint >/dev/null 2>&1 || missing+=(xmllint)
+perl -MNet::EPP::Simple -e1 >/dev/null 2>&1 || missing+=("Perl's Net::EPP::Simple")
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -ne 0 ]; then
   say "apt-get reported success, but ${missing[*]} still cannot be found. Check .data/logs/install-pdns.log," \
     "then install ${need[*]} by hand and run the command again."

@@ -27,6 +27,18 @@ export const FailureType = {
   InvalidGovernorRequest: 'InvalidGovernorRequest',
   /** A person's governor action (admit from the queue, breaker reset) did not verify or is not allowed. */
   GovernorActionRefused: 'GovernorActionRefused',
+  /** The registry refused: this registrar may not act on the object, or the auth code is wrong (EPP 2201, 2202). */
+  RegistrarAuthorization: 'RegistrarAuthorization',
+  /** The registry has no such domain, host or contact (EPP 2303). */
+  RegistrarNotFound: 'RegistrarNotFound',
+  /** A status forbids the operation: a server lock, a pending transfer (EPP 2304, 2300, 2301). */
+  RegistrarStatusProhibits: 'RegistrarStatusProhibits',
+  /** The registry's policy refuses the values (EPP 2004, 2005, 2302, 2305, 2306, 2308). */
+  RegistrarPolicy: 'RegistrarPolicy',
+  /** The registry did not understand the command (EPP 2000–2003, 2100–2104): a client bug or an unsupported registry. */
+  RegistrarProtocol: 'RegistrarProtocol',
+  /** A secret a change refers to (a transfer's auth code) is not in the worker's secret store. */
+  SecretUnavailable: 'SecretUnavailable',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -39,4 +51,10 @@ export const nonRetryableFailureTypes: FailureType[] = [
   FailureType.ProviderMisconfigured,
   FailureType.InvalidGovernorRequest,
   FailureType.GovernorActionRefused,
+  FailureType.RegistrarAuthorization,
+  FailureType.RegistrarNotFound,
+  FailureType.RegistrarStatusProhibits,
+  FailureType.RegistrarPolicy,
+  FailureType.RegistrarProtocol,
+  FailureType.SecretUnavailable,
 ];

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PreconditionError } from './preflight/precondition-error';
 import type { DnsServer } from '../activities/dns/query';
+import type { RegistryConfig } from '../activities/epp/registry-connection';
 
 /**
  * Worker settings from the environment. Temporal connection settings are read separately, the
@@ -20,6 +21,16 @@ export const WorkerEnv = z.object({
   COUNTERSIGN_POLICY: z.string().min(1).optional(),
   COUNTERSIGN_APPROVERS: z.string().min(1).optional(),
   COUNTERSIGN_ESCALATION_WEBHOOK: z.url().optional(),
+  // The registry (EPP) for registrar changes; all of host, client id, password file and the three PEM files, or none.
+  COUNTERSIGN_EPP_HOST: z.string().min(1).optional(),
+  COUNTERSIGN_EPP_PORT: z.coerce.number().int().min(1).max(65535).default(700),
+  COUNTERSIGN_EPP_CLID: z.string().min(3).max(16).optional(),
+  COUNTERSIGN_EPP_PASSWORD_FILE: z.string().min(1).optional(),
+  COUNTERSIGN_EPP_CA_FILE: z.string().min(1).optional(),
+  COUNTERSIGN_EPP_CERT_FILE: z.string().min(1).optional(),
+  COUNTERSIGN_EPP_KEY_FILE: z.string().min(1).optional(),
+  COUNTERSIGN_PARENT_DNS: z.string().min(1).optional(),
+  COUNTERSIGN_SECRETS_DIR: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -32,6 +43,8 @@ export interface WorkerConfig {
   /** The approver directory file; unset: no approval can be verified (fail closed). */
   readonly approversPath?: string;
   readonly escalationWebhook?: string;
+  /** The registry for registrar changes; unset: they fail, saying no registry is configured. */
+  readonly registry?: RegistryConfig;
 }
 
 export function parseHostPort(text: string): DnsServer {
@@ -42,11 +55,15 @@ export function parseHostPort(text: string): DnsServer {
 
 function readKeyFile(file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
+  return readSecretFile('COUNTERSIGN_PDNS_API_KEY_FILE', file, 'the PowerDNS API key');
+}
+
+function readSecretFile(variable: string, file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (err) {
     throw new PreconditionError(
-      `worker configuration: COUNTERSIGN_PDNS_API_KEY_FILE=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). Point it at the file holding the PowerDNS API key.`,
+      `worker configuration: ${variable}=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). Point it at the file holding ${what}.`,
     );
   }
 }
@@ -74,5 +91,40 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(e.COUNTERSIGN_ESCALATION_WEBHOOK === undefined
       ? {}
       : { escalationWebhook: e.COUNTERSIGN_ESCALATION_WEBHOOK }),
+    ...registryConfig(e),
+  };
+}
+
+function registryConfig(e: z.infer<typeof WorkerEnv>): { registry?: RegistryConfig } {
+  if (e.COUNTERSIGN_EPP_HOST === undefined) return {};
+  const missing = (
+    [
+      'COUNTERSIGN_EPP_CLID',
+      'COUNTERSIGN_EPP_PASSWORD_FILE',
+      'COUNTERSIGN_EPP_CA_FILE',
+      'COUNTERSIGN_EPP_CERT_FILE',
+      'COUNTERSIGN_EPP_KEY_FILE',
+    ] as const
+  ).filter((name) => e[name] === undefined);
+  if (missing.length > 0)
+    throw new PreconditionError(
+      `worker configuration: COUNTERSIGN_EPP_HOST is set but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not. Set all of them (the registrar's client id, a file with its EPP password, and PEM files for the registry's CA, the client certificate and its key), or unset COUNTERSIGN_EPP_HOST.`,
+    );
+  return {
+    registry: {
+      host: e.COUNTERSIGN_EPP_HOST,
+      port: e.COUNTERSIGN_EPP_PORT,
+      clID: e.COUNTERSIGN_EPP_CLID ?? '',
+      password: readSecretFile(
+        'COUNTERSIGN_EPP_PASSWORD_FILE',
+        e.COUNTERSIGN_EPP_PASSWORD_FILE ?? '',
+        'the EPP password',
+      ),
+      caFile: e.COUNTERSIGN_EPP_CA_FILE ?? '',
+      certFile: e.COUNTERSIGN_EPP_CERT_FILE ?? '',
+      keyFile: e.COUNTERSIGN_EPP_KEY_FILE ?? '',
+      parentServers: (e.COUNTERSIGN_PARENT_DNS ?? e.COUNTERSIGN_VERIFY_SERVERS).split(',').map(parseHostPort),
+      ...(e.COUNTERSIGN_SECRETS_DIR === undefined ? {} : { secretsDir: e.COUNTERSIGN_SECRETS_DIR }),
+    },
   };
 }

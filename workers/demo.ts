@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { subjectOf } from '../src/kinds/kinds';
 import { createPolicySource } from '../activities/policy/policy-store';
 import { queryRrset } from '../activities/dns/query';
 import { exampleRecommendation } from '../src/examples';
@@ -184,8 +185,8 @@ async function main(): Promise<number> {
         'failed',
         'stale',
       ]);
-      const change = approvable.recommendation.change;
-      const served = await queryRrset(stack.pdns.dns, change.name, change.type);
+      const subject = subjectOf(approvable.recommendation);
+      const served = await queryRrset(stack.pdns.dns, subject.name, subject.type);
       console.log(
         `alice approves: ${verdict.message}; change ${state}; DNS now serves ${served.rrset?.records.join(', ') ?? '(nothing)'}`,
       );

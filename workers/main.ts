@@ -4,6 +4,7 @@ import { createPolicySource } from '../activities/policy/policy-store';
 import { createDirectorySource } from '../activities/approvals/directory-store';
 import { temporalConnectConfig } from '../src/client/connection';
 import { loadWorkerConfig } from './config';
+import { connectRegistry } from '../activities/epp/registry-connection';
 import { createChangeWorker } from './create-worker';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     );
   });
   await requireSearchAttributes(connection, temporal.namespace);
+  const registry = config.registry === undefined ? undefined : connectRegistry(config.registry, logger);
   const worker = await createChangeWorker({
     connection,
     namespace: temporal.namespace,
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     deps: {
       powerdns: new PowerDnsClient(config.pdns),
       verifyServers: config.verifyServers,
+      ...(registry === undefined ? {} : { registry: registry.port }),
       logger,
       policy: createPolicySource(config.policyPath),
       ...(config.escalationWebhook === undefined ? {} : { escalationWebhook: config.escalationWebhook }),
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     'worker started',
   );
   await worker.run();
+  await registry?.close();
   await connection.close();
 }
 

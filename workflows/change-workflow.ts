@@ -1,3 +1,4 @@
+import { changeTitle, isReversible } from '../src/kinds/kinds';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -26,6 +27,9 @@ import type { Decision } from '../src/policy/decision';
 import { describeTier } from '../src/policy/decision';
 import type { Recommendation } from '../src/schema/recommendation';
 import { ChangeRun } from './change-run';
+import { LockGuard } from './lock-guard';
+import { liftPlanOf } from '../src/kinds/guard';
+import type { ChangeState } from '../src/change/states';
 import { approversStillValid, registerApprovalHandlers } from './approval-handlers';
 import { evidenceQuery, governorNudgeSignal, stateQuery } from './messages';
 import {
@@ -96,7 +100,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
     stream: 'decision',
     step: 'submitted',
     actor: rec.source.agent,
-    summary: `${rec.change.kind} ${rec.change.name} ${rec.change.type} proposed with confidence ${rec.confidence}`,
+    summary: `${changeTitle(rec)} proposed with confidence ${rec.confidence}`,
     data: { recommendation: rec },
   });
 
@@ -249,16 +253,42 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     }
 
     run.transition('executing');
+    // A registry lock that forbids the write is lifted for it and put back after, whatever happens.
+    const lift = liftPlanOf(plan);
+    const locks =
+      lift === null ? null : new LockGuard(run, lift, (problem) => escalateUnlocked(run, problem));
+    if (locks !== null && !(await CancellationScope.nonCancellable(() => locks.lift()))) {
+      run.voidRequest(
+        "the domain's locks changed since the plan was made; approvals are void and the change is re-staged",
+      );
+      restages += 1;
+      if (restages > maxRestages)
+        return run.close(
+          'stale',
+          'live_state_moved',
+          `live state moved ${restages} times; nothing was written`,
+        );
+      continue;
+    }
     // From the first write on, the change runs to a verified or rolled-back end, whatever cancels.
-    const executed = await CancellationScope.nonCancellable(() => io.execute(plan));
+    const executed = await CancellationScope.nonCancellable(
+      () => locks?.around(() => io.execute(plan)) ?? io.execute(plan),
+    );
     run.record({
       stream: 'operation',
       step: `execute_${executed.outcome}`,
       actor: 'countersign',
       summary: `execute: ${executed.outcome}`,
-      data: { planHash: plan.hash, live: executed.live },
+      data: {
+        planHash: plan.hash,
+        live: executed.live,
+        ...(executed.outcome !== 'stale' && executed.receipts !== undefined
+          ? { receipts: executed.receipts }
+          : {}),
+      },
     });
     if (executed.outcome === 'stale') {
+      if (locks !== null) await CancellationScope.nonCancellable(() => locks.restore());
       run.voidRequest(
         'live state changed since the plan was made; approvals are void and the change is re-staged',
       );
@@ -272,7 +302,11 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
       continue;
     }
     return CancellationScope.nonCancellable(() =>
-      verifyOrRollBack(run, plan, executed.outcome === 'applied'),
+      locks === null
+        ? verifyOrRollBack(run, plan, executed.outcome === 'applied')
+        : locks.around(() =>
+            verifyOrRollBack(run, plan, executed.outcome === 'applied', () => locks.restore()),
+          ),
     );
   }
 }
@@ -513,13 +547,26 @@ function escalateUnverified(run: ChangeRun, plan: Plan): Promise<void> {
   });
 }
 
+/** A domain left without its registry lock: open to hijack until someone puts it back. */
+function escalateUnlocked(run: ChangeRun, problem: string): Promise<void> {
+  const rec = run.recommendation;
+  return escalateOperation(run, {
+    kind: 'lock',
+    what: `${rec.target.zone} (${rec.target.environment}) is left UNLOCKED at the registry`,
+    why: problem,
+    risk: 'an unlocked domain can be updated or transferred away by anyone holding the registrar account or the auth code',
+    riskOfWaiting: 'every hour unlocked is an hour open to hijack',
+    howToDecide: `put the lock back now (countersign evidence ${rec.id} lists the statuses lifted), then check the registry`,
+  });
+}
+
 /** The provider stayed unreachable through every retry: the change ends, and a person must look. */
 function escalateProviderOutage(run: ChangeRun, problem: string): Promise<void> {
   const rec = run.recommendation;
   const plan = run.plan;
   return escalateOperation(run, {
     kind: 'provider',
-    what: `${rec.change.kind} ${rec.change.name} ${rec.change.type} in ${rec.target.zone} (${rec.target.environment}) stopped: the DNS provider is unavailable`,
+    what: `${changeTitle(rec)} in ${rec.target.zone} (${rec.target.environment}) stopped: its provider is unavailable`,
     why: problem,
     risk:
       run.state === 'executing' || run.state === 'rolling_back'
@@ -533,7 +580,7 @@ function escalateProviderOutage(run: ChangeRun, problem: string): Promise<void> 
 async function escalateOperation(
   run: ChangeRun,
   details: Pick<EscalationPayload, 'what' | 'why' | 'risk' | 'riskOfWaiting' | 'howToDecide'> & {
-    kind: 'verification' | 'provider';
+    kind: 'verification' | 'provider' | 'lock';
   },
 ): Promise<void> {
   const payload: EscalationPayload = {
@@ -582,7 +629,7 @@ function escalationPayload(
     workflowId: run.workflowId,
     stage,
     notify,
-    what: `${rec.change.kind} ${rec.change.name} ${rec.change.type} in ${rec.target.zone} (${rec.target.environment})`,
+    what: `${changeTitle(rec)} in ${rec.target.zone} (${rec.target.environment})`,
     why: rec.rationale,
     risk: `${describeTier(decision.tier)}; ${decision.reasons.map((r) => r.rule).join(', ')}`,
     riskOfWaiting: `the request is rejected (fail closed) at ${new Date(expiresAt).toISOString()} if nobody decides${rec.incidentId === undefined ? '' : `; incident ${rec.incidentId} is open`}`,
@@ -595,28 +642,59 @@ function escalationPayload(
   };
 }
 
-/** `wrote`: this run made the write. A state someone else put there is never rolled back by us. */
-async function verifyOrRollBack(run: ChangeRun, plan: Plan, wrote: boolean): Promise<void> {
+/**
+ * `wrote`: this run made the write. A state someone else put there is never rolled back by us.
+ * `settle` runs before the change closes (putting registry locks back); false: it could not.
+ */
+async function verifyOrRollBack(
+  run: ChangeRun,
+  plan: Plan,
+  wrote: boolean,
+  settle?: () => Promise<boolean>,
+): Promise<void> {
+  const close = async (state: ChangeState, code: string, message: string): Promise<void> => {
+    if (settle === undefined || (await settle())) return run.close(state, code, message);
+    return run.close(
+      'failed',
+      'left_unlocked',
+      `${message}; but the registry lock could not be put back: the domain is unlocked, and people were alerted`,
+    );
+  };
+  return verifyOrRollBackThen(run, plan, wrote, close);
+}
+
+async function verifyOrRollBackThen(
+  run: ChangeRun,
+  plan: Plan,
+  wrote: boolean,
+  close: (state: ChangeState, code: string, message: string) => Promise<void>,
+): Promise<void> {
   run.transition('verifying');
   const verdict = patched('inconclusive-verification')
     ? await verifyPatiently(run, plan)
     : await verifyOnce(run, plan);
   if (verdict === 'verified')
-    return run.close(
+    return close(
       'executed',
       'verified',
       `${plan.operation} of ${plan.name} ${plan.type} applied and verified`,
     );
   if (verdict === 'inconclusive') {
     await escalateUnverified(run, plan);
-    return run.close(
+    return close(
       'failed',
       'verification_inconclusive',
       `${plan.name} ${plan.type} was written but the authoritative servers did not answer for ${formatDuration(patienceOf(run))}; not rolled back (no server serves other data). A human must check the servers.`,
     );
   }
+  if (!isReversible(plan))
+    return close(
+      'failed',
+      'verification_failed',
+      `the change did not verify and ${plan.kind ?? 'it'} cannot be rolled back; a human must look (countersign evidence ${run.recommendation.id})`,
+    );
   if (!wrote) {
-    return run.close(
+    return close(
       'failed',
       'verification_failed',
       'live state already matched the plan (not written by this change) but does not verify; not rolling back. A human must look.',
@@ -633,7 +711,7 @@ async function verifyOrRollBack(run: ChangeRun, plan: Plan, wrote: boolean): Pro
     data: { planHash: undo.hash, live: undone.live },
   });
   if (undone.outcome === 'stale')
-    return run.close(
+    return close(
       'failed',
       'rollback_stale',
       'live state moved after the change; rollback did not write. A human must look.',
@@ -647,14 +725,14 @@ async function verifyOrRollBack(run: ChangeRun, plan: Plan, wrote: boolean): Pro
       summary: 'previous state restored and verified',
       data: verified,
     });
-    return run.close(
+    return close(
       'rolled_back',
       'verification_failed',
       'the change did not verify; previous state restored and verified',
     );
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    return run.close(
+    return close(
       'failed',
       'rollback_unverified',
       `rollback written but not verified: ${err.cause?.message ?? err.message}`,

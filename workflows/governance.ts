@@ -1,4 +1,5 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
+import { exclusiveSubjectOf } from '../src/kinds/kinds';
 import type { GovernorActivities } from '../activities/governor/governor-activities';
 import type { GovernorAsk, GovernorReply } from '../src/governor/ask';
 import type { Hold } from '../src/governor/hold';
@@ -45,8 +46,8 @@ function askGovernors(run: ChangeRun, body: AskBody): Promise<GovernorReply> {
 }
 
 function targetRrset(run: ChangeRun): string {
-  const change = run.recommendation.change;
-  return rrsetKey(change.name, 'type' in change ? change.type : 'ANY');
+  const subject = exclusiveSubjectOf(run.recommendation);
+  return rrsetKey(subject.name, subject.type);
 }
 
 /** Waits where a person can see it: the hold is on the card, in the evidence and a search attribute. */

@@ -1,4 +1,4 @@
-import { describePlan } from '../plan/plan';
+import { changeTitle, describeChange, describeRollback } from '../kinds/kinds';
 import { describeTier } from '../policy/decision';
 import { formatDuration } from '../policy/duration';
 import type { ChangeView } from './view';
@@ -10,7 +10,7 @@ import type { ChangeView } from './view';
 export function renderDecisionCard(view: ChangeView): string {
   const rec = view.recommendation;
   const lines: string[] = [];
-  lines.push(`### ${rec.change.kind} ${rec.change.name} ${rec.change.type} — ${view.state}`);
+  lines.push(`### ${changeTitle(rec)} — ${view.state}`);
   lines.push('');
   lines.push(`**Target** ${rec.target.zone} (${rec.target.environment}, tenant ${rec.target.tenant})`);
   lines.push(
@@ -43,12 +43,8 @@ export function renderDecisionCard(view: ChangeView): string {
   if (view.plan !== null) {
     lines.push('');
     lines.push(`**Change** (plan ${view.plan.hash.slice(0, 16)})`);
-    lines.push('```diff', ...describePlan(view.plan), '```');
-    const rollback =
-      view.plan.before === null
-        ? 'delete the RRset again'
-        : `restore ${view.plan.before.records.length} record(s), TTL ${view.plan.before.ttl}`;
-    lines.push(`**Rollback** ${rollback}, verified by DNS query`);
+    lines.push('```diff', ...describeChange(view.plan), '```');
+    lines.push(`**Rollback** ${describeRollback(view.plan)}`);
   }
   if (view.decision !== null) {
     const d = view.decision;

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { finalStates, activeStates } from '../change/states';
+import { changeTitle } from '../kinds/kinds';
 import type { ChangeState } from '../change/states';
 import { renderDecisionCard } from '../change/decision-card';
 import {
@@ -145,7 +146,7 @@ program
     const text = rows
       .map(
         (r) =>
-          `${r.workflowId}\t${describeTier(r.view.decision?.tier ?? 2)}\tneeds ${r.missing}\texpires ${r.expiresAt}\tplan ${r.view.plan?.hash.slice(0, 16) ?? '-'}\t${r.view.recommendation.change.name} ${r.view.recommendation.change.type}`,
+          `${r.workflowId}\t${describeTier(r.view.decision?.tier ?? 2)}\tneeds ${r.missing}\texpires ${r.expiresAt}\tplan ${r.view.plan?.hash.slice(0, 16) ?? '-'}\t${changeTitle(r.view.recommendation)}`,
       )
       .join('\n');
     const unreadable = queue.unreadable.map((u) => `UNREADABLE ${u.workflowId}: ${u.reason}`).join('\n');

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { PowerDnsClient } from '../../activities/powerdns/client';
 import { defaultPolicyPath, loadPolicy } from '../../activities/policy/policy-store';
 import type { Plan, RRset } from '../plan/plan';
-import { computePlan } from '../plan/plan';
+import { computePlan, kindOf, subjectOf } from '../kinds/kinds';
 import type { CaseResult } from '../policy/cases';
 import { formatCaseResult, PolicyCaseFile, runCase } from '../policy/cases';
 import { describeTier } from '../policy/decision';
@@ -16,6 +16,7 @@ import { factsOf } from '../policy/facts';
 import { lintPolicy } from '../policy/lint';
 import { formatPolicyIssue } from '../policy/parse';
 import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
+import type { Recommendation } from '../schema/recommendation';
 import { ExitCode } from './exit-codes';
 import { InputError, readJsonInput } from './read-input';
 
@@ -84,16 +85,16 @@ async function runCaseFiles(loaded: LoadedPolicy, location: string): Promise<Cas
 }
 
 /** Live RRset and zone size from PowerDNS when it is configured; otherwise the plan stays unknown. */
-async function liveState(rec: {
-  target: { zone: string };
-  change: { name: string; type: string };
-}): Promise<{ live: RRset | null; zoneRecords: number } | null> {
+/** Live DNS state from PowerDNS when configured; registrar changes are explained with --live. */
+async function liveState(rec: Recommendation): Promise<{ live: RRset | null; zoneRecords: number } | null> {
   const apiUrl = process.env.COUNTERSIGN_PDNS_API_URL;
   const apiKey = process.env.COUNTERSIGN_PDNS_API_KEY;
   if (apiUrl === undefined || apiUrl === '' || apiKey === undefined || apiKey === '') return null;
+  if (kindOf(rec.change).port !== 'zone') return null;
   const pdns = new PowerDnsClient({ apiUrl, apiKey });
+  const subject = subjectOf(rec);
   const [live, zoneRecords] = await Promise.all([
-    pdns.getRrset(rec.target.zone, rec.change.name, rec.change.type),
+    pdns.getRrset(rec.target.zone, subject.name, subject.type),
     pdns.countRecords(rec.target.zone),
   ]);
   return { live, zoneRecords };
@@ -177,10 +178,7 @@ export function registerPolicyCommands(program: Command, print: Print): void {
         if (options.live !== undefined) {
           const given = (await readJsonInput(options.live)) as { ttl: number; records: string[] } | null;
           state = {
-            live:
-              given === null
-                ? null
-                : { name: rec.change.name, type: rec.change.type, ttl: given.ttl, records: given.records },
+            live: given === null ? null : { ...subjectOf(rec), ttl: given.ttl, records: given.records },
             zoneRecords: wholeNumber(options.zoneRecords),
           };
         } else {

@@ -1,3 +1,4 @@
+import { changeTitle } from '../kinds/kinds';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
@@ -164,7 +165,7 @@ export class CountersignClient {
           { key: environmentKey, value: rec.target.environment },
           { key: requesterKey, value: rec.source.onBehalfOf ?? rec.source.agent },
         ],
-        staticSummary: `${rec.change.kind} ${rec.change.name} ${rec.change.type} (${rec.target.environment})`,
+        staticSummary: `${changeTitle(rec)} (${rec.target.environment})`,
         staticDetails: `Proposed by ${rec.source.agent} (${rec.source.model} ${rec.source.modelVersion}) with confidence ${rec.confidence}: ${rec.rationale}`,
       });
       return {

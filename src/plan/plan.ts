@@ -1,5 +1,4 @@
 import { hashOf } from '../hash';
-import type { Recommendation } from '../schema/recommendation';
 
 /** One RRset as the provider holds it: records canonical and sorted. */
 export interface RRset {
@@ -23,9 +22,19 @@ export interface Plan {
   readonly before: RRset | null;
   readonly after: RRset | null;
   readonly hash: string;
+  /** The change kind; absent in plans recorded before registrar kinds (those are DNS RRset plans). */
+  readonly kind?: string;
+  /** Registry locks that forbid this write: lifted just before it and put back right after. */
+  readonly guard?: Guard;
+  /** Kind-specific inputs that are not state, e.g. the name of a transfer's auth-code secret (never the secret). */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
-export type PlanResult = { ok: true; plan: Plan } | { ok: false; code: 'no_op'; message: string };
+/** The lock state of the domain when planned, and the statuses the write needs lifted. */
+export interface Guard {
+  readonly locks: RRset;
+  readonly lift: readonly string[];
+}
 
 export function sortRecords(records: readonly string[]): string[] {
   return [...records].sort();
@@ -44,44 +53,28 @@ export function sameRecords(a: readonly string[], b: readonly string[]): boolean
   return left.every((record, i) => record === right[i]);
 }
 
+/** Approvals bind to this: everything the write does, and nothing about when it was planned. */
 export function planHash(plan: Omit<Plan, 'hash' | 'operation'>): string {
-  return hashOf({
-    v: 1,
-    zone: plan.zone,
-    name: plan.name,
-    type: plan.type,
-    before: plan.before,
-    after: plan.after,
-  });
+  const base = { zone: plan.zone, name: plan.name, type: plan.type, before: plan.before, after: plan.after };
+  // DNS plans keep their first hash form, so a plan staged before registrar kinds hashes the same.
+  const dnsOnly = plan.kind === undefined || plan.kind.startsWith('dns.');
+  if (dnsOnly && plan.guard === undefined && plan.params === undefined) return hashOf({ v: 1, ...base });
+  return hashOf({ v: 2, ...base, kind: plan.kind, guard: plan.guard ?? null, params: plan.params ?? null });
 }
 
-function build(zone: string, before: RRset | null, after: RRset | null, name: string, type: string): Plan {
+/** What a plan is made of, before its operation and hash are derived. */
+export type PlanParts = Omit<Plan, 'hash' | 'operation'>;
+
+export function buildPlan(parts: PlanParts): Plan {
+  const { before, after } = parts;
   const operation: PlanOperation = before === null ? 'create' : after === null ? 'delete' : 'update';
-  return { zone, name, type, operation, before, after, hash: planHash({ zone, name, type, before, after }) };
+  return { ...parts, operation, hash: planHash(parts) };
 }
 
-/** Computes the plan of a (validated, normalised) recommendation against the live RRset. */
-export function computePlan(rec: Recommendation, live: RRset | null): PlanResult {
-  const { change } = rec;
-  const zone = rec.target.zone;
-  const before = live === null ? null : { ...live, records: sortRecords(live.records) };
-  const after: RRset | null =
-    change.kind === 'dns.upsert_rrset'
-      ? { name: change.name, type: change.type, ttl: change.ttl, records: sortRecords(change.records) }
-      : null;
-  if (rrsetEquals(before, after)) {
-    const message =
-      after === null
-        ? `${change.name} ${change.type} does not exist: nothing to delete`
-        : `${change.name} ${change.type} already holds exactly these records and TTL`;
-    return { ok: false, code: 'no_op', message };
-  }
-  return { ok: true, plan: build(zone, before, after, change.name, change.type) };
-}
-
-/** The plan that undoes `plan`: from its `after` back to its `before`. */
+/** The plan that undoes `plan`: from its `after` back to its `before`, under the same locks. */
 export function invertPlan(plan: Plan): Plan {
-  return build(plan.zone, plan.after, plan.before, plan.name, plan.type);
+  const { hash: _hash, operation: _operation, before, after, ...rest } = plan;
+  return buildPlan({ ...rest, before: after, after: before });
 }
 
 /** Number of records the plan adds, removes or rewrites. */

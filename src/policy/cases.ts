@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { exampleRecommendation } from '../examples';
 import { formatIssue } from '../issues';
 import type { RRset } from '../plan/plan';
-import { computePlan } from '../plan/plan';
+import { computePlan, subjectOf } from '../kinds/kinds';
 import { Change, Environment } from '../schema/recommendation';
 import { validateRecommendation } from '../schema/validate-recommendation';
 import type { Decision } from './decision';
@@ -99,7 +99,7 @@ export function runCase(loaded: LoadedPolicy, c: PolicyCase, file: string): Case
   const live: RRset | null =
     c.live === undefined || c.live === null
       ? null
-      : { name: rec.change.name, type: rec.change.type, ttl: c.live.ttl, records: c.live.records };
+      : { ...subjectOf(rec), ttl: c.live.ttl, records: c.live.records };
   const planned = computePlan(rec, live);
   if (!planned.ok)
     return {

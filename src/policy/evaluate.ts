@@ -139,6 +139,7 @@ function conditionsOf(match: Match, f: Facts): ConditionResult[] {
   range('zoneShare', match.zoneShare, f.zoneShare);
   range('confidence', match.confidence, f.confidence);
   flag('incident', match.incident, f.incident);
+  flag('unlocks', match.unlocks, f.unlocks);
   if (match.window !== undefined) {
     const expected = [
       match.window.days?.join(','),

@@ -1,9 +1,9 @@
-import { isApex, isWildcard, toAbsolute } from '../dns/names';
+import { toAbsolute } from '../dns/names';
+import { kindOf } from '../kinds/kinds';
 import type { Plan } from '../plan/plan';
 import { recordsTouched, sameRecords } from '../plan/plan';
 import type { Recommendation } from '../schema/recommendation';
 import type { RecordClass } from './catalog';
-import { classesOf } from './catalog';
 import type { Policy } from './policy-schema';
 
 /** What the policy may know besides the recommendation and its plan. */
@@ -44,6 +44,8 @@ export interface Facts {
   readonly now: Date;
   /** How the plan breaks a DNSSEC chain of trust (a DS no published key matches any more, the last DS of a signed child), or null. */
   readonly chainBreak: string | null;
+  /** The change removes a registrar lock (client transfer, update or delete prohibition). */
+  readonly unlocks: boolean;
 }
 
 function labelsFor(
@@ -62,13 +64,7 @@ export function factsOf(
   context: PolicyContext,
 ): Facts {
   const zone = toAbsolute(rec.target.zone);
-  const name = toAbsolute(rec.change.name);
-  const apex = isApex(name, zone);
-  const records = [
-    ...(plan?.before?.records ?? []),
-    ...(plan?.after?.records ?? []),
-    ...(rec.change.kind === 'dns.upsert_rrset' ? rec.change.records : []),
-  ];
+  const own = kindOf(rec.change).facts(rec.change, zone, plan);
   const touched = plan === null ? null : recordsTouched(plan);
   // A TTL delta exists only for updates: creating or deleting an RRset changes no TTL.
   const ttlDelta =
@@ -80,12 +76,7 @@ export function factsOf(
     zone,
     zoneLabels: labelsFor(policy.zones, zone, toAbsolute),
     kind: rec.change.kind,
-    name,
-    apex,
-    wildcard: isWildcard(name),
-    type: rec.change.type,
-    classes: classesOf(rec.change.type, apex, name, records),
-    operation: plan?.operation ?? (rec.change.kind === 'dns.delete_rrset' ? 'delete' : null),
+    ...own,
     ttlDelta,
     ttlOnly:
       plan === null

@@ -61,6 +61,12 @@ export const Match = z.strictObject({
   zoneShare: Range.optional().describe("Share (0..1) of the zone's records the plan touches."),
   confidence: Range.optional(),
   incident: z.boolean().optional().describe('True when the recommendation names an incident.'),
+  unlocks: z
+    .boolean()
+    .optional()
+    .describe(
+      'True when the change removes a registrar lock (client transfer, update or delete prohibition).',
+    ),
   window: TimeWindow.optional(),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { recordTypeNames } from '../dns/record-types';
+import { Change } from '../kinds/kinds';
+import { isoInstant, text } from './primitives';
 
 /**
  * What an AI system submits. This zod schema is the single source of truth: the client, the CLI
@@ -8,12 +9,7 @@ import { recordTypeNames } from '../dns/record-types';
  * in `validate-recommendation.ts`.
  */
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const isoInstant = z.iso.datetime({ offset: true });
-
-export const minTtl = 30;
-export const maxTtl = 604800;
-export const maxRecordsPerRrset = 100;
+export { maxRecordsPerRrset, maxTtl, minTtl, RecordType } from './primitives';
 
 export const RecommendationId = z
   .string()
@@ -43,30 +39,12 @@ export const Environment = z.enum(['production', 'staging', 'development']);
 export const Target = z.strictObject({
   tenant: text(128),
   environment: Environment,
-  zone: text(254).describe('Zone apex, e.g. example.com. (trailing dot optional).'),
+  zone: text(254).describe(
+    'Zone apex, e.g. example.com. (trailing dot optional); for registrar changes, the registered domain.',
+  ),
 });
 
-export const RecordType = z.enum(recordTypeNames);
-
-export const UpsertRrset = z.strictObject({
-  kind: z.literal('dns.upsert_rrset'),
-  name: text(254).describe('Owner name inside the target zone, absolute (trailing dot optional).'),
-  type: RecordType,
-  ttl: z.number().int().min(minTtl).max(maxTtl),
-  records: z
-    .array(z.string().min(1).max(4096))
-    .min(1)
-    .max(maxRecordsPerRrset)
-    .describe('Record data in presentation format; TXT may be plain text.'),
-});
-
-export const DeleteRrset = z.strictObject({
-  kind: z.literal('dns.delete_rrset'),
-  name: text(254),
-  type: RecordType,
-});
-
-export const Change = z.discriminatedUnion('kind', [UpsertRrset, DeleteRrset]);
+export { Change };
 
 export const Recommendation = z.strictObject({
   id: RecommendationId.describe('Idempotency key: the same id always means the same change.'),
@@ -81,5 +59,4 @@ export const Recommendation = z.strictObject({
 });
 
 export type Recommendation = z.infer<typeof Recommendation>;
-export type Change = z.infer<typeof Change>;
 export type Environment = z.infer<typeof Environment>;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { isApex, isInZone, nameProblem, toAbsolute } from '../dns/names';
-import { recordTypeSpec } from '../dns/record-types';
+import { nameProblem, toAbsolute } from '../dns/names';
+import { kindOf } from '../kinds/kinds';
 import type { Issue } from '../issues';
 import { describeReceived, formatIssues, formatPath } from '../issues';
 import { Recommendation } from './recommendation';
@@ -41,6 +41,8 @@ function fromZod(input: unknown, error: z.ZodError): Issue[] {
   });
 }
 
+const zoneRelative = ['name_outside_zone', 'type_not_allowed_at_apex', 'type_only_at_apex'];
+
 /**
  * Validates and normalises a recommendation: names become lowercase and absolute, record data
  * canonical and sorted, duplicates removed. The same change written two ways normalises to one
@@ -63,77 +65,14 @@ export function validateRecommendation(input: unknown): ValidationResult {
     });
   }
   const zone = toAbsolute(rec.target.zone);
-  const change = rec.change;
-  const spec = recordTypeSpec(change.type);
-
-  const ownerProblem = nameProblem(change.name, true);
-  if (ownerProblem !== undefined) {
-    issues.push({
-      code: 'invalid_name',
-      path: 'change.name',
-      message: ownerProblem,
-      expected: 'a domain name',
-      received: describeReceived(change.name),
-    });
-  } else if (zoneProblem === undefined && !isInZone(change.name, zone)) {
-    issues.push({
-      code: 'name_outside_zone',
-      path: 'change.name',
-      message: `name is outside the target zone ${zone}`,
-      expected: `a name ending in ${zone}`,
-      received: describeReceived(change.name),
-    });
-  } else if (!spec.allowedAtApex && isApex(change.name, zone)) {
-    issues.push({
-      code: 'type_not_allowed_at_apex',
-      path: 'change.type',
-      message: `${spec.type} is not allowed at the zone apex`,
-      expected: 'a name below the apex',
-      received: describeReceived(change.name),
-    });
-  } else if (spec.apexOnly === true && !isApex(change.name, zone)) {
-    issues.push({
-      code: 'type_only_at_apex',
-      path: 'change.name',
-      message: `${spec.type} belongs at the zone apex (${zone})`,
-      expected: `the apex ${zone}`,
-      received: describeReceived(change.name),
-    });
-  }
-
-  let records: string[] = [];
-  if (change.kind === 'dns.upsert_rrset') {
-    change.records.forEach((input, index) => {
-      const result = spec.parse(input);
-      if (result.ok) records.push(result.content);
-      else {
-        issues.push({
-          code: 'invalid_rdata',
-          path: `change.records[${index}]`,
-          message: `not valid ${spec.type} data${result.problem === undefined ? '' : `: ${result.problem}`}`,
-          expected: result.expected,
-          received: describeReceived(input),
-        });
-      }
-    });
-    records = [...new Set(records)].sort();
-    if (spec.singleton && records.length > 1) {
-      issues.push({
-        code: 'too_many_records',
-        path: 'change.records',
-        message: `${spec.type} holds exactly one record`,
-        expected: '1 record',
-        received: `${records.length} records`,
-      });
-    }
-  }
-
-  if (issues.length > 0) return { ok: false, issues };
-  const normalizedChange =
-    change.kind === 'dns.upsert_rrset'
-      ? { ...change, name: toAbsolute(change.name), records }
-      : { ...change, name: toAbsolute(change.name) };
-  return { ok: true, value: { ...rec, target: { ...rec.target, zone }, change: normalizedChange } };
+  const normalised = kindOf(rec.change).normalise(rec.change, zone);
+  if (!normalised.ok)
+    // Against an invalid zone, "outside the zone" and apex rules say nothing new.
+    issues.push(
+      ...normalised.issues.filter((i) => zoneProblem === undefined || !zoneRelative.includes(i.code)),
+    );
+  if (issues.length > 0 || !normalised.ok) return { ok: false, issues };
+  return { ok: true, value: { ...rec, target: { ...rec.target, zone }, change: normalised.change } };
 }
 
 /** Thrown when a recommendation is invalid; carries every issue found. */

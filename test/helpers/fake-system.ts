@@ -131,12 +131,32 @@ export function stubUser(system: FakeSystem, uid: number): void {
 }
 
 /**
+ * `perl -MSome::Module -e1` succeeds when perl5/Some/Module.pm is beside the fake perl: apt-get's
+ * libnet-epp-perl puts Net/EPP/Simple.pm there; installFakePerl() sets up a perl with or without it.
+ */
+const fakePerl = `#!/bin/sh
+case $1 in -M*) [ -f "$(dirname "$0")/perl5/$(printf '%s' "\${1#-M}" | sed 's#::#/#g').pm" ] ;; *) exit 0 ;; esac`;
+
+/** A perl on PATH (as the base system has) with the given modules (`Net::EPP::Simple`) installed. */
+export function installFakePerl(system: FakeSystem, modules: readonly string[] = []): void {
+  writeFileSync(path.join(system.installed, 'perl'), `${fakePerl}\n`);
+  chmodSync(path.join(system.installed, 'perl'), 0o755);
+  for (const module of modules) {
+    const file = path.join(system.installed, 'perl5', `${module.replaceAll('::', '/')}.pm`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '');
+  }
+}
+
+/**
  * apt-get as on Debian: `install` runs the maintainer scripts' service start through policy-rc.d
  * (exit 101 means "do not start"), then puts each package's files in place. FAKE_APT_FAIL makes it
  * fail like a broken mirror; FAKE_APT_NOOP makes it succeed without installing anything.
  */
 export function stubAptGet(system: FakeSystem): void {
   const schema = path.join(system.sysroot, 'usr', 'share', 'pdns-backend-sqlite3', 'schema');
+  const perlTemplate = path.join(system.dir, 'fake-perl');
+  writeFileSync(perlTemplate, `${fakePerl}\n`);
   system.stub(
     'apt-get',
     `
@@ -154,6 +174,11 @@ for pkg in "$@"; do
     pdns-backend-sqlite3) mkdir -p "${schema}"; echo "CREATE TABLE domains (id INTEGER);" >"${schema}/schema.sqlite3.sql" ;;
     sqlite3) printf '#!/bin/sh\\n' >"$FAKE_INSTALLED/sqlite3"; chmod +x "$FAKE_INSTALLED/sqlite3" ;;
     dnsutils) printf '#!/bin/sh\\n' >"$FAKE_INSTALLED/dig"; chmod +x "$FAKE_INSTALLED/dig" ;;
+    libxml2-utils) printf '#!/bin/sh\\n' >"$FAKE_INSTALLED/xmllint"; chmod +x "$FAKE_INSTALLED/xmllint" ;;
+    libnet-epp-perl)
+      cat "${perlTemplate}" >"$FAKE_INSTALLED/perl"; chmod +x "$FAKE_INSTALLED/perl"
+      mkdir -p "$FAKE_INSTALLED/perl5/Net/EPP"; : >"$FAKE_INSTALLED/perl5/Net/EPP/Simple.pm" ;;
+    openssl) printf '#!/bin/sh\\n' >"$FAKE_INSTALLED/openssl"; chmod +x "$FAKE_INSTALLED/openssl" ;;
   esac
 done
 exit 0`,

@@ -3,10 +3,11 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { FakeSystem } from '../helpers/fake-system';
-import { createFakeSystem, stubAptGet, stubUser } from '../helpers/fake-system';
+import { createFakeSystem, installFakePerl, stubAptGet, stubUser } from '../helpers/fake-system';
 
 const script = 'install-pdns.sh';
-const allPackages = 'pdns-server pdns-backend-sqlite3 sqlite3 dnsutils';
+const allPackages = 'pdns-server pdns-backend-sqlite3 sqlite3 dnsutils libxml2-utils libnet-epp-perl openssl';
+const allTools = ['pdns_server', 'sqlite3', 'dig', 'xmllint', 'openssl'];
 const containerPolicy = "#!/bin/sh\n# the image's own file\nexit 101\n";
 const permissivePolicy = '#!/bin/sh\nexit 0\n';
 
@@ -46,7 +47,8 @@ function freshDebian(uid = 0): FakeSystem {
   return system;
 }
 
-function packagesPresent(system: FakeSystem, tools = ['pdns_server', 'sqlite3', 'dig']): void {
+/** The given commands on PATH, the PowerDNS SQLite schema, and perl with Net::EPP unless told otherwise. */
+function packagesPresent(system: FakeSystem, tools = allTools, perlModules = ['Net::EPP::Simple']): void {
   for (const tool of tools) {
     writeFileSync(path.join(system.installed, tool), '#!/bin/sh\n');
     chmodSync(path.join(system.installed, tool), 0o755);
@@ -54,6 +56,7 @@ function packagesPresent(system: FakeSystem, tools = ['pdns_server', 'sqlite3', 
   const schema = path.join(system.sysroot, 'usr', 'share', 'pdns-backend-sqlite3', 'schema');
   mkdirSync(schema, { recursive: true });
   writeFileSync(path.join(schema, 'schema.sqlite3.sql'), '');
+  installFakePerl(system, perlModules);
 }
 
 describe('scripts/install-pdns.sh on a simulated fresh system', () => {
@@ -76,7 +79,7 @@ describe('scripts/install-pdns.sh on a simulated fresh system', () => {
       assertPolicyUnchanged(system, before);
       assert.match(
         run.stderr,
-        /installed pdns-server pdns-backend-sqlite3 sqlite3 dnsutils; the packaged PowerDNS service was not started/,
+        new RegExp(`installed ${allPackages}; the packaged PowerDNS service was not started`),
       );
       // A second run finds everything and asks for nothing.
       const again = await system.run(script);
@@ -87,12 +90,39 @@ describe('scripts/install-pdns.sh on a simulated fresh system', () => {
 
   it('installs only what is missing', async () => {
     const system = freshDebian();
-    packagesPresent(system, ['sqlite3']);
+    packagesPresent(system, ['sqlite3', 'xmllint']);
     const run = await system.run(script);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(system.calls(), [
       'apt-get update -q',
-      'apt-get install -y -q --no-install-recommends pdns-server dnsutils',
+      'apt-get install -y -q --no-install-recommends pdns-server dnsutils openssl',
+    ]);
+  });
+
+  it('a machine set up before the EPP tests: installs xmllint, Net::EPP and openssl only', async () => {
+    const system = freshDebian();
+    packagesPresent(system, ['pdns_server', 'sqlite3', 'dig'], []);
+    const run = await system.run(script);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(system.calls(), [
+      'apt-get update -q',
+      'apt-get install -y -q --no-install-recommends libxml2-utils libnet-epp-perl openssl',
+    ]);
+    assert.match(run.stderr, /installed libxml2-utils libnet-epp-perl openssl;/);
+    const again = await system.run(script);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, '');
+    assert.equal(system.calls().length, 2);
+  });
+
+  it('perl without Net::EPP counts as missing: installs libnet-epp-perl', async () => {
+    const system = freshDebian();
+    packagesPresent(system, allTools, ['Some::Other']);
+    const run = await system.run(script);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(system.calls(), [
+      'apt-get update -q',
+      'apt-get install -y -q --no-install-recommends libnet-epp-perl',
     ]);
   });
 
@@ -111,7 +141,7 @@ describe('scripts/install-pdns.sh on a simulated fresh system', () => {
     const run = await system.run(script);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /installing them needs root\. Run: sudo bash scripts\/install-pdns\.sh/);
-    assert.match(run.stderr, /pdns-server pdns-backend-sqlite3 sqlite3 dnsutils/);
+    assert.match(run.stderr, new RegExp(`missing \\(${allPackages}\\)`));
     assert.doesNotMatch(run.stderr, /\n\s+at /);
     assert.deepEqual(
       system.calls().filter((c) => c.startsWith('apt-get')),
@@ -137,7 +167,8 @@ describe('scripts/install-pdns.sh on a simulated fresh system', () => {
     const run = await system.run(script);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /no apt-get to install them with/);
-    assert.match(run.stderr, /Debian\/Ubuntu names: pdns-server pdns-backend-sqlite3 sqlite3 dnsutils/);
+    assert.match(run.stderr, new RegExp(`Debian/Ubuntu names: ${allPackages}\\)`));
+    assert.match(run.stderr, /xmllint, Perl's Net::EPP and openssl/);
   });
 
   it('apt-get fails: exits 1 quoting its last lines and naming the log, and restores policy-rc.d', async () => {
@@ -160,6 +191,7 @@ describe('scripts/install-pdns.sh on a simulated fresh system', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /still cannot be found/);
     assert.match(run.stderr, /pdns_server/);
+    assert.match(run.stderr, /xmllint Perl's Net::EPP::Simple openssl still cannot be found/);
   });
 
   it('on a machine booted with systemd: disables the packaged service for the next boot', async () => {

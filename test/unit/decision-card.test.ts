@@ -4,7 +4,7 @@ import { requireDefaultPolicy } from '../../activities/policy/policy-store';
 import type { ChangeView } from '../../src/change/view';
 import { renderDecisionCard } from '../../src/change/decision-card';
 import type { Plan, RRset } from '../../src/plan/plan';
-import { computePlan } from '../../src/plan/plan';
+import { computePlan } from '../../src/kinds/kinds';
 import type { Decision } from '../../src/policy/decision';
 import { describeTier } from '../../src/policy/decision';
 import type { LoadedPolicy } from '../../src/policy/evaluate';

@@ -7,12 +7,15 @@ import type { Change, Environment, Recommendation } from '../../src/schema/recom
 
 export const zone = 'example.com.';
 
-export function upsert(name: string, type: string, records: string[], ttl = 300): Change {
-  return { kind: 'dns.upsert_rrset', name, type: type as Change['type'], ttl, records };
+/** The two DNS kinds: tests of RRset planning read their name and type. */
+export type RrsetChange = Extract<Change, { kind: 'dns.upsert_rrset' | 'dns.delete_rrset' }>;
+
+export function upsert(name: string, type: string, records: string[], ttl = 300): RrsetChange {
+  return { kind: 'dns.upsert_rrset', name, type: type as RrsetChange['type'], ttl, records };
 }
 
-export function remove(name: string, type: string): Change {
-  return { kind: 'dns.delete_rrset', name, type: type as Change['type'] };
+export function remove(name: string, type: string): RrsetChange {
+  return { kind: 'dns.delete_rrset', name, type: type as RrsetChange['type'] };
 }
 
 export function rec(environment: Environment, change: Change, confidence = 0.95): Recommendation {

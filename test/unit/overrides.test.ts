@@ -26,7 +26,7 @@ import {
 import { evaluatePolicy } from '../../src/policy/evaluate';
 import { factsOf } from '../../src/policy/facts';
 import { parsePolicy } from '../../src/policy/parse';
-import { computePlan } from '../../src/plan/plan';
+import { computePlan } from '../../src/kinds/kinds';
 import type { RRset } from '../../src/plan/plan';
 import type { Change } from '../../src/schema/recommendation';
 

@@ -1,13 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Plan, PlanOperation, RRset } from '../../src/plan/plan';
-import { computePlan, describePlan, invertPlan, recordsTouched, rrsetEquals } from '../../src/plan/plan';
-import type { Change } from '../../src/schema/recommendation';
+import { describePlan, invertPlan, recordsTouched, rrsetEquals } from '../../src/plan/plan';
+import { computePlan } from '../../src/kinds/kinds';
+import type { RrsetChange } from './fixtures';
 import { addresses, remove, rrset, upsert, validRec } from './fixtures';
 
 const www = 'www.example.com.';
 
-function planOf(change: Change, live: RRset | null): Plan {
+function planOf(change: RrsetChange, live: RRset | null): Plan {
   const result = computePlan(validRec('production', change), live);
   if (!result.ok) throw new Error(`expected a plan, got ${result.message}`);
   return result.plan;
@@ -16,7 +17,7 @@ function planOf(change: Change, live: RRset | null): Plan {
 describe('computePlan', () => {
   const cases: {
     name: string;
-    change: Change;
+    change: RrsetChange;
     live: RRset | null;
     operation: PlanOperation;
     before: RRset | null;
@@ -76,7 +77,7 @@ describe('computePlan', () => {
     });
   }
 
-  const noOps: { name: string; change: Change; live: RRset | null; message: RegExp }[] = [
+  const noOps: { name: string; change: RrsetChange; live: RRset | null; message: RegExp }[] = [
     {
       name: 'upsert of exactly the live records and TTL',
       change: upsert('www.example.com', 'A', ['192.0.2.1', '192.0.2.2']),
@@ -121,7 +122,7 @@ describe('plan hash', () => {
     change: upsert('www.example.com', 'A', ['192.0.2.9']),
     live: rrset(www, 'A', ['192.0.2.1']),
   };
-  const variants: { name: string; change: Change; live: RRset | null }[] = [
+  const variants: { name: string; change: RrsetChange; live: RRset | null }[] = [
     { name: 'after records', change: upsert('www.example.com', 'A', ['192.0.2.8']), live: base.live },
     { name: 'after TTL', change: upsert('www.example.com', 'A', ['192.0.2.9'], 301), live: base.live },
     { name: 'before records', change: base.change, live: rrset(www, 'A', ['192.0.2.2']) },
@@ -143,7 +144,7 @@ describe('plan hash', () => {
 });
 
 describe('invertPlan', () => {
-  const cases: { name: string; change: Change; live: RRset | null; inverse: PlanOperation }[] = [
+  const cases: { name: string; change: RrsetChange; live: RRset | null; inverse: PlanOperation }[] = [
     { name: 'create', change: upsert('www.example.com', 'A', ['192.0.2.1']), live: null, inverse: 'delete' },
     {
       name: 'update',
@@ -174,7 +175,7 @@ describe('invertPlan', () => {
 });
 
 describe('recordsTouched', () => {
-  const cases: { name: string; change: Change; live: RRset | null; touched: number }[] = [
+  const cases: { name: string; change: RrsetChange; live: RRset | null; touched: number }[] = [
     { name: 'create of 3', change: upsert('www.example.com', 'A', addresses(3)), live: null, touched: 3 },
     {
       name: 'delete of 4',
@@ -236,7 +237,7 @@ describe('recordsTouched', () => {
 });
 
 describe('describePlan', () => {
-  const cases: { name: string; change: Change; live: RRset | null; lines: string[] }[] = [
+  const cases: { name: string; change: RrsetChange; live: RRset | null; lines: string[] }[] = [
     {
       name: 'create',
       change: upsert('www.example.com', 'A', ['192.0.2.2', '192.0.2.1']),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadPolicy, requireDefaultPolicy } from '../../activities/policy/policy-store';
 import { exampleRecommendation } from '../../src/examples';
-import { computePlan } from '../../src/plan/plan';
+import { computePlan } from '../../src/kinds/kinds';
 import type { LoadedPolicy } from '../../src/policy/evaluate';
 import { evaluatePolicy } from '../../src/policy/evaluate';
 import { factsOf } from '../../src/policy/facts';

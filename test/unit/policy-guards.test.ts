@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { requireDefaultPolicy } from '../../activities/policy/policy-store';
 import { exampleRecommendation } from '../../src/examples';
-import { computePlan } from '../../src/plan/plan';
+import { computePlan, subjectOf } from '../../src/kinds/kinds';
 import type { Decision } from '../../src/policy/decision';
 import type { LoadedPolicy } from '../../src/policy/evaluate';
 import { evaluatePolicy } from '../../src/policy/evaluate';
@@ -25,10 +25,7 @@ describe('policy guarantees', () => {
     at = '2026-01-07T12:00:00Z',
   ): Decision => {
     const rec = exampleRecommendation({ id: 'g', zone: 'example.com.', environment, change });
-    const planned = computePlan(
-      rec,
-      live === null ? null : { name: change.name, type: change.type, ...live },
-    );
+    const planned = computePlan(rec, live === null ? null : { ...subjectOf(rec), ...live });
     assert.ok(planned.ok);
     return evaluatePolicy(
       loaded,

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { requireDefaultPolicy } from '../../activities/policy/policy-store';
 import { exampleRecommendation } from '../../src/examples';
 import type { Plan, RRset } from '../../src/plan/plan';
-import { computePlan } from '../../src/plan/plan';
+import { computePlan } from '../../src/kinds/kinds';
 import type { RecordClass } from '../../src/policy/catalog';
 import { classesOf } from '../../src/policy/catalog';
 import type { Decision, RoleCount, Tier } from '../../src/policy/decision';
@@ -15,8 +15,9 @@ import type { Facts } from '../../src/policy/facts';
 import { factsOf } from '../../src/policy/facts';
 import { parsePolicy } from '../../src/policy/parse';
 import { reconcile } from '../../src/policy/reconcile';
-import type { Change, Environment, Recommendation } from '../../src/schema/recommendation';
+import type { Environment, Recommendation } from '../../src/schema/recommendation';
 import { validateRecommendation } from '../../src/schema/validate-recommendation';
+import type { RrsetChange } from './fixtures';
 import { addresses, remove, rrset, upsert } from './fixtures';
 
 const apex = 'example.com.';
@@ -31,7 +32,7 @@ const apexNs = rrset(apex, 'NS', ['ns1.example.com.', 'ns2.example.com.']);
 /** What one evaluation needs besides the policy. */
 interface Input {
   readonly environment: Environment;
-  readonly change: Change;
+  readonly change: RrsetChange;
   readonly confidence?: number;
   readonly incident?: boolean;
   readonly zone?: string;

@@ -7,6 +7,7 @@ import {
   RecommendationValidationError,
   validateRecommendation,
 } from '../../src/schema/validate-recommendation';
+import { subjectOf } from '../../src/kinds/kinds';
 import { remove, upsert } from './fixtures';
 
 function base(change: Change = upsert('www.example.com', 'A', ['192.0.2.1'])): Recommendation {
@@ -425,11 +426,11 @@ describe('validateRecommendation: normalisation', () => {
       target: { ...base().target, zone: 'Example.COM' },
     });
     assert.equal(value.target.zone, 'example.com.');
-    assert.equal(value.change.name, 'www.example.com.');
+    assert.equal(subjectOf(value).name, 'www.example.com.');
   });
 
   it('normalises a delete name too', () => {
-    assert.equal(normalised(base(remove('Old.Example.com', 'A'))).change.name, 'old.example.com.');
+    assert.equal(subjectOf(normalised(base(remove('Old.Example.com', 'A')))).name, 'old.example.com.');
   });
 
   const recordCases: { type: string; records: string[]; expected: string[] }[] = [

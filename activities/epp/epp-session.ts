@@ -1,0 +1,189 @@
+import tls from 'node:tls';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { FailureType } from '../../src/failures';
+import { encodeFrame, FrameDecoder } from './framing';
+import { eppFailure } from './epp-failures';
+import type { EppResponse } from './epp-xml';
+import { hello, login, logout, parseResponse } from './epp-xml';
+
+export interface EppConfig {
+  readonly host: string;
+  readonly port: number;
+  /** The registrar's client id at the registry (also the client certificate's subject). */
+  readonly clID: string;
+  readonly password: string;
+  /** PEM: the CA that signed the registry's certificate, the client certificate and its key. */
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+  /** The name the registry's certificate is checked against; the host when unset. */
+  readonly servername?: string;
+  /** An idle session says <hello/> this often so the registry keeps it (default 5 min). */
+  readonly keepAliveMs?: number;
+  /** How long one command may wait for its answer (default 20 s). */
+  readonly timeoutMs?: number;
+}
+
+interface Waiting {
+  resolve(xml: string): void;
+  reject(err: Error): void;
+}
+
+/**
+ * One logged-in EPP session over TLS with a client certificate (RFC 5734), shared by the worker's
+ * activities. Commands run one at a time (EPP answers in order); a broken connection is reopened
+ * and logged in again on the next command. The password never reaches a log or an error.
+ */
+export class EppSession {
+  private socket: tls.TLSSocket | null = null;
+  private ready: Promise<void> | null = null;
+  private waiting: Waiting | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private keepAlive: NodeJS.Timeout | null = null;
+  private commands = 0;
+
+  constructor(
+    private readonly config: EppConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  get endpoint(): string {
+    return `${this.config.host}:${this.config.port}`;
+  }
+
+  /** Sends a command frame and returns the parsed response, whatever its result code. */
+  send(xml: string, label: string): Promise<EppResponse> {
+    const run = this.queue.then(async () => {
+      await this.connect();
+      this.armKeepAlive();
+      const answer = await this.exchange(xml, label);
+      // 2500-2502: the registry ends the session after answering.
+      if (answer.results.some((r) => r.code >= 2500)) this.drop();
+      return answer;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Logs out and closes; the next command would log in again. */
+  async close(): Promise<void> {
+    if (this.keepAlive !== null) clearInterval(this.keepAlive);
+    this.keepAlive = null;
+    if (this.socket === null) return;
+    await this.queue;
+    try {
+      await this.exchange(logout(`CS-logout-${Date.now()}`), 'logout');
+    } catch {
+      // Closing anyway.
+    }
+    this.drop();
+  }
+
+  private connect(): Promise<void> {
+    this.ready ??= this.open().catch((err: unknown) => {
+      this.drop();
+      throw err;
+    });
+    return this.ready;
+  }
+
+  private async open(): Promise<void> {
+    const socket = tls.connect({
+      host: this.config.host,
+      port: this.config.port,
+      ca: this.config.ca,
+      cert: this.config.cert,
+      key: this.config.key,
+      servername: this.config.servername ?? this.config.host,
+      minVersion: 'TLSv1.2',
+    });
+    this.socket = socket;
+    const decoder = new FrameDecoder();
+    const greeted = new Promise<string>((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of decoder.push(chunk)) {
+          const waiting = this.waiting;
+          this.waiting = null;
+          waiting?.resolve(frame);
+        }
+      } catch (err) {
+        this.fail(socket, err as Error);
+      }
+    });
+    socket.on('error', (err: Error) => this.fail(socket, err));
+    socket.on('close', () => this.fail(socket, new Error('the registry closed the connection')));
+    parseResponse(await this.withTimeout(greeted, 'greeting'));
+    const answer = await this.exchange(
+      login(this.config.clID, this.config.password, `CS-login-${Date.now()}-${this.commands}`),
+      'login',
+    );
+    const result = answer.results[0];
+    if (result === undefined || result.code !== 1000)
+      throw eppFailure('login', result ?? { code: 2400, message: 'no result', reasons: [] }, answer.svTRID, [
+        this.config.password,
+      ]);
+    this.logger.info(
+      { registry: this.endpoint, clID: this.config.clID, svTRID: answer.svTRID },
+      'EPP session open',
+    );
+  }
+
+  private async exchange(xml: string, label: string): Promise<EppResponse> {
+    const socket = this.socket;
+    if (socket === null) throw unavailable(`${label}: not connected to the registry at ${this.endpoint}`);
+    this.commands += 1;
+    const answered = new Promise<string>((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+    socket.write(encodeFrame(xml));
+    return parseResponse(await this.withTimeout(answered, label));
+  }
+
+  private withTimeout(answer: Promise<string>, label: string): Promise<string> {
+    const ms = this.config.timeoutMs ?? 20_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.drop();
+        reject(unavailable(`${label}: no answer from the registry at ${this.endpoint} within ${ms} ms`));
+      }, ms);
+    });
+    return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private armKeepAlive(): void {
+    if (this.keepAlive !== null) return;
+    this.keepAlive = setInterval(() => {
+      this.queue = this.queue
+        .then(() => (this.socket === null ? undefined : this.exchange(hello(), 'hello')))
+        .catch((err: Error) =>
+          this.logger.warn({ err: err.message }, 'EPP keep-alive failed; reconnecting on next use'),
+        );
+    }, this.config.keepAliveMs ?? 300_000);
+    this.keepAlive.unref();
+  }
+
+  /** A connection broke: whoever waits on it learns why. Events of an older, replaced socket are ignored. */
+  private fail(socket: tls.TLSSocket, err: Error): void {
+    if (this.socket !== socket) return;
+    const waiting = this.waiting;
+    this.waiting = null;
+    this.drop();
+    waiting?.reject(unavailable(`the connection to the registry at ${this.endpoint} failed: ${err.message}`));
+  }
+
+  private drop(): void {
+    const socket = this.socket;
+    this.socket = null;
+    this.ready = null;
+    socket?.destroy();
+  }
+}
+
+function unavailable(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.ProviderUnavailable, message });
+}

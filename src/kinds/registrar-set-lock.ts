@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import {
+  aspectState,
+  aspectUnchanged,
+  describeAspect,
+  domainFacts,
+  domainIssues,
+  domainSubject,
+  LockStatus,
+  lockStatuses,
+  aspectRollback,
+} from './registrar-domain';
+import type { ChangeKind } from './change-kind';
+
+export const SetLock = z.strictObject({
+  kind: z.literal('registrar.set_lock'),
+  locked: z.boolean().describe('true sets the statuses, false removes them.'),
+  statuses: z
+    .array(LockStatus)
+    .min(1)
+    .max(3)
+    .optional()
+    .describe('Which client prohibitions; all three (transfer, update, delete) when omitted.'),
+});
+export type SetLock = z.infer<typeof SetLock>;
+
+/** Sets or removes the registrar lock: the client transfer, update and delete prohibitions. */
+export const setLock: ChangeKind<SetLock> = {
+  kind: 'registrar.set_lock',
+  schema: SetLock,
+  port: 'registry',
+  normalise(change, zone) {
+    const issues = domainIssues(zone);
+    if (issues.length > 0) return { ok: false, issues };
+    const statuses = [...new Set(change.statuses ?? lockStatuses)].sort();
+    return { ok: true, change: { ...change, statuses } };
+  },
+  subject: (_change, zone) => domainSubject(zone, 'LOCK'),
+  plan(change, subject, live) {
+    const statuses: readonly string[] = change.statuses ?? lockStatuses;
+    const current = live?.records ?? [];
+    const after = change.locked ? [...current, ...statuses] : current.filter((s) => !statuses.includes(s));
+    return { ok: true, after: aspectState(subject, after) };
+  },
+  facts(change, zone, plan) {
+    const removes =
+      plan === null
+        ? !change.locked
+        : (plan.before?.records ?? []).some((s) => !(plan.after?.records ?? []).includes(s));
+    return domainFacts(zone, plan, removes);
+  },
+  unchanged: (subject, after) =>
+    after === null
+      ? `${subject.name} carries none of these locks at the registry`
+      : aspectUnchanged(subject, after),
+  describe: describeAspect,
+  rollback: aspectRollback,
+};

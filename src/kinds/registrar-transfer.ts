@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { aspectState, describeAspect, domainFacts, domainIssues, domainSubject } from './registrar-domain';
+import type { ChangeKind } from './change-kind';
+
+/**
+ * The transfer state of a domain as this registrar sees it: `sponsor:self` or `sponsor:<registrar>`,
+ * and `pending:self` / `pending:<registrar>` while a transfer asked by that registrar is pending.
+ */
+export const selfRegistrar = 'self';
+
+export const SecretRef = z.strictObject({
+  secretRef: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/, 'a secret name: lowercase letters, digits, ".", "_", "/" or "-"')
+    .describe(
+      "Name of the secret in the worker's secret store; the secret itself never travels in a change.",
+    ),
+});
+
+export const Transfer = z.strictObject({
+  kind: z.literal('registrar.transfer'),
+  action: z
+    .enum(['request', 'approve', 'reject'])
+    .describe(
+      'request: move the domain to this registrar; approve / reject: answer a pending outgoing transfer.',
+    ),
+  authCode: SecretRef.optional().describe('For request: the auth code (authInfo), by reference.'),
+});
+export type Transfer = z.infer<typeof Transfer>;
+
+function requesterOf(records: readonly string[]): string | null {
+  const pending = records.find((r) => r.startsWith('pending:'));
+  return pending === undefined ? null : pending.slice('pending:'.length);
+}
+
+/** Requests a transfer in, or approves or rejects one going out. Not reversible: never rolled back. */
+export const transfer: ChangeKind<Transfer> = {
+  kind: 'registrar.transfer',
+  schema: Transfer,
+  port: 'registry',
+  normalise(change, zone) {
+    const issues = domainIssues(zone);
+    if (change.action === 'request' && change.authCode === undefined)
+      issues.push({
+        code: 'missing_field',
+        path: 'change.authCode',
+        message: "a transfer request needs the domain's auth code, by reference",
+        expected: '{ "secretRef": "<name in the worker\'s secret store>" }',
+        received: 'nothing',
+      });
+    if (change.action !== 'request' && change.authCode !== undefined)
+      issues.push({
+        code: 'unexpected_field',
+        path: 'change.authCode',
+        message: `an auth code is only sent with a transfer request, not to ${change.action} one`,
+        expected: 'no authCode',
+        received: 'an authCode reference',
+      });
+    return issues.length > 0 ? { ok: false, issues } : { ok: true, change };
+  },
+  subject: (_change, zone) => domainSubject(zone, 'TRANSFER'),
+  plan(change, subject, live) {
+    const records = live?.records ?? [];
+    const requester = requesterOf(records);
+    if (change.action === 'request') {
+      if (records.includes(`sponsor:${selfRegistrar}`)) return { ok: true, after: live };
+      return {
+        ok: true,
+        after: aspectState(subject, [`sponsor:${selfRegistrar}`]),
+        params: { authCodeRef: change.authCode?.secretRef ?? '' },
+      };
+    }
+    if (requester === null || requester === selfRegistrar || !records.includes(`sponsor:${selfRegistrar}`))
+      return {
+        ok: false,
+        code: 'no_pending_transfer',
+        message: `no transfer of ${subject.name} to another registrar is pending, so there is nothing to ${change.action}`,
+      };
+    return {
+      ok: true,
+      after: aspectState(subject, [
+        change.action === 'approve' ? `sponsor:${requester}` : `sponsor:${selfRegistrar}`,
+      ]),
+    };
+  },
+  inFlight: (plan, live) =>
+    plan.params?.authCodeRef !== undefined && (live?.records.includes(`pending:${selfRegistrar}`) ?? false),
+  facts: (_change, zone, plan) => domainFacts(zone, plan),
+  unchanged: (subject) => `${subject.name} is already sponsored by this registrar`,
+  describe: describeAspect,
+  rollback: () =>
+    'none: a transfer cannot be undone by this registrar (the domain would have to be transferred back)',
+};

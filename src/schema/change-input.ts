@@ -27,7 +27,8 @@ export const ChangeInputEnvelope = z.looseObject({
       onBehalfOf: text.optional(),
     }),
     target: z.looseObject({ tenant: text.optional(), environment: text, zone: text }),
-    change: z.looseObject({ kind: text, name: text, type: text.optional() }),
+    // Registrar changes name no owner: the domain is the target zone.
+    change: z.looseObject({ kind: text, name: text.optional(), type: text.optional() }),
   }),
   maxRestages: z.number().int().min(0).max(100).optional(),
 });

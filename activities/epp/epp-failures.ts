@@ -10,7 +10,7 @@ export function failureTypeOf(code: number): FailureType {
   if (code === 2201 || code === 2202) return FailureType.RegistrarAuthorization;
   if (code === 2303) return FailureType.RegistrarNotFound;
   if (code === 2304 || code === 2300 || code === 2301) return FailureType.RegistrarStatusProhibits;
-  if ([2004, 2005, 2302, 2305, 2306, 2308].includes(code)) return FailureType.RegistrarPolicy;
+  if ([2003, 2004, 2005, 2302, 2305, 2306, 2308].includes(code)) return FailureType.RegistrarPolicy;
   if (code === 2200) return FailureType.ProviderMisconfigured;
   if (code === 2400 || code >= 2500) return FailureType.ProviderUnavailable;
   return FailureType.RegistrarProtocol;

@@ -141,6 +141,33 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
     };
   }
 
+  /**
+   * The registry's poll message about a transfer of `domain` that completed (approved, rejected,
+   * cancelled), acknowledged once read; as a verification answer. Messages about other objects stay
+   * queued for whoever handles them.
+   */
+  async function transferMessage(domain: string): Promise<RrsetAnswer | null> {
+    const polled = await session.send(epp.pollRequest(readId()), 'poll');
+    const result = polled.results[0];
+    if (result === undefined || result.code !== 1301 || polled.msgQ === undefined) return null;
+    const trn = epp.transferInfoOf(polled);
+    if (trn === null || trn.name !== domain) return null;
+    await run('poll ack', epp.pollAck(polled.msgQ.id, readId()));
+    // "Transfer requested" tells the losing registrar what it already knows here; only outcomes verify.
+    if (trn.status === 'pending') return null;
+    const gained = trn.requester === options.clID && trn.status.endsWith('Approved');
+    const kept = trn.requester !== options.clID && !trn.status.endsWith('Approved');
+    const sponsor =
+      gained || kept ? selfRegistrar : trn.status.endsWith('Approved') ? trn.requester : trn.actor;
+    return {
+      server: `registry ${session.endpoint} poll message ${polled.msgQ.id} (${trn.status})`,
+      rcode: 'NOERROR',
+      authoritative: true,
+      referral: false,
+      rrset: aspectState({ name: domain, type: 'TRANSFER' }, [`sponsor:${sponsor}`]),
+    };
+  }
+
   return {
     async read(_zone, subject) {
       const found = await info(subject.name);
@@ -230,6 +257,10 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
         rrset: live,
       };
       const answers: RrsetAnswer[] = [registry];
+      if (plan.type === 'TRANSFER') {
+        const message = await transferMessage(plan.name);
+        if (message !== null) answers.push(message);
+      }
       if (plan.type === 'NS' || plan.type === 'DS') {
         const served = await askAll(options.parentServers, plan.name, plan.type);
         // The parent's TTL is the registry's to set: only the records are compared.

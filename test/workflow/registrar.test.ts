@@ -21,6 +21,7 @@ import {
   registryUnderTest,
 } from '../helpers/epp-registry';
 import { eventually } from '../helpers/eventually';
+import { validateEppFrameDir } from '../helpers/epp-xsd';
 import { historyText } from '../helpers/history-text';
 import { registryAdapter, secretsWith, seedDomain, them, us } from '../helpers/registry-fixtures';
 import { createTestZone } from '../helpers/zones';
@@ -257,6 +258,14 @@ describe('registrar changes over EPP (real Temporal, the registry test double, r
             receipts?.map((r) => [r.command, r.code]),
             [['domain:transfer request', 1001]],
           );
+          // Completion is read from the registry's poll message too, and acknowledged.
+          const verified = done.evidence.find((e) => e.step === 'verified')?.data as {
+            answers: { server: string }[];
+          };
+          assert.ok(
+            verified.answers.some((a) => /poll message .*\(clientApproved\)/.test(a.server)),
+            JSON.stringify(verified.answers),
+          );
 
           const history = historyText(await submitted.handle.fetchHistory());
           assert.ok(history.includes(`transfer/${domain}`), 'the reference is in history');
@@ -367,5 +376,14 @@ describe('registrar changes over EPP (real Temporal, the registry test double, r
       (e) => e.command === 'domain:update' && e.changed && (e.clTRID ?? '').startsWith('CS-'),
     );
     assert.equal(dsUpdates.length, 2, 'one contacts update, one DS update: the retry wrote nothing');
+  });
+
+  it('every frame countersign and the registry exchanged so far validates against the IANA schemas', async () => {
+    const verdicts = await validateEppFrameDir(registry.frameLogDir);
+    assert.ok(verdicts.length > 50, `${verdicts.length} frames`);
+    assert.deepEqual(
+      verdicts.filter((v) => !v.valid),
+      [],
+    );
   });
 });

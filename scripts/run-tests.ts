@@ -11,8 +11,8 @@ import { payloadConverterPath } from '../src/payloads/data-converter';
  * Test files run one at a time: on two cores, PowerDNS's SQLite backend and the dev server start
  * refusing concurrent work, and a test must fail for its own reasons only.
  *
- * The test command: installs and starts a real Temporal dev server and a real PowerDNS on free
- * loopback ports, bundles the workflows once, runs every test file with node's test runner, and
+ * The test command: installs and starts a real Temporal dev server, a real PowerDNS and the EPP
+ * registry test double on free loopback ports, bundles the workflows once, runs every test file with node's test runner, and
  * stops what it started. Extra arguments select test files (default: all of test/).
  */
 function testFiles(dir: string): string[] {
@@ -29,8 +29,17 @@ async function main(): Promise<number> {
   const files = selected.length > 0 ? selected : testFiles(path.join(projectRoot, 'test')).sort();
   mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'test-'));
-  console.log('countersign test: starting a Temporal dev server and PowerDNS on free loopback ports ...');
-  const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
+  console.log(
+    'countersign test: starting a Temporal dev server, PowerDNS and the EPP registry test double on free loopback ports ...',
+  );
+  // The EPP registry logs every frame (test credentials only) so tests can check them against the XSDs.
+  const eppFrames = path.join(dataDir, 'epp-frames');
+  const stack = await startLocalStack({
+    temporalBin,
+    dataDir,
+    headless: true,
+    registry: { frameLogDir: eppFrames },
+  });
   try {
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
     const { code } = await bundleWorkflowCode({
@@ -51,6 +60,15 @@ async function main(): Promise<number> {
       COUNTERSIGN_TEST_WORKFLOW_BUNDLE: bundlePath,
       COUNTERSIGN_TEST_DATA_DIR: dataDir,
       COUNTERSIGN_TEMPORAL_BIN: temporalBin,
+      ...(stack.registry === undefined
+        ? {}
+        : {
+            COUNTERSIGN_TEST_EPP: `${stack.registry.host}:${stack.registry.port}`,
+            COUNTERSIGN_TEST_EPP_ADMIN_URL: stack.registry.adminUrl,
+            COUNTERSIGN_TEST_EPP_ADMIN_TOKEN: stack.registry.adminToken,
+            COUNTERSIGN_TEST_EPP_DIR: stack.registry.dataDir,
+            COUNTERSIGN_TEST_EPP_FRAMES: eppFrames,
+          }),
     };
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
       stdio: 'inherit',

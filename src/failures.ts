@@ -33,9 +33,9 @@ export const FailureType = {
   RegistrarNotFound: 'RegistrarNotFound',
   /** A status forbids the operation: a server lock, a pending transfer (EPP 2304, 2300, 2301). */
   RegistrarStatusProhibits: 'RegistrarStatusProhibits',
-  /** The registry's policy refuses the values (EPP 2004, 2005, 2302, 2305, 2306, 2308). */
+  /** The registry refuses the values as proposed: missing, out of range or against its policy (EPP 2003–2005, 2302, 2305, 2306, 2308). */
   RegistrarPolicy: 'RegistrarPolicy',
-  /** The registry did not understand the command (EPP 2000–2003, 2100–2104): a client bug or an unsupported registry. */
+  /** The registry did not understand the command (EPP 2000–2002, 2100–2104): a client bug or an unsupported registry. */
   RegistrarProtocol: 'RegistrarProtocol',
   /** A secret a change refers to (a transfer's auth code) is not in the worker's secret store. */
   SecretUnavailable: 'SecretUnavailable',

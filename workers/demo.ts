@@ -9,6 +9,7 @@ import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { seedZone } from './demo/seed';
 import { freshGovernors, showBudgetExhausted } from './demo/governor-demo';
 import { showOverrides } from './demo/override-demo';
+import { showRegistrarChange } from './demo/registrar-demo';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
@@ -50,8 +51,10 @@ async function main(): Promise<number> {
     );
   // Again: a first install takes minutes, and something may have taken a port meanwhile.
   await requireFreePorts(wantedDemoPorts(ports));
-  console.log('starting Temporal dev server and PowerDNS on loopback ...');
+  console.log('starting Temporal dev server, PowerDNS and the EPP registry test double on loopback ...');
   // Demo approvers get fresh keys each run; a real deployment points COUNTERSIGN_APPROVERS at its directory.
+  const evidenceDir = path.join(projectRoot, '.data', 'evidence');
+  const policy = createPolicySource(process.env.COUNTERSIGN_POLICY);
   const governed = await startGovernedStack({
     temporalBin,
     dataDir,
@@ -59,8 +62,8 @@ async function main(): Promise<number> {
     headless: false,
     taskQueue: 'countersign',
     logger,
-    evidenceDir: path.join(projectRoot, '.data', 'evidence'),
-    policy: createPolicySource(process.env.COUNTERSIGN_POLICY),
+    evidenceDir,
+    policy,
   });
   const { stack, pdns, approvers, countersign: cs, worker } = governed;
   const failures: string[] = [];
@@ -142,6 +145,7 @@ async function main(): Promise<number> {
 
     failures.push(...(await showBudgetExhausted(cs, run, 'staging.example.net.')));
     failures.push(...(await showOverrides(cs, approvers.keys, run, 'example.com.')));
+    failures.push(...(await showRegistrarChange(governed, policy, run, logger, evidenceDir)));
 
     const waiting = samples.filter((s) => s.expect.includes('awaiting_approval'));
     for (const sample of waiting) {

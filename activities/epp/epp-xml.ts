@@ -189,6 +189,61 @@ export function hostCreate(host: string, clTRID: string): string {
   );
 }
 
+/** A contact object, the least a registry asks for (RFC 5733): used to register domains. */
+export function contactCreate(
+  contact: { id: string; name: string; org: string; city: string; cc: string; email: string; voice: string },
+  authCode: string,
+  clTRID: string,
+): string {
+  return command(
+    {
+      create: {
+        'contact:create': {
+          '@xmlns:contact': ns.contact,
+          'contact:id': contact.id,
+          'contact:postalInfo': {
+            '@type': 'int',
+            'contact:name': contact.name,
+            'contact:org': contact.org,
+            'contact:addr': { 'contact:city': contact.city, 'contact:cc': contact.cc },
+          },
+          'contact:voice': contact.voice,
+          'contact:email': contact.email,
+          'contact:authInfo': { 'contact:pw': authCode },
+        },
+      },
+    },
+    clTRID,
+  );
+}
+
+/** Registers a domain for a year (RFC 5731 domain:create). */
+export function domainCreate(
+  domain: { name: string; nameservers: readonly string[]; registrant: string; admin: string; tech: string },
+  authCode: string,
+  clTRID: string,
+): string {
+  return command(
+    {
+      create: {
+        'domain:create': {
+          '@xmlns:domain': ns.domain,
+          'domain:name': eppName(domain.name),
+          'domain:period': { '@unit': 'y', '#': '1' },
+          'domain:ns': { 'domain:hostObj': domain.nameservers.map(eppName) },
+          'domain:registrant': domain.registrant,
+          'domain:contact': [
+            { '@type': 'admin', '#': domain.admin },
+            { '@type': 'tech', '#': domain.tech },
+          ],
+          'domain:authInfo': { 'domain:pw': authCode },
+        },
+      },
+    },
+    clTRID,
+  );
+}
+
 export const pollRequest = (clTRID: string): string => command({ poll: { '@op': 'req' } }, clTRID);
 
 export const pollAck = (msgID: string, clTRID: string): string =>

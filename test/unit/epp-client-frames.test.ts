@@ -48,6 +48,36 @@ const frames: { name: string; xml: string }[] = [
   { name: 'host-check', xml: epp.hostCheck(['ns1.new.net.', 'ns2.new.net.'], 'CS-12') },
   { name: 'host-create', xml: epp.hostCreate('ns1.new.net.', 'CS-13') },
   { name: 'poll-req', xml: epp.pollRequest('CS-14') },
+  {
+    name: 'contact-create',
+    xml: epp.contactCreate(
+      {
+        id: 'own-1',
+        name: 'Shop Owner',
+        org: 'Shop',
+        city: 'Utrecht',
+        cc: 'NL',
+        email: 'owner@shop.example',
+        voice: '+31.301234567',
+      },
+      'contact-Pw-1',
+      'CS-16',
+    ),
+  },
+  {
+    name: 'domain-create',
+    xml: epp.domainCreate(
+      {
+        name: 'shop.example.',
+        nameservers: ['ns1.host.net.', 'ns2.host.net.'],
+        registrant: 'own-1',
+        admin: 'own-1',
+        tech: 'own-1',
+      },
+      'auth-Code-9',
+      'CS-17',
+    ),
+  },
   { name: 'poll-ack', xml: epp.pollAck('42', 'CS-15') },
 ];
 

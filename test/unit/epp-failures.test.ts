@@ -12,6 +12,7 @@ describe('EPP result codes become typed failures', () => {
     { code: 2300, type: FailureType.RegistrarStatusProhibits, retried: false },
     { code: 2306, type: FailureType.RegistrarPolicy, retried: false },
     { code: 2005, type: FailureType.RegistrarPolicy, retried: false },
+    { code: 2003, type: FailureType.RegistrarPolicy, retried: false },
     { code: 2001, type: FailureType.RegistrarProtocol, retried: false },
     { code: 2101, type: FailureType.RegistrarProtocol, retried: false },
     { code: 2200, type: FailureType.ProviderMisconfigured, retried: false },

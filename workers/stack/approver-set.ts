@@ -14,6 +14,8 @@ export const samplePeople: readonly { id: string; roles: string[]; scopes?: stri
   { id: 'dave@example.com', roles: ['service-owner'] },
   { id: 'erin@example.com', roles: ['security', 'dns-admin'] },
   { id: 'bob@example.com', roles: ['sre'] },
+  // Registrar changes in production need a DNS admin and a security approver besides an SRE.
+  { id: 'frank@example.com', roles: ['dns-admin'] },
   // The on-call rotation may override the staging zones only (freeze, break-glass, exceptions).
   { id: 'oncall-human@example.com', roles: ['sre'], scopes: ['zone:*.example.net.'] },
 ];

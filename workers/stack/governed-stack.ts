@@ -9,6 +9,8 @@ import { PowerDnsClient } from '../../activities/powerdns/client';
 import { CountersignClient } from '../../src/client/countersign-client';
 import { dataConverter } from '../../src/payloads/data-converter';
 import { createChangeWorker } from '../create-worker';
+import type { RegistryConfig, RegistryConnection } from '../../activities/epp/registry-connection';
+import { connectRegistry } from '../../activities/epp/registry-connection';
 import type { ApproverSet } from './approver-set';
 import { createApproverSet } from './approver-set';
 import type { LocalStack, LocalStackOptions } from './local-stack';
@@ -33,6 +35,8 @@ export interface GovernedStack {
   readonly countersign: CountersignClient;
   /** Created, not started: the caller runs it (`run`, `runUntil`) and stops it before `close`. */
   readonly worker: Worker;
+  /** The registry adapter the worker uses (registrar `countersign` at the registry test double). */
+  readonly registry: { readonly connection: RegistryConnection; readonly config: RegistryConfig } | undefined;
   /** Closes the connections and stops the servers, whatever fails first. */
   close(): Promise<void>;
 }
@@ -60,6 +64,8 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
     const connection = await Connection.connect({ address: stack.temporal.address });
     opened.push(connection);
     const client = new Client({ connection, dataConverter });
+    const registry = registryOf(stack, options);
+    if (registry !== undefined) opened.push(registry.connection);
     const worker = await createChangeWorker({
       connection: workerConnection,
       taskQueue: options.taskQueue,
@@ -67,6 +73,7 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
       deps: {
         powerdns: pdns,
         verifyServers: [stack.pdns.dns],
+        ...(registry === undefined ? {} : { registry: registry.connection.port }),
         logger: options.logger,
         policy: options.policy,
         ...(options.evidenceDir === undefined ? {} : { evidenceDir: options.evidenceDir }),
@@ -80,10 +87,33 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
       workerConnection,
       countersign: new CountersignClient(client, options.taskQueue),
       worker,
+      registry,
       close,
     };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** The change worker acts as registrar `countersign`; its transfer auth codes live in `<dataDir>/secrets`. */
+function registryOf(
+  stack: LocalStack,
+  options: GovernedStackOptions,
+): { connection: RegistryConnection; config: RegistryConfig } | undefined {
+  const registry = stack.registry;
+  const creds = registry?.registrars.find((r) => r.clID === 'countersign');
+  if (registry === undefined || creds === undefined) return undefined;
+  const config: RegistryConfig = {
+    host: registry.host,
+    port: registry.port,
+    clID: creds.clID,
+    password: creds.password,
+    caFile: registry.caFile,
+    certFile: creds.certFile,
+    keyFile: creds.keyFile,
+    parentServers: [stack.pdns.dns],
+    secretsDir: path.join(options.dataDir, 'secrets'),
+  };
+  return { connection: connectRegistry(config, options.logger), config };
 }

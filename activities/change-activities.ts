@@ -228,6 +228,11 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       const { live } = await port.read(plan.zone, { name: plan.name, type: plan.type });
       if (rrsetEquals(live, plan.after) || kindOfPlan(plan).inFlight?.(plan, live) === true)
         return { outcome: 'already_applied', live };
+      if (!rrsetEquals(live, plan.before) && kindOfPlan(plan).resumable?.(plan, live) === true) {
+        const receipts = await port.write({ ...plan, before: live }, transactionIds());
+        log().info({ planHash: plan.hash, live, receipts }, 'resumed a write found half done');
+        return { outcome: 'applied', live: plan.after, ...(receipts.length > 0 ? { receipts } : {}) };
+      }
       if (!rrsetEquals(live, plan.before)) {
         log().warn({ planHash: plan.hash, live }, 'live state moved away from the plan; not writing');
         return { outcome: 'stale', live };

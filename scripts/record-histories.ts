@@ -9,6 +9,7 @@ import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/p
 import { withGovernor, withTimings } from '../src/policy/overrides';
 import { governorWorkflowId } from '../src/governor/scope';
 import { seedZone } from '../workers/demo/seed';
+import { registerDomain } from '../workers/demo/registry-seed';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { installRuntime } from '../workers/runtime';
 import { runMain } from '../workers/preflight/run-main';
@@ -205,6 +206,38 @@ async function main(): Promise<void> {
         .fetchHistory();
       writeFileSync(path.join(out, 'governor-overrides.json'), `${historyToJSON(overrides)}\n`);
       console.log(`governor-overrides: ${overrides.events?.length ?? 0} events`);
+
+      // A registrar change to a locked domain: unlock, nameservers, registry and parent-zone checks, relock.
+      if (governed.registry !== undefined) {
+        const domain = 'replay-shop.test.';
+        await registerDomain(
+          governed.registry.config,
+          {
+            name: domain,
+            nameservers: ['ns1.old-dns-host.net.', 'ns2.old-dns-host.net.'],
+            locks: ['clientTransferProhibited', 'clientUpdateProhibited'],
+          },
+          logger,
+        );
+        const registrar = exampleRecommendation({
+          id: 'replay-registrar',
+          zone: domain,
+          environment: 'production',
+          change: {
+            kind: 'registrar.set_nameservers',
+            nameservers: ['ns1.new-dns-host.net', 'ns2.new-dns-host.net'],
+          },
+        });
+        await cs.submit(registrar);
+        await approveAs(
+          cs,
+          approvers,
+          registrar.id,
+          ['alice@example.com', 'frank@example.com', 'erin@example.com'],
+          'reviewed the new delegation',
+        );
+        await save('registrar-locked-nameservers', registrar.id);
+      }
 
       // The zone's governor, still running: its history must replay too.
       const governor = governed.client.workflow.getHandle(

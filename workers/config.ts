@@ -104,11 +104,13 @@ function registryConfig(e: z.infer<typeof WorkerEnv>): { registry?: RegistryConf
       'COUNTERSIGN_EPP_CA_FILE',
       'COUNTERSIGN_EPP_CERT_FILE',
       'COUNTERSIGN_EPP_KEY_FILE',
+      // The child's own servers answer for its apex: delegation and DS are only seen at the parent.
+      'COUNTERSIGN_PARENT_DNS',
     ] as const
   ).filter((name) => e[name] === undefined);
   if (missing.length > 0)
     throw new PreconditionError(
-      `worker configuration: COUNTERSIGN_EPP_HOST is set but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not. Set all of them (the registrar's client id, a file with its EPP password, and PEM files for the registry's CA, the client certificate and its key), or unset COUNTERSIGN_EPP_HOST.`,
+      `worker configuration: COUNTERSIGN_EPP_HOST is set but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not. Set all of them (the registrar's client id, a file with its EPP password, PEM files for the registry's CA, the client certificate and its key, and the parent zone's authoritative servers as host:port), or unset COUNTERSIGN_EPP_HOST.`,
     );
   return {
     registry: {
@@ -123,7 +125,7 @@ function registryConfig(e: z.infer<typeof WorkerEnv>): { registry?: RegistryConf
       caFile: e.COUNTERSIGN_EPP_CA_FILE ?? '',
       certFile: e.COUNTERSIGN_EPP_CERT_FILE ?? '',
       keyFile: e.COUNTERSIGN_EPP_KEY_FILE ?? '',
-      parentServers: (e.COUNTERSIGN_PARENT_DNS ?? e.COUNTERSIGN_VERIFY_SERVERS).split(',').map(parseHostPort),
+      parentServers: (e.COUNTERSIGN_PARENT_DNS ?? '').split(',').map(parseHostPort),
       ...(e.COUNTERSIGN_SECRETS_DIR === undefined ? {} : { secretsDir: e.COUNTERSIGN_SECRETS_DIR }),
     },
   };

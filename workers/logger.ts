@@ -16,6 +16,11 @@ export const redactPaths = [
   '*.authCode',
   'privateKey',
   '*.privateKey',
+  'password',
+  '*.password',
+  '*.*.password',
+  'pw',
+  '*.pw',
 ];
 
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {

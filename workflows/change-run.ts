@@ -82,6 +82,8 @@ export class ChangeRun {
   overrides: ActiveOverrides = noActiveOverrides;
   /** The break-glass grant this change was approved under, if any. */
   breakGlass: BreakGlassView | null = null;
+  /** Registry locks lifted for this change could not be put back: the domain is unlocked. */
+  leftUnlocked = false;
   /** Every override this change ran under or was held by (`break-glass:bg-1`, `exception:x`, `freeze:zone:y`). */
   readonly marks = new Set<string>();
 

@@ -1,4 +1,4 @@
-import { changeTitle, isReversible } from '../src/kinds/kinds';
+import { changeTitle, isReversible, verificationOf } from '../src/kinds/kinds';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -118,7 +118,18 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
         await CancellationScope.nonCancellable(() =>
           escalateProviderOutage(run, cause?.message ?? err.message),
         );
-      run.close(code === 'InvalidRecommendation' ? 'refused' : 'failed', code, cause?.message ?? err.message);
+      if (run.leftUnlocked)
+        run.close(
+          'failed',
+          'left_unlocked',
+          `${cause?.message ?? err.message}; and the registry lock could not be put back: the domain is unlocked, and people were alerted`,
+        );
+      else
+        run.close(
+          code === 'InvalidRecommendation' ? 'refused' : 'failed',
+          code,
+          cause?.message ?? err.message,
+        );
     } else {
       throw err;
     }
@@ -288,7 +299,12 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
       },
     });
     if (executed.outcome === 'stale') {
-      if (locks !== null) await CancellationScope.nonCancellable(() => locks.restore());
+      if (locks !== null && !(await CancellationScope.nonCancellable(() => locks.restore())))
+        return run.close(
+          'failed',
+          'left_unlocked',
+          'live state moved after the locks were lifted; nothing was written, but the registry lock could not be put back: the domain is unlocked, and people were alerted',
+        );
       run.voidRequest(
         'live state changed since the plan was made; approvals are void and the change is re-staged',
       );
@@ -491,7 +507,21 @@ function verificationRoundMs(patienceSeconds: number): number {
   return Math.min(15_000, Math.max(1_000, patienceSeconds * 100));
 }
 
+/**
+ * Between rounds: ~10 rounds over the policy's patience; a kind that waits for days (a transfer)
+ * starts at that pace and doubles up to its own rhythm, so its history stays small.
+ */
+function roundMsOf(run: ChangeRun, round: number): number {
+  const own = run.plan === null ? undefined : verificationOf(run.plan);
+  const base = verificationRoundMs(run.decision?.verificationPatienceSeconds ?? 600);
+  if (own === undefined) return verificationRoundMs(patienceOf(run));
+  return Math.min(own.roundSeconds * 1000, base * 2 ** Math.min(round - 1, 20));
+}
+
 function patienceOf(run: ChangeRun): number {
+  const own = run.plan === null ? undefined : verificationOf(run.plan);
+  if (own !== undefined)
+    return Math.max(own.patienceSeconds, run.decision?.verificationPatienceSeconds ?? 600);
   return run.decision?.verificationPatienceSeconds ?? 600;
 }
 
@@ -519,7 +549,7 @@ async function verifyPatiently(run: ChangeRun, plan: Plan): Promise<Verification
       if (!inconclusive) return 'mismatch';
       const left = deadline - Date.now();
       if (left <= 0) return 'inconclusive';
-      await sleep(Math.min(verificationRoundMs(patienceOf(run)), left));
+      await sleep(Math.min(roundMsOf(run, round), left));
     }
   }
 }
@@ -557,6 +587,7 @@ function escalateUnlocked(run: ChangeRun, problem: string): Promise<void> {
     risk: 'an unlocked domain can be updated or transferred away by anyone holding the registrar account or the auth code',
     riskOfWaiting: 'every hour unlocked is an hour open to hijack',
     howToDecide: `put the lock back now (countersign evidence ${rec.id} lists the statuses lifted), then check the registry`,
+    stage: run.evidence.length,
   });
 }
 
@@ -581,12 +612,14 @@ async function escalateOperation(
   run: ChangeRun,
   details: Pick<EscalationPayload, 'what' | 'why' | 'risk' | 'riskOfWaiting' | 'howToDecide'> & {
     kind: 'verification' | 'provider' | 'lock';
+    /** Distinguishes repeated alerts of one kind (their webhook idempotency keys differ). */
+    stage?: number;
   },
 ): Promise<void> {
   const payload: EscalationPayload = {
     ...details,
     workflowId: run.workflowId,
-    stage: 1,
+    stage: details.stage ?? 1,
     notify: ['sre'],
     whoCanDecide: 'an SRE with access to the DNS provider and the authoritative servers',
     expiresAt: new Date().toISOString(),

@@ -1,5 +1,5 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
-import { exclusiveSubjectOf } from '../src/kinds/kinds';
+import { exclusiveSubjectOf, exclusiveSubjectOfPlan } from '../src/kinds/kinds';
 import type { GovernorActivities } from '../activities/governor/governor-activities';
 import type { GovernorAsk, GovernorReply } from '../src/governor/ask';
 import type { Hold } from '../src/governor/hold';
@@ -43,6 +43,12 @@ function askGovernors(run: ChangeRun, body: AskBody): Promise<GovernorReply> {
     changeId: run.workflowId,
     target: { tenant: rec.target.tenant, zone: rec.target.zone },
   });
+}
+
+/** What one write holds while it runs: an RRset, or a whole domain at the registry (its lock lift touches every aspect). */
+function writeKey(plan: Plan): string {
+  const subject = exclusiveSubjectOfPlan(plan);
+  return rrsetKey(subject.name, subject.type);
 }
 
 function targetRrset(run: ChangeRun): string {
@@ -170,7 +176,7 @@ export async function acquireExecution(
     const reply = await askGovernors(run, {
       op: 'acquire',
       route,
-      rrset: rrsetKey(plan.name, plan.type),
+      rrset: writeKey(plan),
       recordsTouched: recordsTouched(plan),
       before: digest(plan.before),
       after: digest(plan.after),
@@ -240,7 +246,7 @@ export async function releaseGovernors(run: ChangeRun): Promise<void> {
   await askGovernors(run, {
     op: 'release',
     outcome,
-    rrset: plan === null ? targetRrset(run) : rrsetKey(plan.name, plan.type),
+    rrset: plan === null ? targetRrset(run) : writeKey(plan),
     before: digest(plan?.before ?? null),
     after: digest(plan?.after ?? null),
     summary: `${state}: ${run.outcome?.message ?? ''}`,

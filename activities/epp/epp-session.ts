@@ -52,14 +52,23 @@ export class EppSession {
     return `${this.config.host}:${this.config.port}`;
   }
 
-  /** Sends a command frame and returns the parsed response, whatever its result code. */
-  send(xml: string, label: string): Promise<EppResponse> {
+  /**
+   * Sends a command frame and returns the parsed response, whatever its result code. `deadline`
+   * (epoch ms): a command still queued when its activity's time is up is not sent at all, so an
+   * attempt Temporal has given up on cannot write after its retry did.
+   */
+  send(xml: string, label: string, deadline?: number): Promise<EppResponse> {
     const run = this.queue.then(async () => {
+      if (deadline !== undefined && Date.now() > deadline)
+        throw unavailable(
+          `${label}: not sent; its activity's time ran out while it waited for the EPP session`,
+        );
       await this.connect();
       this.armKeepAlive();
       const answer = await this.exchange(xml, label);
-      // 2500-2502: the registry ends the session after answering.
-      if (answer.results.some((r) => r.code >= 2500)) this.drop();
+      // 2500-2502: the registry ends the session after answering; 2002/2200 mid-session: the
+      // registry no longer knows this login (expired, restarted): log in afresh next time.
+      if (answer.results.some((r) => r.code >= 2500 || r.code === 2002 || r.code === 2200)) this.drop();
       return answer;
     });
     this.queue = run.catch(() => undefined);
@@ -70,14 +79,18 @@ export class EppSession {
   async close(): Promise<void> {
     if (this.keepAlive !== null) clearInterval(this.keepAlive);
     this.keepAlive = null;
-    if (this.socket === null) return;
+    // In the queue: a logout must not overlap a command's exchange.
+    const closing = this.queue.then(async () => {
+      if (this.socket === null) return;
+      try {
+        await this.exchange(logout(`CS-logout-${Date.now()}`), 'logout');
+      } catch {
+        // Closing anyway.
+      }
+      this.drop();
+    });
+    this.queue = closing.catch(() => undefined);
     await this.queue;
-    try {
-      await this.exchange(logout(`CS-logout-${Date.now()}`), 'logout');
-    } catch {
-      // Closing anyway.
-    }
-    this.drop();
   }
 
   private connect(): Promise<void> {
@@ -95,7 +108,8 @@ export class EppSession {
       ca: this.config.ca,
       cert: this.config.cert,
       key: this.config.key,
-      servername: this.config.servername ?? this.config.host,
+      // Unset: Node checks the certificate against the host itself (IP addresses included).
+      ...(this.config.servername === undefined ? {} : { servername: this.config.servername }),
       minVersion: 'TLSv1.2',
     });
     this.socket = socket;
@@ -104,6 +118,7 @@ export class EppSession {
       this.waiting = { resolve, reject };
     });
     socket.on('data', (chunk: Buffer) => {
+      if (this.socket !== socket) return;
       try {
         for (const frame of decoder.push(chunk)) {
           const waiting = this.waiting;
@@ -140,7 +155,16 @@ export class EppSession {
       this.waiting = { resolve, reject };
     });
     socket.write(encodeFrame(xml));
-    return parseResponse(await this.withTimeout(answered, label));
+    const answer = parseResponse(await this.withTimeout(answered, label));
+    // An answer to another command means the session lost step: never hand it to this caller.
+    const sent = /<clTRID>([^<]*)<\/clTRID>/.exec(xml)?.[1];
+    if (sent !== undefined && answer.clTRID !== undefined && answer.clTRID !== sent) {
+      this.drop();
+      throw unavailable(
+        `${label}: the registry answered transaction ${answer.clTRID}, not ${sent}; reconnecting`,
+      );
+    }
+    return answer;
   }
 
   private withTimeout(answer: Promise<string>, label: string): Promise<string> {

@@ -16,6 +16,8 @@ export interface RegistryConfig {
   readonly caFile: string;
   readonly certFile: string;
   readonly keyFile: string;
+  /** The name the registry's certificate must carry; the host when unset. */
+  readonly servername?: string;
   /** The parent zone's authoritative servers, asked to verify NS and DS changes. */
   readonly parentServers: readonly DnsServer[];
   /** Folder of secrets changes refer to by name (transfer auth codes). */
@@ -38,7 +40,7 @@ export function connectRegistry(config: RegistryConfig, logger: Logger): Registr
       ca: readFileSync(config.caFile, 'utf8'),
       cert: readFileSync(config.certFile, 'utf8'),
       key: readFileSync(config.keyFile, 'utf8'),
-      servername: 'localhost',
+      ...(config.servername === undefined ? {} : { servername: config.servername }),
     },
     logger.child({ component: 'epp' }),
   );

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { recordTypeSpec } from '../../src/dns/record-types';
 import type { Subject } from '../../src/kinds/change-kind';
@@ -31,6 +32,20 @@ function canonicalDs(record: string): string {
 
 const difference = (a: readonly string[], b: readonly string[]) => a.filter((x) => !b.includes(x));
 
+/** Poll messages one verification takes at most before leaving the rest for the next round. */
+const maxPollPerVerify = 20;
+
+/** When the running activity attempt times out (a second early): commands queued past it are not sent. */
+function activityDeadline(): number | undefined {
+  try {
+    const info = Context.current().info;
+    return info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs - 1000;
+  } catch {
+    // Not inside an activity (tests, the demo's seeding): no deadline.
+    return undefined;
+  }
+}
+
 /**
  * A domain registry over EPP as a provider port. Each aspect of a domain (NS, DS, LOCK, CONTACT,
  * TRANSFER) is read from domain:info and written with the one domain:update or domain:transfer that
@@ -42,7 +57,7 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
 
   /** Sends one command; any 2xxx result becomes a typed failure (secrets the command carried redacted). */
   async function run(label: string, xml: string, secrets: readonly string[] = []): Promise<EppResponse> {
-    const answer = await session.send(xml, label);
+    const answer = await session.send(xml, label, activityDeadline());
     const result = answer.results[0];
     if (result === undefined || result.code >= 2000)
       throw eppFailure(
@@ -115,8 +130,10 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
     const add = difference(after, before);
     const rem = difference(before, after);
     const updateLock = 'clientUpdateProhibited';
-    // While update-prohibited only removing statuses is allowed: lift that lock, then add all at once.
-    if (add.length > 0 && before.includes(updateLock) && after.includes(updateLock))
+    // While update-prohibited a registry accepts only an update that lifts that lock (RFC 5731
+    // §2.3): lift it together with the removals, then add the additions and the lock back. A retry
+    // that finds the first step done resumes from it (the kind's `resumable`).
+    if ((add.length > 0 || rem.length > 0) && before.includes(updateLock) && after.includes(updateLock))
       return [{ rem: { statuses: [...rem, updateLock] } }, { add: { statuses: [...add, updateLock] } }];
     return [
       {
@@ -147,20 +164,40 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
    * queued for whoever handles them.
    */
   async function transferMessage(domain: string): Promise<RrsetAnswer | null> {
-    const polled = await session.send(epp.pollRequest(readId()), 'poll');
-    const result = polled.results[0];
-    if (result === undefined || result.code !== 1301 || polled.msgQ === undefined) return null;
-    const trn = epp.transferInfoOf(polled);
-    if (trn === null || trn.name !== domain) return null;
-    await run('poll ack', epp.pollAck(polled.msgQ.id, readId()));
-    // "Transfer requested" tells the losing registrar what it already knows here; only outcomes verify.
-    if (trn.status === 'pending') return null;
+    // The queue is first in, first out: read and acknowledge until this domain's outcome shows,
+    // logging every message taken (domain:info stays the source of truth for all of them).
+    for (let taken = 0; taken < maxPollPerVerify; taken += 1) {
+      const polled = await session.send(epp.pollRequest(readId()), 'poll', activityDeadline());
+      const result = polled.results[0];
+      if (result === undefined || result.code !== 1301 || polled.msgQ === undefined) return null;
+      const trn = epp.transferInfoOf(polled);
+      options.logger.info(
+        { msgID: polled.msgQ.id, message: polled.msgQ.message, transfer: trn },
+        'registry poll message read and acknowledged',
+      );
+      const acked = await session.send(epp.pollAck(polled.msgQ.id, readId()), 'poll ack', activityDeadline());
+      // 2303: another worker acknowledged it first; the message was read all the same.
+      const ackCode = acked.results[0]?.code ?? 0;
+      if (ackCode >= 2000 && ackCode !== 2303)
+        throw eppFailure(
+          'poll ack',
+          acked.results[0] ?? { code: 2400, message: 'no result', reasons: [] },
+          acked.svTRID,
+        );
+      // "Transfer requested" tells the losing registrar what it already knows here; only outcomes verify.
+      if (trn === null || trn.name !== domain || trn.status === 'pending') continue;
+      return outcomeAnswer(domain, trn, polled.msgQ.id);
+    }
+    return null;
+  }
+
+  function outcomeAnswer(domain: string, trn: epp.TransferInfo, msgID: string): RrsetAnswer {
     const gained = trn.requester === options.clID && trn.status.endsWith('Approved');
     const kept = trn.requester !== options.clID && !trn.status.endsWith('Approved');
     const sponsor =
       gained || kept ? selfRegistrar : trn.status.endsWith('Approved') ? trn.requester : trn.actor;
     return {
-      server: `registry ${session.endpoint} poll message ${polled.msgQ.id} (${trn.status})`,
+      server: `registry ${session.endpoint} poll message ${msgID} (${trn.status})`,
       rcode: 'NOERROR',
       authoritative: true,
       referral: false,
@@ -244,8 +281,27 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
 
     async verify(plan: Plan, expected: RRset | null) {
       const subject = { name: plan.name, type: plan.type };
-      const found = await info(plan.name);
-      const live = await aspectOf(subject, found);
+      let live: RRset | null;
+      try {
+        live = await aspectOf(subject, await info(plan.name));
+      } catch (err) {
+        // A registry that cannot be asked is silence, not a wrong answer: verify again, never roll back on it.
+        const why = err instanceof Error ? err.message : String(err);
+        return requireServed(
+          [
+            {
+              server: `registry ${session.endpoint}`,
+              rcode: `ERROR: ${why}`,
+              authoritative: false,
+              referral: false,
+              rrset: null,
+            },
+          ],
+          expected,
+          `${plan.name} ${plan.type}`,
+          'registry and parent-zone servers',
+        );
+      }
       const pending =
         plan.type === 'TRANSFER' && (live?.records.some((r) => r.startsWith('pending:')) ?? false);
       const registry: RrsetAnswer = {
@@ -258,7 +314,7 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
       };
       const answers: RrsetAnswer[] = [registry];
       if (plan.type === 'TRANSFER') {
-        const message = await transferMessage(plan.name);
+        const message = await transferMessage(plan.name).catch(() => null);
         if (message !== null) answers.push(message);
       }
       if (plan.type === 'NS' || plan.type === 'DS') {

@@ -35,6 +35,16 @@ export interface ChangeKind<C extends { readonly kind: string }> {
    * state meanwhile: a retry must count it as written, not as state that moved.
    */
   inFlight?(plan: Plan, live: RRset | null): boolean;
+  /**
+   * A write the provider can only make in steps (a lock change while update-prohibited) found
+   * half done by a retry: true when `live` is such a step, so the retry finishes from there.
+   */
+  resumable?(plan: Plan, live: RRset | null): boolean;
+  /**
+   * Writes that complete on someone else's time (a transfer waits for the losing registrar, or
+   * auto-approval after days): how long verification keeps waiting, and how often it asks.
+   */
+  readonly verification?: { readonly patienceSeconds: number; readonly roundSeconds: number };
   /** Registry statuses that forbid writing this subject; a plan lifts the ones set, then puts them back. */
   readonly guardedBy?: readonly string[];
 }

@@ -119,6 +119,10 @@ export function subjectOf(rec: { target: { zone: string }; change: Change }): Su
  */
 export function changeTitle(rec: { target: { zone: string }; change: Change }): string {
   if (!byName.has(rec.change.kind)) return String(rec.change.kind);
+  // RRset changes are named as written, as they always were: evidence rebuilt on replay stays the same.
+  const change = rec.change as Partial<Record<'name' | 'type', unknown>>;
+  if (typeof change.name === 'string' && typeof change.type === 'string')
+    return `${rec.change.kind} ${change.name} ${change.type}`;
   try {
     const subject = subjectOf(rec);
     return `${rec.change.kind} ${subject.name} ${subject.type}`;
@@ -134,6 +138,18 @@ export function changeTitle(rec: { target: { zone: string }; change: Change }): 
 export function exclusiveSubjectOf(rec: { target: { zone: string }; change: Change }): Subject {
   const subject = subjectOf(rec);
   return kindOf(rec.change).port === 'registry' ? { name: subject.name, type: 'DOMAIN' } : subject;
+}
+
+/** The same, from a staged plan (plans from before registrar kinds are RRset plans). */
+export function exclusiveSubjectOfPlan(plan: Plan): Subject {
+  return portOf(plan) === 'registry'
+    ? { name: plan.name, type: 'DOMAIN' }
+    : { name: plan.name, type: plan.type };
+}
+
+/** How long and how often a plan's verification asks, when its kind says (transfers); else the policy's. */
+export function verificationOf(plan: Plan): ChangeKind<Change>['verification'] {
+  return kindOfPlan(plan).verification;
 }
 
 export function describeRollback(plan: Plan): string {

@@ -12,6 +12,8 @@ import {
 } from './registrar-domain';
 import type { ChangeKind } from './change-kind';
 
+const updateLockStatus = 'clientUpdateProhibited';
+
 export const SetLock = z.strictObject({
   kind: z.literal('registrar.set_lock'),
   locked: z.boolean().describe('true sets the statuses, false removes them.'),
@@ -41,6 +43,20 @@ export const setLock: ChangeKind<SetLock> = {
     const current = live?.records ?? [];
     const after = change.locked ? [...current, ...statuses] : current.filter((s) => !statuses.includes(s));
     return { ok: true, after: aspectState(subject, after) };
+  },
+  resumable(plan, live) {
+    const before = plan.before?.records ?? [];
+    const after = plan.after?.records ?? [];
+    const now = live?.records ?? [];
+    // The update lock is lifted (with any removals) first and put back (with any additions) after.
+    if (
+      !before.includes(updateLockStatus) ||
+      !after.includes(updateLockStatus) ||
+      now.includes(updateLockStatus)
+    )
+      return false;
+    const kept = before.filter((s) => after.includes(s) && s !== updateLockStatus);
+    return now.every((s) => before.includes(s) || after.includes(s)) && kept.every((s) => now.includes(s));
   },
   facts(change, zone, plan) {
     const removes =

@@ -64,6 +64,12 @@ export const transfer: ChangeKind<Transfer> = {
     const requester = requesterOf(records);
     if (change.action === 'request') {
       if (records.includes(`sponsor:${selfRegistrar}`)) return { ok: true, after: live };
+      if (requester !== null && requester !== selfRegistrar)
+        return {
+          ok: false,
+          code: 'transfer_pending',
+          message: `a transfer of ${subject.name} to ${requester} is pending; a request can follow once it is answered`,
+        };
       return {
         ok: true,
         after: aspectState(subject, [`sponsor:${selfRegistrar}`]),
@@ -83,6 +89,8 @@ export const transfer: ChangeKind<Transfer> = {
       ]),
     };
   },
+  // Registries auto-approve a transfer nobody answers after five days (ICANN); ask every 5 minutes.
+  verification: { patienceSeconds: 6 * 86400, roundSeconds: 300 },
   inFlight: (plan, live) =>
     plan.params?.authCodeRef !== undefined && (live?.records.includes(`pending:${selfRegistrar}`) ?? false),
   facts: (_change, zone, plan) => domainFacts(zone, plan),

@@ -37,6 +37,7 @@ describe('replay of recorded histories', () => {
       'v4-tolerant-input',
       'v5-governor',
       'v6-overrides',
+      'v7-registrar',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -50,6 +51,8 @@ describe('replay of recorded histories', () => {
     const overridden = readdirSync(path.join(dir, 'v6-overrides'));
     for (const file of ['frozen-released.json', 'break-glass-executed.json', 'governor-overrides.json'])
       assert.ok(overridden.includes(file), `v6-overrides lacks ${file}`);
+    // A registrar change with a lock lifted around the write.
+    assert.ok(readdirSync(path.join(dir, 'v7-registrar')).includes('registrar-locked-nameservers.json'));
   });
 
   for (const generation of generations) {

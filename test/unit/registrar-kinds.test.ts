@@ -4,6 +4,7 @@ import { requireDefaultPolicy } from '../../activities/policy/policy-store';
 import { exampleRecommendation } from '../../src/examples';
 import { formatIssues } from '../../src/issues';
 import { liftPlanOf } from '../../src/kinds/guard';
+import { setLock } from '../../src/kinds/registrar-set-lock';
 import { computePlan, describeChange, describeRollback, isReversible } from '../../src/kinds/kinds';
 import type { RRset } from '../../src/plan/plan';
 import { invertPlan } from '../../src/plan/plan';
@@ -264,6 +265,13 @@ describe('registrar kinds: plans against live registry state', () => {
       message: /already sponsored by this registrar/,
     },
     {
+      name: "a request while another registrar's transfer is pending",
+      change: { kind: 'registrar.transfer', action: 'request', authCode: { secretRef: 'transfer/shop' } },
+      live: aspect('TRANSFER', ['pending:third-registrar', 'sponsor:other-registrar']),
+      code: 'transfer_pending',
+      message: /to third-registrar is pending/,
+    },
+    {
       name: 'approving when nothing is pending',
       change: { kind: 'registrar.transfer', action: 'approve' },
       live: aspect('TRANSFER', ['sponsor:self']),
@@ -300,6 +308,35 @@ describe('registrar kinds: plans against live registry state', () => {
     assert.deepEqual(lift.after?.records, ['clientTransferProhibited']);
     assert.deepEqual(invertPlan(lift).after?.records, ['clientTransferProhibited', 'clientUpdateProhibited']);
     assert.match(describeChange(planned.plan).join('\n'), /lifts clientUpdateProhibited/);
+  });
+
+  it('a lock change the registry takes in two steps resumes from the first one, and only from it', () => {
+    const planned = computePlan(
+      valid({ kind: 'registrar.set_lock', locked: false, statuses: ['clientTransferProhibited'] }),
+      {
+        live: aspect('LOCK', [
+          'clientDeleteProhibited',
+          'clientTransferProhibited',
+          'clientUpdateProhibited',
+        ]),
+      },
+    );
+    assert.ok(planned.ok);
+    const resumable = (records: string[]) =>
+      setLock.resumable?.(planned.plan, aspect('LOCK', records)) ?? false;
+    assert.equal(resumable(['clientDeleteProhibited']), true, 'update lock lifted with the removal');
+    assert.equal(
+      resumable(['clientDeleteProhibited', 'clientTransferProhibited']),
+      true,
+      'update lock lifted alone',
+    );
+    assert.equal(
+      resumable(['clientDeleteProhibited', 'clientUpdateProhibited']),
+      false,
+      'that is the target',
+    );
+    assert.equal(resumable([]), false, 'a kept lock went missing: moved, not half done');
+    assert.equal(resumable(['clientDeleteProhibited', 'clientHold']), false, 'an unknown status: moved');
   });
 
   it('approvals bind to the locks too: the same change on a locked domain has another hash', () => {

@@ -289,7 +289,7 @@ describe('registrar changes over EPP (real Temporal, the registry test double, r
     const seeded = await seedDomain(registry, {
       name: domain,
       ns: ['ns1.dns-host.net', 'ns2.dns-host.net'],
-      locks: ['clientTransferProhibited'],
+      locks: ['clientTransferProhibited', 'clientUpdateProhibited'],
     });
     const cs = h.countersign(id);
     await withWorker(h, id, { registry: adapter.port }, async () => {
@@ -305,7 +305,10 @@ describe('registrar changes over EPP (real Temporal, the registry test double, r
       assert.ok(waitingUnlock.decision?.reasons.some((r) => r.rule === 'registrar.unlock_or_transfer'));
       await approveAll(h, cs, `${id}-unlock`, waitingUnlock);
       assert.equal((await unlock.handle.result()).view.state, 'executed');
-      assert.equal((await stored(registry, domain)).status.includes('clientTransferProhibited'), false);
+      // Only the transfer lock went: the update lock was lifted for the write and put back with it.
+      const unlocked = await stored(registry, domain);
+      assert.equal(unlocked.status.includes('clientTransferProhibited'), false);
+      assert.equal(unlocked.status.includes('clientUpdateProhibited'), true);
 
       const gaining = await openSession(registry, them);
       try {

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createDirectorySource } from '../../activities/approvals/directory-store';
 import { queryRrset } from '../../activities/dns/query';
-import { EppSession } from '../../activities/epp/epp-session';
-import * as epp from '../../activities/epp/epp-xml';
 import type { PolicySource } from '../../activities/policy/policy-store';
 import { staticPolicySource } from '../../activities/policy/policy-store';
 import type { ApproverKeyFile } from '../../src/client/approver-keys';
@@ -12,74 +9,10 @@ import { exampleRecommendation } from '../../src/examples';
 import { withTimings } from '../../src/policy/overrides';
 import { createChangeWorker } from '../create-worker';
 import type { GovernedStack } from '../stack/governed-stack';
+import { registerDomain } from './registry-seed';
 
 const taskQueue = 'countersign-registrar-demo';
 const locks = ['clientDeleteProhibited', 'clientTransferProhibited', 'clientUpdateProhibited'];
-
-/** Registers the demo domain as registrar `countersign`, delegated to the old DNS host and locked. */
-async function registerLockedDomain(governed: GovernedStack, domain: string, logger: Logger): Promise<void> {
-  const config = governed.registry?.config;
-  if (config === undefined) throw new Error('the registry test double is not running');
-  const session = new EppSession(
-    {
-      host: config.host,
-      port: config.port,
-      clID: config.clID,
-      password: config.password,
-      ca: readFileSync(config.caFile, 'utf8'),
-      cert: readFileSync(config.certFile, 'utf8'),
-      key: readFileSync(config.keyFile, 'utf8'),
-      servername: 'localhost',
-    },
-    logger,
-  );
-  let n = 0;
-  const send = async (label: string, xml: (clTRID: string) => string, allowed = [1000]) => {
-    const answer = await session.send(xml(`CS-demo-${(n += 1)}`), label);
-    const code = answer.results[0]?.code ?? 0;
-    if (!allowed.includes(code))
-      throw new Error(`${label}: the registry answered ${code} ${answer.results[0]?.message ?? ''}`);
-  };
-  const owner = `shop-${domain.split('.')[0]?.slice(-8) ?? 'x'}`;
-  try {
-    await send(
-      'contact:create',
-      (id) =>
-        epp.contactCreate(
-          {
-            id: owner,
-            name: 'Shop Owner',
-            org: 'Example Shop',
-            city: 'Utrecht',
-            cc: 'NL',
-            email: 'dns@shop.example',
-            voice: '+31.301234567',
-          },
-          `contact-${owner}`,
-          id,
-        ),
-      [1000, 2302],
-    );
-    for (const host of ['ns1.old-dns-host.net.', 'ns2.old-dns-host.net.'])
-      await send('host:create', (id) => epp.hostCreate(host, id), [1000, 2302]);
-    await send('domain:create', (id) =>
-      epp.domainCreate(
-        {
-          name: domain,
-          nameservers: ['ns1.old-dns-host.net.', 'ns2.old-dns-host.net.'],
-          registrant: owner,
-          admin: owner,
-          tech: owner,
-        },
-        `auth-${Math.random().toString(36).slice(2, 12)}`,
-        id,
-      ),
-    );
-    await send('domain:update', (id) => epp.domainUpdate(domain, { add: { statuses: locks } }, id));
-  } finally {
-    await session.close();
-  }
-}
 
 /**
  * The registrar flow: a production domain's nameservers move to a new DNS host while it is locked
@@ -98,7 +31,11 @@ export async function showRegistrarChange(
   if (governed.registry === undefined) return ['the EPP registry test double did not start'];
   const problems: string[] = [];
   const domain = `shop-${run}.test.`;
-  await registerLockedDomain(governed, domain, logger);
+  await registerDomain(
+    governed.registry.config,
+    { name: domain, nameservers: ['ns1.old-dns-host.net.', 'ns2.old-dns-host.net.'], locks },
+    logger,
+  );
   console.log(
     `\nregistrar: ${domain} is registered at the EPP registry test double, delegated to ns1/ns2.old-dns-host.net and locked (${locks.join(', ')})`,
   );

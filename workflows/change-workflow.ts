@@ -1,4 +1,4 @@
-import { changeTitle, isReversible, verificationOf } from '../src/kinds/kinds';
+import { changeTitle, isReversible, portOf, verificationOf } from '../src/kinds/kinds';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -570,10 +570,13 @@ function escalateUnverified(run: ChangeRun, plan: Plan): Promise<void> {
   return escalateOperation(run, {
     kind: 'verification',
     what: `${plan.operation} of ${plan.name} ${plan.type} in ${rec.target.zone} (${rec.target.environment}) is written but unverified`,
-    why: `the authoritative servers gave no answer for ${formatDuration(patienceOf(run))} after the write; none serves other data, so nothing was rolled back`,
+    why: `${portOf(plan) === 'registry' ? 'the registry or the parent zone' : 'the authoritative servers'} gave no answer for ${formatDuration(patienceOf(run))} after the write; none serves other data, so nothing was rolled back`,
     risk: 'the new data may not be served; a rollback now could not be verified either',
     riskOfWaiting: 'clients may still get the old data from servers that are back but behind',
-    howToDecide: `check the servers (dig @<server> ${plan.name} ${plan.type}); countersign evidence ${rec.id}`,
+    howToDecide:
+      portOf(plan) === 'registry'
+        ? `check domain:info of ${plan.name} at the registry${plan.type === 'NS' || plan.type === 'DS' ? ` and the parent zone (dig @<parent server> ${plan.name} ${plan.type})` : ''}; countersign evidence ${rec.id}`
+        : `check the servers (dig @<server> ${plan.name} ${plan.type}); countersign evidence ${rec.id}`,
   });
 }
 

@@ -187,7 +187,9 @@ export function registerPolicyCommands(program: Command, print: Print): void {
         let plan: Plan | null = null;
         let note =
           state === null
-            ? 'live state unknown (set COUNTERSIGN_PDNS_API_URL/KEY or use --live): conditions on the plan do not match'
+            ? kindOf(rec.change).port === 'registry'
+              ? 'the registry is not asked here: pass its state with --live (e.g. {"ttl":0,"records":["ns1.old.net."]}); until then conditions on the plan do not match'
+              : 'live state unknown (set COUNTERSIGN_PDNS_API_URL/KEY or use --live): conditions on the plan do not match'
             : '';
         if (state !== null) {
           const planned = computePlan(rec, state.live);

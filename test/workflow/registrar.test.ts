@@ -329,6 +329,36 @@ describe('registrar changes over EPP (real Temporal, the registry test double, r
     });
   });
 
+  it('a transfer out can be rejected: the domain stays, and the other registrar hears so', async (t) => {
+    const id = slug(t);
+    const domain = `${id}.test`;
+    const seeded = await seedDomain(registry, { name: domain, ns: ['ns1.dns-host.net', 'ns2.dns-host.net'] });
+    const gaining = await openSession(registry, them);
+    try {
+      assert.equal(
+        (await gaining.command(domainTransferFrame('request', domain, seeded.authInfo))).code,
+        1001,
+      );
+    } finally {
+      await gaining.close();
+    }
+    const cs = h.countersign(id);
+    await withWorker(h, id, { registry: adapter.port }, async () => {
+      const submitted = await cs.submit(
+        proposal(id, domain, { kind: 'registrar.transfer', action: 'reject' }),
+      );
+      const waiting = await cs.waitForState(id, ['awaiting_approval']);
+      assert.deepEqual(waiting.plan?.before?.records, [`pending:${them}`, 'sponsor:self']);
+      assert.deepEqual(waiting.plan?.after?.records, ['sponsor:self']);
+      await approveAll(h, cs, id, waiting);
+      const done = await submitted.handle.result();
+      assert.equal(done.view.state, 'executed', done.view.outcome?.message);
+    });
+    const now = await stored(registry, domain);
+    assert.equal(now.sponsor, us);
+    assert.equal(now.transfer?.trStatus, 'clientRejected');
+  });
+
   it('contacts and DS removal execute end to end; a retry after a lost answer never sends a second changing update', async (t) => {
     const id = slug(t);
     const domain = `${id}.test`;

@@ -70,7 +70,12 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   throw new HttpError(400, 'the body must be a JSON object');
 }
 
-const faultModes: readonly FaultMode[] = ['fail', 'drop-after-apply', 'drop-before-apply'];
+const faultModes: readonly FaultMode[] = [
+  'fail',
+  'drop-after-apply',
+  'drop-before-apply',
+  'hang-after-apply',
+];
 
 function domainView(deps: AdminDeps, name: string) {
   const domain = deps.store.state.domains[name];

@@ -40,6 +40,8 @@ export interface Reply {
   readonly close: boolean;
   /** A short name for the frame log, e.g. "domain-update". */
   readonly label: string;
+  /** No answer, and the connection stays open (an injected fault). */
+  readonly hang?: boolean;
 }
 
 export interface EngineOptions {
@@ -171,6 +173,13 @@ export class RegistryEngine {
     if (outcome.changed || touched.size > 0) this.store.save();
     const reply = this.reply(session, meta, outcome);
     if (touched.size > 0) this.options.onUnpublished();
+    if (fault?.mode === 'hang-after-apply') {
+      this.options.logger.info(
+        { session: session.id, command: name, fault: fault.id },
+        'fault: applied, never answering',
+      );
+      return { xml: undefined, close: false, hang: true, label: meta.label };
+    }
     if (fault?.mode === 'drop-after-apply') {
       this.options.logger.info(
         { session: session.id, command: name, fault: fault.id },

@@ -6,10 +6,12 @@ import type { ResultCode } from './results';
  *   change nothing;
  * - "drop-before-apply": close the connection without answering and without applying;
  * - "drop-after-apply": apply and persist the change, then close without answering: a crash
- *   between the write and its acknowledgement, the case idempotent clients must survive.
+ *   between the write and its acknowledgement, the case idempotent clients must survive;
+ * - "hang-after-apply": apply and persist, then never answer and keep the connection open: the
+ *   client waits until it gives up, or until its worker is killed meanwhile.
  */
 
-export type FaultMode = 'fail' | 'drop-after-apply' | 'drop-before-apply';
+export type FaultMode = 'fail' | 'drop-after-apply' | 'drop-before-apply' | 'hang-after-apply';
 
 export interface FaultRule {
   readonly id: number;

@@ -77,6 +77,7 @@ export function runSession(socket: TLSSocket, engine: RegistryEngine, options: S
         return drop('internal error');
       }
       frameLog?.write('in', reply.label, xml, reply.label === 'not-xml' ? 'txt' : 'xml');
+      if (reply.hang === true) continue;
       if (reply.xml === undefined) return drop('fault injected: no answer');
       send(reply.label, reply.xml);
       if (reply.close) {

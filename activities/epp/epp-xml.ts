@@ -182,9 +182,20 @@ export function hostCheck(hosts: readonly string[], clTRID: string): string {
   );
 }
 
-export function hostCreate(host: string, clTRID: string): string {
+/** A host object; addresses only for a host inside a domain of the registry (glue). */
+export function hostCreate(host: string, clTRID: string, addresses: readonly string[] = []): string {
   return command(
-    { create: { 'host:create': { '@xmlns:host': ns.host, 'host:name': eppName(host) } } },
+    {
+      create: {
+        'host:create': {
+          '@xmlns:host': ns.host,
+          'host:name': eppName(host),
+          ...(addresses.length === 0
+            ? {}
+            : { 'host:addr': addresses.map((a) => ({ '@ip': a.includes(':') ? 'v6' : 'v4', '#': a })) }),
+        },
+      },
+    },
     clTRID,
   );
 }

@@ -4,6 +4,7 @@ import { recordTypeSpec } from '../../src/dns/record-types';
 import type { Subject } from '../../src/kinds/change-kind';
 import { aspectState, lockStatuses } from '../../src/kinds/registrar-domain';
 import { selfRegistrar } from '../../src/kinds/registrar-transfer';
+import { glueParam } from '../../src/kinds/registrar-set-nameservers';
 import type { Plan, RRset } from '../../src/plan/plan';
 import type { DnsServer, RrsetAnswer } from '../dns/query';
 import { askAll, requireServed } from '../powerdns/zone-port';
@@ -114,6 +115,7 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
   /** Creates the host objects a delegation names that the registry does not know yet. */
   async function ensureHosts(
     hosts: readonly string[],
+    glue: Readonly<Record<string, string>>,
     ids: () => string,
     receipts: Receipt[],
   ): Promise<void> {
@@ -121,7 +123,14 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
     const missing = epp.unknownHosts(await run('host:check', epp.hostCheck(hosts, ids())));
     for (const host of missing) {
       const clTRID = ids();
-      const created = await run('host:create', epp.hostCreate(host, clTRID));
+      const created = await run(
+        'host:create',
+        epp.hostCreate(
+          host,
+          clTRID,
+          (glue[glueParam(host)] ?? '').split(' ').filter((a) => a !== ''),
+        ),
+      );
       receipts.push(receiptOf('host:create', clTRID, created));
     }
   }
@@ -235,7 +244,7 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
       switch (plan.type) {
         case 'NS': {
           const added = difference(after, before);
-          await ensureHosts(added, ids, receipts);
+          await ensureHosts(added, plan.params ?? {}, ids, receipts);
           await update({ add: { ns: added }, rem: { ns: difference(before, after) } });
           break;
         }

@@ -47,6 +47,10 @@ const frames: { name: string; xml: string }[] = [
   { name: 'transfer-reject', xml: epp.domainTransfer('reject', 'shop.example.', 'CS-11') },
   { name: 'host-check', xml: epp.hostCheck(['ns1.new.net.', 'ns2.new.net.'], 'CS-12') },
   { name: 'host-create', xml: epp.hostCreate('ns1.new.net.', 'CS-13') },
+  {
+    name: 'host-create-glue',
+    xml: epp.hostCreate('ns1.shop.example.', 'CS-13b', ['192.0.2.53', '2001:db8::53']),
+  },
   { name: 'poll-req', xml: epp.pollRequest('CS-14') },
   {
     name: 'contact-create',

@@ -60,6 +60,16 @@ describe('registrar kinds: validation', () => {
     },
     { name: 'remove every DS', change: { kind: 'registrar.remove_ds', ds: 'all' } },
     {
+      name: 'nameservers inside the domain with their glue, addresses canonical',
+      change: {
+        kind: 'registrar.set_nameservers',
+        nameservers: ['ns1.shop.example', 'ns2.host.net'],
+        glue: { 'NS1.shop.example': ['2001:DB8::53', '192.0.2.53'] },
+      },
+      normalised: (r) => (r.change as { glue?: unknown }).glue,
+      expected: { 'ns1.shop.example.': ['192.0.2.53', '2001:db8::53'] },
+    },
+    {
       name: 'transfer request with an auth code reference',
       change: {
         kind: 'registrar.transfer',
@@ -91,6 +101,32 @@ describe('registrar kinds: validation', () => {
       change: { kind: 'registrar.set_nameservers', nameservers: ['ns1.host.net', 'bad..host'] },
       path: 'change.nameservers[1]',
       code: 'invalid_name',
+    },
+    {
+      name: 'a nameserver inside the domain without glue',
+      change: { kind: 'registrar.set_nameservers', nameservers: ['ns1.shop.example', 'ns2.host.net'] },
+      path: 'change.glue',
+      code: 'missing_glue',
+    },
+    {
+      name: 'glue for a host outside the domain',
+      change: {
+        kind: 'registrar.set_nameservers',
+        nameservers: ['ns1.host.net', 'ns2.host.net'],
+        glue: { 'ns1.host.net': ['192.0.2.1'] },
+      },
+      path: 'change.glue["ns1.host.net"]',
+      code: 'unexpected_glue',
+    },
+    {
+      name: 'glue that is not an address',
+      change: {
+        kind: 'registrar.set_nameservers',
+        nameservers: ['ns1.shop.example', 'ns2.host.net'],
+        glue: { 'ns1.shop.example': ['192.0.2.300'] },
+      },
+      path: 'change.glue["ns1.shop.example"][0]',
+      code: 'invalid_address',
     },
     {
       name: 'a top-level domain',

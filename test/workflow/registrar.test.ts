@@ -146,16 +146,23 @@ describe('registrar changes over EPP (real Temporal, the registry test double, r
       locks: lockAll,
     });
     const cs = h.countersign(id);
+    const newHost = `ns1.refused-${id}.net`;
     await withWorker(h, id, { registry: adapter.port }, async () => {
-      // Nameservers inside the domain itself need glue addresses: the registry refuses to create
-      // them (2306), after the unlock went through.
       const submitted = await cs.submit(
         proposal(id, domain, {
           kind: 'registrar.set_nameservers',
-          nameservers: [`ns1.${domain}`, `ns2.${domain}`],
+          nameservers: [newHost, `ns2.refused-${id}.net`],
         }),
       );
       const waiting = await cs.waitForState(id, ['awaiting_approval']);
+      // The registry refuses to create the new host (2306), after the unlock went through.
+      await admin(registry, 'POST', '/faults', {
+        command: 'host:create',
+        object: newHost,
+        mode: 'fail',
+        code: 2306,
+        times: 1,
+      });
       await approveAll(h, cs, id, waiting);
       const done = await submitted.handle.result();
       assert.equal(done.view.state, 'failed');
@@ -165,6 +172,36 @@ describe('registrar changes over EPP (real Temporal, the registry test double, r
       for (const status of lockAll) assert.ok(now.status.includes(status), `${status} is back`);
       const steps = done.evidence.map((e) => e.step);
       assert.ok(steps.includes('unlock_applied') && steps.includes('relock_verified'), steps.join(', '));
+    });
+  });
+
+  it('nameservers inside the domain go with their glue: the registry creates the hosts with their addresses', async (t) => {
+    const id = slug(t);
+    const domain = `${id}.test`;
+    await seedDomain(registry, { name: domain, ns: ['ns1.old-host.net', 'ns2.old-host.net'] });
+    const cs = h.countersign(id);
+    await withWorker(h, id, { registry: adapter.port }, async () => {
+      const submitted = await cs.submit(
+        proposal(id, domain, {
+          kind: 'registrar.set_nameservers',
+          nameservers: [`ns1.${domain}`, 'ns2.old-host.net'],
+          glue: { [`ns1.${domain}`]: ['192.0.2.53', '2001:db8::53'] },
+        }),
+      );
+      const waiting = await cs.waitForState(id, ['awaiting_approval']);
+      assert.match(waiting.plan?.params?.[`glue:ns1.${domain}.`] ?? '', /192\.0\.2\.53/);
+      await approveAll(h, cs, id, waiting);
+      const done = await submitted.handle.result();
+      assert.equal(done.view.state, 'executed', done.view.outcome?.message);
+      const host = await admin<{ addrs?: unknown; addresses?: unknown }>(
+        registry,
+        'GET',
+        `/hosts/ns1.${domain}`,
+      );
+      assert.match(JSON.stringify(host), /192\.0\.2\.53/);
+      assert.match(JSON.stringify(host), /2001:db8::53/);
+      const served = await queryRrset(h.env.dns, `${domain}.`, 'NS');
+      assert.deepEqual(served.rrset?.records, [`ns1.${domain}.`, 'ns2.old-host.net.']);
     });
   });
 

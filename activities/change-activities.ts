@@ -228,7 +228,9 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       const { live } = await port.read(plan.zone, { name: plan.name, type: plan.type });
       if (rrsetEquals(live, plan.after) || kindOfPlan(plan).inFlight?.(plan, live) === true)
         return { outcome: 'already_applied', live };
-      if (!rrsetEquals(live, plan.before) && kindOfPlan(plan).resumable?.(plan, live) === true) {
+      // Only a retry can find its own first step done; on a first attempt that state is someone else's.
+      const retry = Context.current().info.attempt > 1;
+      if (retry && !rrsetEquals(live, plan.before) && kindOfPlan(plan).resumable?.(plan, live) === true) {
         const receipts = await port.write({ ...plan, before: live }, transactionIds());
         log().info({ planHash: plan.hash, live, receipts }, 'resumed a write found half done');
         return { outcome: 'applied', live: plan.after, ...(receipts.length > 0 ? { receipts } : {}) };

@@ -120,6 +120,13 @@ export class ChangeRun {
   }
 
   close(state: ChangeState, code: string, message: string): void {
+    // However the change ended, a domain it left unlocked is what people must hear first.
+    if (this.leftUnlocked && code !== 'left_unlocked')
+      return this.close(
+        'failed',
+        'left_unlocked',
+        `${message}; and the registry lock could not be put back: the domain may be unlocked, and people were alerted`,
+      );
     this.outcome = { code, message };
     this.record({
       stream: 'decision',

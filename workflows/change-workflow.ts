@@ -118,18 +118,8 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
         await CancellationScope.nonCancellable(() =>
           escalateProviderOutage(run, cause?.message ?? err.message),
         );
-      if (run.leftUnlocked)
-        run.close(
-          'failed',
-          'left_unlocked',
-          `${cause?.message ?? err.message}; and the registry lock could not be put back: the domain is unlocked, and people were alerted`,
-        );
-      else
-        run.close(
-          code === 'InvalidRecommendation' ? 'refused' : 'failed',
-          code,
-          cause?.message ?? err.message,
-        );
+      // A domain left unlocked on the way overrides this ending (ChangeRun.close).
+      run.close(code === 'InvalidRecommendation' ? 'refused' : 'failed', code, cause?.message ?? err.message);
     } else {
       throw err;
     }
@@ -269,6 +259,12 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     const locks =
       lift === null ? null : new LockGuard(run, lift, (problem) => escalateUnlocked(run, problem));
     if (locks !== null && !(await CancellationScope.nonCancellable(() => locks.lift()))) {
+      if (run.leftUnlocked)
+        return run.close(
+          'stale',
+          'live_state_moved',
+          "the domain's locks moved while this change lifted them",
+        );
       run.voidRequest(
         "the domain's locks changed since the plan was made; approvals are void and the change is re-staged",
       );
@@ -585,7 +581,7 @@ function escalateUnlocked(run: ChangeRun, problem: string): Promise<void> {
   const rec = run.recommendation;
   return escalateOperation(run, {
     kind: 'lock',
-    what: `${rec.target.zone} (${rec.target.environment}) is left UNLOCKED at the registry`,
+    what: `${rec.target.zone} (${rec.target.environment}) may be left UNLOCKED at the registry`,
     why: problem,
     risk: 'an unlocked domain can be updated or transferred away by anyone holding the registrar account or the auth code',
     riskOfWaiting: 'every hour unlocked is an hour open to hijack',

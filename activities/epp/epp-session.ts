@@ -42,6 +42,8 @@ export class EppSession {
   private queue: Promise<unknown> = Promise.resolve();
   private keepAlive: NodeJS.Timeout | null = null;
   private commands = 0;
+  /** The deadline of the command being sent (epoch ms), if its caller has one. */
+  private deadline: number | undefined;
 
   constructor(
     private readonly config: EppConfig,
@@ -59,17 +61,27 @@ export class EppSession {
    */
   send(xml: string, label: string, deadline?: number): Promise<EppResponse> {
     const run = this.queue.then(async () => {
-      if (deadline !== undefined && Date.now() > deadline)
-        throw unavailable(
-          `${label}: not sent; its activity's time ran out while it waited for the EPP session`,
-        );
-      await this.connect();
-      this.armKeepAlive();
-      const answer = await this.exchange(xml, label);
-      // 2500-2502: the registry ends the session after answering; 2002/2200 mid-session: the
-      // registry no longer knows this login (expired, restarted): log in afresh next time.
-      if (answer.results.some((r) => r.code >= 2500 || r.code === 2002 || r.code === 2200)) this.drop();
-      return answer;
+      this.deadline = deadline;
+      try {
+        this.checkDeadline(label);
+        await this.connect();
+        this.armKeepAlive();
+        const answer = await this.exchange(xml, label);
+        // 2500-2502: the registry ends the session after answering.
+        if (answer.results.some((r) => r.code >= 2500)) this.drop();
+        // 2002/2200 mid-session: the registry no longer knows this login (expired, restarted):
+        // log in afresh, and let Temporal retry the command on the new session.
+        const lost = answer.results.find((r) => r.code === 2002 || r.code === 2200);
+        if (lost !== undefined) {
+          this.drop();
+          throw unavailable(
+            `${label}: the registry no longer knows this session (${lost.code} ${lost.message}); logging in again`,
+          );
+        }
+        return answer;
+      } finally {
+        this.deadline = undefined;
+      }
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -147,9 +159,18 @@ export class EppSession {
     );
   }
 
+  /** A command whose activity's time is up is never sent: its retry may already have acted. */
+  private checkDeadline(label: string): void {
+    if (this.deadline !== undefined && Date.now() > this.deadline)
+      throw unavailable(
+        `${label}: not sent; its activity's time ran out while it waited for the EPP session`,
+      );
+  }
+
   private async exchange(xml: string, label: string): Promise<EppResponse> {
     const socket = this.socket;
     if (socket === null) throw unavailable(`${label}: not connected to the registry at ${this.endpoint}`);
+    this.checkDeadline(label);
     this.commands += 1;
     const answered = new Promise<string>((resolve, reject) => {
       this.waiting = { resolve, reject };
@@ -167,8 +188,13 @@ export class EppSession {
     return answer;
   }
 
+  /** Waits for an answer, never past the command's deadline: the port fails inside its activity's time. */
   private withTimeout(answer: Promise<string>, label: string): Promise<string> {
-    const ms = this.config.timeoutMs ?? 20_000;
+    const configured = this.config.timeoutMs ?? 20_000;
+    const ms =
+      this.deadline === undefined
+        ? configured
+        : Math.max(1, Math.min(configured, this.deadline - Date.now()));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -6,6 +6,7 @@ import { aspectState, lockStatuses } from '../../src/kinds/registrar-domain';
 import { selfRegistrar } from '../../src/kinds/registrar-transfer';
 import { glueParam } from '../../src/kinds/registrar-set-nameservers';
 import type { Plan, RRset } from '../../src/plan/plan';
+import { rrsetEquals } from '../../src/plan/plan';
 import type { DnsServer, RrsetAnswer } from '../dns/query';
 import { askAll, requireServed } from '../powerdns/zone-port';
 import type { ProviderPort, Receipt, TransactionIds } from '../ports/provider-port';
@@ -36,15 +37,28 @@ const difference = (a: readonly string[], b: readonly string[]) => a.filter((x) 
 /** Poll messages one verification takes at most before leaving the rest for the next round. */
 const maxPollPerVerify = 20;
 
-/** When the running activity attempt times out (a second early): commands queued past it are not sent. */
+/** Each activity attempt's deadline, by its context: taken by this worker's clock when it first asks. */
+const deadlines = new WeakMap<Context, number>();
+
+/**
+ * When the running activity attempt times out (two seconds early, by this worker's clock, counted
+ * from its first command, which comes first thing): commands queued past it are not sent, and
+ * waits end before it, so the port always fails inside its activity's time.
+ */
 function activityDeadline(): number | undefined {
+  let context: Context;
   try {
-    const info = Context.current().info;
-    return info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs - 1000;
+    context = Context.current();
   } catch {
     // Not inside an activity (tests, the demo's seeding): no deadline.
     return undefined;
   }
+  let deadline = deadlines.get(context);
+  if (deadline === undefined) {
+    deadline = Date.now() + context.info.startToCloseTimeoutMs - 2000;
+    deadlines.set(context, deadline);
+  }
+  return deadline;
 }
 
 /**
@@ -173,13 +187,14 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
    * queued for whoever handles them.
    */
   async function transferMessage(domain: string): Promise<RrsetAnswer | null> {
-    // The queue is first in, first out: read and acknowledge until this domain's outcome shows,
-    // logging every message taken (domain:info stays the source of truth for all of them).
+    // The queue is first in, first out: only this domain's messages are taken (acknowledged and
+    // logged); the first message about anything else stays queued for whoever handles it.
     for (let taken = 0; taken < maxPollPerVerify; taken += 1) {
       const polled = await session.send(epp.pollRequest(readId()), 'poll', activityDeadline());
       const result = polled.results[0];
       if (result === undefined || result.code !== 1301 || polled.msgQ === undefined) return null;
       const trn = epp.transferInfoOf(polled);
+      if (trn === null || trn.name !== domain) return null;
       options.logger.info(
         { msgID: polled.msgQ.id, message: polled.msgQ.message, transfer: trn },
         'registry poll message read and acknowledged',
@@ -194,7 +209,7 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
           acked.svTRID,
         );
       // "Transfer requested" tells the losing registrar what it already knows here; only outcomes verify.
-      if (trn === null || trn.name !== domain || trn.status === 'pending') continue;
+      if (trn.status === 'pending') continue;
       return outcomeAnswer(domain, trn, polled.msgQ.id);
     }
     return null;
@@ -323,8 +338,10 @@ export function eppRegistryPort(options: RegistryPortOptions): ProviderPort {
       };
       const answers: RrsetAnswer[] = [registry];
       if (plan.type === 'TRANSFER') {
+        // Shown only when it agrees with domain:info: an older outcome of an earlier transfer of
+        // this domain must not decide this one.
         const message = await transferMessage(plan.name).catch(() => null);
-        if (message !== null) answers.push(message);
+        if (message !== null && rrsetEquals(message.rrset, live)) answers.push(message);
       }
       if (plan.type === 'NS' || plan.type === 'DS') {
         const served = await askAll(options.parentServers, plan.name, plan.type);

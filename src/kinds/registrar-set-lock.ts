@@ -10,6 +10,7 @@ import {
   lockStatuses,
   aspectRollback,
 } from './registrar-domain';
+import { sameRecords } from '../plan/plan';
 import type { ChangeKind } from './change-kind';
 
 const updateLockStatus = 'clientUpdateProhibited';
@@ -55,8 +56,10 @@ export const setLock: ChangeKind<SetLock> = {
       now.includes(updateLockStatus)
     )
       return false;
+    // Exactly what the first step leaves (the statuses kept, the update lock lifted), nothing else:
+    // any other state was made by someone else, and is re-planned and re-approved instead.
     const kept = before.filter((s) => after.includes(s) && s !== updateLockStatus);
-    return now.every((s) => before.includes(s) || after.includes(s)) && kept.every((s) => now.includes(s));
+    return sameRecords(now, kept);
   },
   facts(change, zone, plan) {
     const removes =

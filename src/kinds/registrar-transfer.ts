@@ -89,8 +89,8 @@ export const transfer: ChangeKind<Transfer> = {
       ]),
     };
   },
-  // Registries auto-approve a transfer nobody answers after five days (ICANN); ask every 5 minutes.
-  verification: { patienceSeconds: 6 * 86400, roundSeconds: 300 },
+  // Registries auto-approve a transfer nobody answers after five days (ICANN); ask at most hourly.
+  verification: { patienceSeconds: 6 * 86400, roundSeconds: 3600 },
   inFlight: (plan, live) =>
     plan.params?.authCodeRef !== undefined && (live?.records.includes(`pending:${selfRegistrar}`) ?? false),
   facts: (_change, zone, plan) => domainFacts(zone, plan),

@@ -10,6 +10,7 @@ import {
   domainUpdateFrame,
   hostCreateFrame,
   openSession,
+  pollFrame,
   registrar,
 } from './epp-registry';
 
@@ -42,6 +43,24 @@ export function secretsWith(name: string, ref: string, value: string): string {
   mkdirSync(path.dirname(path.join(dir, ref)), { recursive: true });
   writeFileSync(path.join(dir, ref), `${value}\n`, { mode: 0o600 });
   return dir;
+}
+
+/** Takes every queued poll message of `clID`, as the registrar's message handling would. */
+export async function drainPoll(registry: RegistryUnderTest, clID: string): Promise<number> {
+  const session = await openSession(registry, clID);
+  let taken = 0;
+  try {
+    for (;;) {
+      const polled = await session.command(pollFrame('req'));
+      if (polled.code !== 1301) return taken;
+      const id = /msgQ[^>]*id="([^"]+)"/.exec(polled.xml)?.[1];
+      if (id === undefined) throw new Error(`poll answered 1301 without a message id: ${polled.xml}`);
+      await session.command(pollFrame('ack', id));
+      taken += 1;
+    }
+  } finally {
+    await session.close();
+  }
 }
 
 export interface SeededDomain {

@@ -30,8 +30,9 @@ export interface RegistryConnection {
   close(): Promise<void>;
 }
 
-export function connectRegistry(config: RegistryConfig, logger: Logger): RegistryConnection {
-  const session = new EppSession(
+/** An EPP session as this registrar, from its configuration (the PEM files are read now). */
+export function registrySession(config: RegistryConfig, logger: Logger): EppSession {
+  return new EppSession(
     {
       host: config.host,
       port: config.port,
@@ -42,8 +43,12 @@ export function connectRegistry(config: RegistryConfig, logger: Logger): Registr
       key: readFileSync(config.keyFile, 'utf8'),
       ...(config.servername === undefined ? {} : { servername: config.servername }),
     },
-    logger.child({ component: 'epp' }),
+    logger,
   );
+}
+
+export function connectRegistry(config: RegistryConfig, logger: Logger): RegistryConnection {
+  const session = registrySession(config, logger.child({ component: 'epp' }));
   return {
     port: eppRegistryPort({
       session,

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { RegistryConfig } from '../../activities/epp/registry-connection';
-import { EppSession } from '../../activities/epp/epp-session';
+import { registrySession } from '../../activities/epp/registry-connection';
 import * as epp from '../../activities/epp/epp-xml';
 
 /**
@@ -13,19 +12,7 @@ export async function registerDomain(
   domain: { name: string; nameservers: readonly string[]; locks: readonly string[] },
   logger: Logger,
 ): Promise<void> {
-  const session = new EppSession(
-    {
-      host: config.host,
-      port: config.port,
-      clID: config.clID,
-      password: config.password,
-      ca: readFileSync(config.caFile, 'utf8'),
-      cert: readFileSync(config.certFile, 'utf8'),
-      key: readFileSync(config.keyFile, 'utf8'),
-      ...(config.servername === undefined ? {} : { servername: config.servername }),
-    },
-    logger,
-  );
+  const session = registrySession(config, logger);
   let n = 0;
   const send = async (label: string, xml: (clTRID: string) => string, allowed = [1000]) => {
     const answer = await session.send(xml(`CS-seed-${(n += 1)}`), label);

@@ -171,6 +171,12 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
 
   const maxRestages = input.maxRestages ?? 3;
   let restages = 0;
+  /** Live state moved under the plan: approvals go, the change is re-staged; true once that happened too often. */
+  const restaged = (why: string): boolean => {
+    run.voidRequest(why);
+    restages += 1;
+    return restages > maxRestages;
+  };
   for (;;) {
     run.transition('staging');
     const staged = await io.stage(rec);
@@ -265,11 +271,11 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
           'live_state_moved',
           "the domain's locks moved while this change lifted them",
         );
-      run.voidRequest(
-        "the domain's locks changed since the plan was made; approvals are void and the change is re-staged",
-      );
-      restages += 1;
-      if (restages > maxRestages)
+      if (
+        restaged(
+          "the domain's locks changed since the plan was made; approvals are void and the change is re-staged",
+        )
+      )
         return run.close(
           'stale',
           'live_state_moved',
@@ -301,11 +307,9 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
           'left_unlocked',
           'live state moved after the locks were lifted; nothing was written, but the registry lock could not be put back: the domain is unlocked, and people were alerted',
         );
-      run.voidRequest(
-        'live state changed since the plan was made; approvals are void and the change is re-staged',
-      );
-      restages += 1;
-      if (restages > maxRestages)
+      if (
+        restaged('live state changed since the plan was made; approvals are void and the change is re-staged')
+      )
         return run.close(
           'stale',
           'live_state_moved',

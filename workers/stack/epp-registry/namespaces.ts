@@ -1,14 +1,10 @@
 /**
  * The XML namespaces of the EPP subset this registry test double speaks (RFC 5730-5733, RFC 5910).
- * One place, so the greeting, the login check and the response builders cannot disagree.
+ * One place, shared with the registrar client: the URIs are the RFCs', and xmllint checks both sides.
  */
-export const ns = {
-  epp: 'urn:ietf:params:xml:ns:epp-1.0',
-  domain: 'urn:ietf:params:xml:ns:domain-1.0',
-  host: 'urn:ietf:params:xml:ns:host-1.0',
-  contact: 'urn:ietf:params:xml:ns:contact-1.0',
-  secDNS: 'urn:ietf:params:xml:ns:secDNS-1.1',
-} as const;
+import { ns } from '../../../activities/epp/epp-xml';
+
+export { ns };
 
 /** Object services offered in the greeting and accepted at login. */
 export const objectUris: readonly string[] = [ns.domain, ns.host, ns.contact];

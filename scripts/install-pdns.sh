@@ -5,6 +5,7 @@
 #   libxml2-utils (xmllint)            the tests check every EPP message against the IANA XSDs
 #   libnet-epp-perl (Net::EPP)         an independent EPP client driving the EPP registry double
 #   openssl                            the EPP registry test double makes its TLS certificates
+#   prometheus                         the tests scrape the worker's metrics with a real Prometheus
 # Idempotent: exits at once when everything is present. Keeps the packaged PowerDNS daemon from
 # starting (it would take port 53): the project runs its own instances on loopback ports.
 #
@@ -29,6 +30,7 @@ command -v dig >/dev/null 2>&1 || need+=(dnsutils)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 perl -MNet::EPP::Simple -e1 >/dev/null 2>&1 || need+=(libnet-epp-perl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 say() { printf 'countersign: %s\n' "$*" >&2; }
@@ -37,8 +39,9 @@ if ! command -v apt-get >/dev/null 2>&1; then
   say "Packages countersign needs are missing (Debian/Ubuntu names: ${need[*]}), and this machine" \
     "has no apt-get to install them with. Install them with your system's package manager (in all," \
     "countersign needs PowerDNS Authoritative 4.7 or later with its SQLite backend, sqlite3, dig," \
-    "xmllint, Perl's Net::EPP and openssl), keep the packaged PowerDNS service stopped (countersign" \
-    "starts its own instances on loopback ports), then run the command again."
+    "xmllint, Perl's Net::EPP and openssl, and Prometheus for the tests), keep the packaged PowerDNS" \
+    "service stopped (countersign starts its own instances on loopback ports), then run the command" \
+    "again."
   exit 2
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -110,6 +113,10 @@ fi
 if [[ " ${need[*]} " == *" pdns-server "* ]] && [ -d "$sysroot/run/systemd/system" ] && command -v systemctl >/dev/null 2>&1; then
   systemctl disable pdns.service >>"$log" 2>&1 || say "could not disable the packaged pdns.service (see the log); countersign does not use it"
 fi
+# Likewise Prometheus: the tests start their own on a loopback port, with their own storage.
+if [[ " ${need[*]} " == *" prometheus "* ]] && [ -d "$sysroot/run/systemd/system" ] && command -v systemctl >/dev/null 2>&1; then
+  systemctl disable prometheus.service >>"$log" 2>&1 || say "could not disable the packaged prometheus.service (see the log); countersign does not use it"
+fi
 
 missing=()
 command -v pdns_server >/dev/null 2>&1 || missing+=(pdns_server)
@@ -119,6 +126,7 @@ command -v dig >/dev/null 2>&1 || missing+=(dig)
 command -v xmllint >/dev/null 2>&1 || missing+=(xmllint)
 perl -MNet::EPP::Simple -e1 >/dev/null 2>&1 || missing+=("Perl's Net::EPP::Simple")
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -ne 0 ]; then
   say "apt-get reported success, but ${missing[*]} still cannot be found. Check .data/logs/install-pdns.log," \
     "then install ${need[*]} by hand and run the command again."

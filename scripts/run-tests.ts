@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'test-'));
   console.log(
-    'countersign test: starting a Temporal dev server, PowerDNS and the EPP registry test double on free loopback ports ...',
+    'countersign test: starting a Temporal dev server, PowerDNS, the EPP registry test double and an S3 server on free loopback ports ...',
   );
   // The EPP registry logs every frame (test credentials only) so tests can check them against the XSDs.
   const eppFrames = path.join(dataDir, 'epp-frames');
@@ -60,6 +60,8 @@ async function main(): Promise<number> {
       COUNTERSIGN_TEST_WORKFLOW_BUNDLE: bundlePath,
       COUNTERSIGN_TEST_DATA_DIR: dataDir,
       COUNTERSIGN_TEMPORAL_BIN: temporalBin,
+      // Workers that tests start as child processes must not all claim the default metrics port.
+      COUNTERSIGN_METRICS_ADDRESS: process.env.COUNTERSIGN_METRICS_ADDRESS ?? 'off',
       ...(stack.registry === undefined
         ? {}
         : {
@@ -68,6 +70,15 @@ async function main(): Promise<number> {
             COUNTERSIGN_TEST_EPP_ADMIN_TOKEN: stack.registry.adminToken,
             COUNTERSIGN_TEST_EPP_DIR: stack.registry.dataDir,
             COUNTERSIGN_TEST_EPP_FRAMES: eppFrames,
+          }),
+      ...(stack.s3 === undefined
+        ? {}
+        : {
+            COUNTERSIGN_TEST_S3_ENDPOINT: stack.s3.endpoint,
+            COUNTERSIGN_TEST_S3_REGION: stack.s3.region,
+            COUNTERSIGN_TEST_S3_BUCKET: stack.s3.bucket ?? '',
+            COUNTERSIGN_TEST_S3_ACCESS_KEY_ID: stack.s3.accessKeyId,
+            COUNTERSIGN_TEST_S3_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
           }),
     };
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {

@@ -39,6 +39,8 @@ export const FailureType = {
   RegistrarProtocol: 'RegistrarProtocol',
   /** A secret a change refers to (a transfer's auth code) is not in the worker's secret store. */
   SecretUnavailable: 'SecretUnavailable',
+  /** The evidence store already holds other bytes where the exporter writes (or cannot be read): sealing stops for a person. */
+  EvidenceConflict: 'EvidenceConflict',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -57,4 +59,5 @@ export const nonRetryableFailureTypes: FailureType[] = [
   FailureType.RegistrarPolicy,
   FailureType.RegistrarProtocol,
   FailureType.SecretUnavailable,
+  FailureType.EvidenceConflict,
 ];

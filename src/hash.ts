@@ -1,18 +1,16 @@
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import canonicalize from 'canonicalize';
 
 /**
- * JSON with object keys sorted at every depth, so equal values always serialise to equal bytes.
- * `undefined` members are dropped, as JSON.stringify does.
+ * The JSON Canonicalization Scheme (RFC 8785): keys sorted by UTF-16 code units at every depth,
+ * numbers in ECMAScript form, no whitespace; `undefined` members dropped as JSON.stringify does.
+ * Equal values always serialise to equal bytes, which hashes and signatures depend on.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value))
-    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError('only JSON values have a canonical form');
+  return text;
 }
 
 /** sha256 of the canonical JSON, hex. Runs inside the workflow sandbox (no node:crypto). */

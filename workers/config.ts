@@ -10,6 +10,7 @@ import type { RegistryConfig } from '../activities/epp/registry-connection';
  * TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE).
  */
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'host:port');
+export const defaultMetricsAddress = '127.0.0.1:9464';
 
 export const WorkerEnv = z.object({
   COUNTERSIGN_TASK_QUEUE: z.string().min(1).default('countersign'),
@@ -31,6 +32,8 @@ export const WorkerEnv = z.object({
   COUNTERSIGN_EPP_KEY_FILE: z.string().min(1).optional(),
   COUNTERSIGN_PARENT_DNS: z.string().min(1).optional(),
   COUNTERSIGN_SECRETS_DIR: z.string().min(1).optional(),
+  // The Prometheus endpoint (/metrics) of the worker process; `off` serves none.
+  COUNTERSIGN_METRICS_ADDRESS: z.union([z.literal('off'), hostPort]).default(defaultMetricsAddress),
 });
 
 export interface WorkerConfig {
@@ -45,6 +48,21 @@ export interface WorkerConfig {
   readonly escalationWebhook?: string;
   /** The registry for registrar changes; unset: they fail, saying no registry is configured. */
   readonly registry?: RegistryConfig;
+  /** host:port of the Prometheus endpoint; unset: none (COUNTERSIGN_METRICS_ADDRESS=off). */
+  readonly metricsAddress?: string;
+}
+
+/**
+ * COUNTERSIGN_METRICS_ADDRESS alone, for processes that run a worker without the rest of this
+ * configuration (the demo): host:port, or undefined for `off`.
+ */
+export function metricsAddressOf(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const parsed = WorkerEnv.shape.COUNTERSIGN_METRICS_ADDRESS.safeParse(env.COUNTERSIGN_METRICS_ADDRESS);
+  if (!parsed.success)
+    throw new PreconditionError(
+      `worker configuration: COUNTERSIGN_METRICS_ADDRESS: expected host:port (such as ${defaultMetricsAddress}) or off, got ${JSON.stringify(env.COUNTERSIGN_METRICS_ADDRESS)}.`,
+    );
+  return parsed.data === 'off' ? undefined : parsed.data;
 }
 
 export function parseHostPort(text: string): DnsServer {
@@ -91,6 +109,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(e.COUNTERSIGN_ESCALATION_WEBHOOK === undefined
       ? {}
       : { escalationWebhook: e.COUNTERSIGN_ESCALATION_WEBHOOK }),
+    ...(e.COUNTERSIGN_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.COUNTERSIGN_METRICS_ADDRESS }),
     ...registryConfig(e),
   };
 }

@@ -5,6 +5,7 @@ import { createGovernorActivities } from '../activities/governor/governor-activi
 import type { ChangeActivityDeps } from '../activities/change-activities';
 import { createChangeActivities } from '../activities/change-activities';
 import { createApprovalActivities } from '../activities/approvals/approval-activities';
+import { createSealRequestActivities } from '../activities/evidence/seal-request';
 import type { DirectorySource } from '../activities/approvals/directory-store';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../src/failures';
@@ -25,6 +26,11 @@ export interface ChangeWorkerOptions {
   readonly governorHistoryLimit?: number;
   /** The incident tool's webhook secret; unset: COUNTERSIGN_INCIDENT_WEBHOOK_SECRET, else webhooks are refused. */
   readonly incidentWebhookSecret?: string;
+  /**
+   * The deployment (task queue) whose evidence ledger seals this worker's closing changes; default
+   * its own task queue; false: they are not sealed (tests that do not look at evidence).
+   */
+  readonly evidenceLedger?: string | false;
 }
 
 /**
@@ -52,6 +58,7 @@ export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker
     activities: {
       ...createChangeActivities(options.deps),
       ...createApprovalActivities({ directory: options.directory ?? noDirectory }),
+      ...createSealRequestActivities({ client, ledger: options.evidenceLedger ?? options.taskQueue }),
       ...createGovernorActivities({
         client,
         policy: options.deps.policy,

@@ -1,4 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { payloadConverterPath } from '../src/payloads/data-converter';
+import { demoEvidenceKey, showSealedEvidence, writeEvidenceEnv } from './demo/evidence-demo';
 import { subjectOf } from '../src/kinds/kinds';
 import { createPolicySource } from '../activities/policy/policy-store';
 import { queryRrset } from '../activities/dns/query';
@@ -13,6 +17,7 @@ import { showRegistrarChange } from './demo/registrar-demo';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
+import { metricsAddressOf } from './config';
 import { ensureInstalled, projectRoot, temporalServerVersion } from './stack/install';
 import { startGovernedStack } from './stack/governed-stack';
 import { demoPorts, wantedDemoPorts } from './demo/demo-ports';
@@ -27,6 +32,8 @@ import { runMain } from './preflight/run-main';
  * the checks and exits; otherwise it keeps serving until Ctrl-C.
  */
 const once = process.argv.includes('--once') || process.env.CI === 'true';
+/** The demo's sealed evidence is locked for a day: long enough to look at, short enough to clean up. */
+const demoRetentionDays = 1;
 
 async function main(): Promise<number> {
   const parsedPorts = demoPorts(process.env);
@@ -38,7 +45,8 @@ async function main(): Promise<number> {
   // Before the (first-time, minutes-long) install: a taken port is known at once.
   await requireFreePorts(wantedDemoPorts(ports));
   const logger = createLogger({ level: process.env.COUNTERSIGN_LOG_LEVEL ?? 'warn' });
-  installRuntime(logger);
+  const metricsAddress = metricsAddressOf(process.env);
+  installRuntime(logger, metricsAddress === undefined ? {} : { metricsAddress });
   const { temporalBin } = ensureInstalled();
   const dataDir = path.join(projectRoot, '.data', 'demo');
   const prepared = prepareDataDir(dataDir, {
@@ -54,7 +62,18 @@ async function main(): Promise<number> {
   console.log('starting Temporal dev server, PowerDNS and the EPP registry test double on loopback ...');
   // Demo approvers get fresh keys each run; a real deployment points COUNTERSIGN_APPROVERS at its directory.
   const evidenceDir = path.join(projectRoot, '.data', 'evidence');
+  // The deployment's evidence key: kept across runs, outside .data/demo, so old bundles still verify.
+  const signer = demoEvidenceKey(path.join(projectRoot, '.data', 'evidence-keys'));
   const policy = createPolicySource(process.env.COUNTERSIGN_POLICY);
+  // One bundle of the workflow code for both workers and for replaying sealed histories.
+  const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    payloadConverterPath,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  writeFileSync(workflowBundlePath, code);
+  const demoStart = new Date();
   const governed = await startGovernedStack({
     temporalBin,
     dataDir,
@@ -64,14 +83,17 @@ async function main(): Promise<number> {
     logger,
     evidenceDir,
     policy,
+    workflowBundlePath,
+    evidence: { key: signer.key, retentionDays: demoRetentionDays },
   });
-  const { stack, pdns, approvers, countersign: cs, worker } = governed;
+  const { stack, pdns, approvers, countersign: cs, worker, exporter } = governed;
   const failures: string[] = [];
-  const running = worker.run();
+  const running = Promise.all([worker.run(), exporter?.run()]);
   const shutdown = async () => {
     try {
-      // On Ctrl-C the SDK's own signal handling may already be draining the worker.
+      // On Ctrl-C the SDK's own signal handling may already be draining the workers.
       if (worker.getState() === 'RUNNING') worker.shutdown();
+      if (exporter?.getState() === 'RUNNING') exporter.shutdown();
       await running;
     } finally {
       // Whatever failed above, the connections close and the servers this demo started stop.
@@ -155,6 +177,7 @@ async function main(): Promise<number> {
     }
     const ui = stack.temporal.uiUrl ?? '';
     console.log(`\nTemporal UI: ${ui}/namespaces/default/workflows`);
+    if (metricsAddress !== undefined) console.log(`Metrics (Prometheus): http://${metricsAddress}/metrics`);
     const approvable = waiting[0];
     const planHash =
       approvable === undefined
@@ -200,6 +223,25 @@ async function main(): Promise<number> {
         `evidence chain: ${check.ok ? `verified, ${check.length} entries` : `BROKEN: ${check.problem}`}`,
       );
       if (!check.ok) failures.push('evidence chain did not verify');
+    }
+    if (governed.evidenceStore !== undefined && stack.s3 !== undefined) {
+      const envFile = path.join(dataDir, 'evidence.env');
+      writeEvidenceEnv(envFile, stack.s3, signer.keyringFile, demoRetentionDays);
+      const example = samples.find((s) => s.expect.includes('executed'))?.recommendation.id ?? '<id>';
+      failures.push(
+        ...(await showSealedEvidence({
+          client: governed.client,
+          store: governed.evidenceStore,
+          trusted: signer.keyring.keys,
+          since: demoStart,
+          workflowBundlePath,
+          ...(once
+            ? {}
+            : {
+                verifyHint: `(set -a; . ${path.relative(process.cwd(), envFile)}; set +a; npx countersign verify ${example})`,
+              }),
+        })),
+      );
     }
   } catch (err) {
     await shutdown();

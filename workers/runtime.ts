@@ -1,6 +1,8 @@
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { approvalLatencyBuckets, countersignMetrics } from '../workflows/change-metrics';
+import { PreconditionError } from './preflight/precondition-error';
 
 /** Adapts pino (object first) to the Temporal SDK logger (message first). */
 class PinoSdkLogger implements SdkLogger {
@@ -28,12 +30,47 @@ class PinoSdkLogger implements SdkLogger {
 
 let installed = false;
 
-/** Routes SDK, core and workflow logs through pino. Once per process. */
-export function installRuntime(logger: Logger): void {
+export interface RuntimeOptions {
+  /**
+   * host:port for the Prometheus endpoint (`/metrics`): the SDK's runtime metrics (`temporal_*`)
+   * and countersign's own (`countersign_*`, workflows/change-metrics.ts). Unset: no endpoint.
+   */
+  readonly metricsAddress?: string;
+}
+
+/**
+ * Routes SDK, core and workflow logs through pino and, given an address, serves metrics in the
+ * Prometheus format. Once per process.
+ */
+export function installRuntime(logger: Logger, options: RuntimeOptions = {}): void {
   if (installed) return;
-  Runtime.install({
-    logger: new PinoSdkLogger(logger.child({ component: 'temporal' })),
-    telemetryOptions: { logging: { filter: 'WARN', forward: {} } },
-  });
+  const { metricsAddress } = options;
+  try {
+    Runtime.install({
+      logger: new PinoSdkLogger(logger.child({ component: 'temporal' })),
+      telemetryOptions: {
+        logging: { filter: 'WARN', forward: {} },
+        ...(metricsAddress === undefined
+          ? {}
+          : {
+              metrics: {
+                prometheus: {
+                  bindAddress: metricsAddress,
+                  countersTotalSuffix: true,
+                  useSecondsForDurations: true,
+                  histogramBucketOverrides: {
+                    [countersignMetrics.approvalLatency.name]: approvalLatencyBuckets,
+                  },
+                },
+              },
+            }),
+      },
+    });
+  } catch (err) {
+    if (metricsAddress === undefined) throw err;
+    throw new PreconditionError(
+      `cannot serve metrics on ${metricsAddress} (${(err as Error).message}). Free the port, or set COUNTERSIGN_METRICS_ADDRESS to another host:port (or to off).`,
+    );
+  }
   installed = true;
 }

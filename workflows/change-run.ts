@@ -33,6 +33,7 @@ import type { BreakGlassView } from '../src/overrides/overrides-state';
 import type { Flag } from '../src/governor/governor-state';
 import type { Hold } from '../src/governor/hold';
 import { holdKeyword } from '../src/governor/hold';
+import { recordClosed } from './change-metrics';
 
 /**
  * The change workflow's state, kept in one place so handlers and the main flow see the same
@@ -128,6 +129,7 @@ export class ChangeRun {
         `${message}; and the registry lock could not be put back: the domain may be unlocked, and people were alerted`,
       );
     this.outcome = { code, message };
+    recordClosed(this, state, code);
     this.record({
       stream: 'decision',
       step: 'close',

@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ChangeActivities, EscalationPayload, VerifyResult } from '../activities/change-activities';
+import type { SealRequestActivities } from '../activities/evidence/seal-request';
 import type { VerificationVerdict } from '../src/verification/verdict';
 import { formatDuration } from '../src/policy/duration';
 import type { ChangeResult } from '../src/change/view';
@@ -42,6 +43,7 @@ import {
   openReview,
   refreshOverrides,
 } from './governance';
+import { recordApprovalLatency, recordEscalation, recordProposed } from './change-metrics';
 import { grantInForce, underBreakGlass } from '../src/overrides/break-glass';
 
 export interface ChangeInput {
@@ -63,6 +65,8 @@ const dns = proxyActivities<ChangeActivities>({
   startToCloseTimeout: '20s',
   retry: { ...retry, initialInterval: '500ms', maximumInterval: '4s', maximumAttempts: 5 },
 });
+
+const sealing = proxyActivities<SealRequestActivities>({ startToCloseTimeout: '30s', retry });
 
 // Escalations are worth a few quick retries, not minutes: waiting for a decision must go on.
 const notifier = proxyActivities<ChangeActivities>({
@@ -103,6 +107,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
     summary: `${changeTitle(rec)} proposed with confidence ${rec.confidence}`,
     data: { recommendation: rec },
   });
+  recordProposed(run);
 
   try {
     await govern(run, input);
@@ -137,8 +142,24 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
         log.warn('evidence export failed; the bundle remains in the workflow result', { error: err.message });
       }
     };
+    // Sealing (a signed bundle anchored in the deployment's ledger) happens after the change has
+    // closed, from its history: the change only asks for it. A failed ask leaves it unsealed,
+    // which `countersign audit` shows; it must not fail a finished change.
+    const sealRequested = async () => {
+      if (!patched('sealed-evidence')) return;
+      try {
+        await sealing.requestSeal();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        log.warn('asking the evidence ledger to seal this change failed', { error: err.message });
+      }
+    };
     // The governors learn the outcome while the bundle is written: neither waits for the other.
-    await Promise.all([run.governed ? releaseGovernors(run) : Promise.resolve(), exported()]);
+    await Promise.all([
+      run.governed ? releaseGovernors(run) : Promise.resolve(),
+      exported(),
+      sealRequested(),
+    ]);
     return result;
   });
 }
@@ -438,6 +459,8 @@ async function awaitApprovals(
     return false;
   }
   const rejection = run.approval.rejection;
+  const openedAt = request.expiresAt - decision.approvalExpirySeconds * 1000;
+  recordApprovalLatency(decision, rejection === undefined ? 'approved' : 'rejected', openedAt);
   if (rejection !== undefined) {
     run.close('rejected', 'rejected', `rejected by ${rejection.principal}: ${rejection.reason}`);
     return false;
@@ -639,9 +662,11 @@ async function sendEscalation(run: ChangeRun, payload: EscalationPayload, summar
     return;
   try {
     await notifier.escalate(payload);
+    recordEscalation(payload.kind, 'sent');
     run.record({ stream: 'operation', step: 'escalated', actor: 'countersign', summary, data: payload });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
+    recordEscalation(payload.kind, 'failed');
     run.record({
       stream: 'operation',
       step: 'escalation_failed',

@@ -12,6 +12,7 @@ import type { Plan } from '../src/plan/plan';
 import { recordsTouched } from '../src/plan/plan';
 import type { Decision } from '../src/policy/decision';
 import type { ChangeRun } from './change-run';
+import { recordEscalation, recordHold } from './change-metrics';
 
 /**
  * The change workflow's side of the governors: ask before acting, wait visibly when told to, and
@@ -61,8 +62,10 @@ async function holdOn(run: ChangeRun, hold: Hold, state: 'queued' | 'held', seen
   const changed = run.hold === null || holdKeyword(run.hold) !== holdKeyword(hold);
   run.hold = hold;
   if (hold.code === 'freeze') run.marks.add(`freeze:${hold.scope.replace(' ', ':')}`);
-  if (changed)
+  if (changed) {
+    recordHold(hold, state);
     run.record({ stream: 'decision', step: 'held', actor: 'governor', summary: hold.message, data: hold });
+  }
   run.transition(state);
   // A budget frees at a known time; queues and locks move when the governor nudges.
   const until =
@@ -196,6 +199,7 @@ export async function acquireExecution(
       const hold = reply.hold as Hold;
       letGo(run, 're-routed');
       run.rerouted = hold;
+      recordHold(hold, 'rerouted');
       for (const flag of reply.flags)
         if (!run.flags.some((f) => f.kind === flag.kind && f.message === flag.message)) run.flags.push(flag);
       run.record({
@@ -221,6 +225,8 @@ export async function openReview(run: ChangeRun): Promise<void> {
 export async function escalationAllowed(run: ChangeRun, key: string): Promise<boolean> {
   const reply = await askGovernors(run, { op: 'escalate', key });
   if (reply.verdict !== 'suppressed') return true;
+  recordHold(reply.hold as Hold, 'suppressed');
+  recordEscalation('approval', 'suppressed');
   run.record({
     stream: 'operation',
     step: 'escalation_suppressed',

@@ -59,6 +59,7 @@ import {
 } from './governor-messages';
 import { governorNudgeSignal } from './messages';
 import { registerOverrideHandlers } from './governor-overrides';
+import { recordEscalation, recordGovernorEvent, recordQueueDepth } from './change-metrics';
 
 export interface GovernorInput {
   readonly scope: Scope;
@@ -119,6 +120,7 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
   const record = (kind: string, actor: string, summary: string) => {
     events.push(appendEvidence(events, { stream: 'decision', step: kind, actor, summary }, new Date()));
     if (events.length > eventsKept) events.splice(0, events.length - eventsKept);
+    recordGovernorEvent(state.scope, kind);
     log.info('governor event', { scope: describeScope(state.scope), kind, summary });
   };
   setHandler(admitUpdate, (p) => apply(admit(state, admitted(p, AdmitRequestSchema, 'admit'), Date.now())));
@@ -241,8 +243,10 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
               `countersign governor status; countersign governor reset <scope> --key <key file> --reason "..."`,
             expiresAt: new Date().toISOString(),
           });
+          recordEscalation('governor', 'sent');
         } catch (err) {
           if (!(err instanceof ActivityFailure)) throw err;
+          recordEscalation('governor', 'failed');
           record('escalation_failed', 'countersign', err.cause?.message ?? err.message);
         }
         return;
@@ -257,6 +261,7 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     touched > updatesPerRun;
   for (;;) {
     const { nextAt } = apply(tick(state, Date.now()));
+    recordQueueDepth(state);
     while (pending.length > 0) await carryOut(pending.shift() as Effect);
     if (tooLong()) {
       // Updates in flight finish in this run; their effects are carried out before moving on.

@@ -1,2 +1,3 @@
 export { changeWorkflow } from './change-workflow';
 export { governorWorkflow } from './governor-workflow';
+export { evidenceLedgerWorkflow } from './evidence-ledger-workflow';

@@ -4,6 +4,7 @@ import type { EvidenceEntry } from '../src/evidence/chain';
 import type { ApprovalInput, DecisionInput } from '../src/schema/approval';
 import type { SignedDecision } from '../src/approvals/signed-decision';
 import type { ChangeView } from '../src/change/view';
+import type { LedgerStatus } from '../src/evidence/ledger-protocol';
 
 /** Approve the pending plan. Sent by the Temporal UI or the SDK; the verdict goes to the evidence. */
 export const approveSignal = defineSignal<[ApprovalInput]>('approve');
@@ -16,3 +17,7 @@ export const stateQuery = defineQuery<ChangeView>('state');
 export const evidenceQuery = defineQuery<readonly EvidenceEntry[]>('evidence');
 /** From a governor: something this change waits for may have changed (admitted, lock passed on); ask again. */
 export const governorNudgeSignal = defineSignal('governorNudge');
+
+/** A closed (or closing) change asks the deployment's ledger to seal it; see evidence-ledger-workflow. */
+export const sealSignal = defineSignal<[unknown]>('seal');
+export const ledgerStatusQuery = defineQuery<LedgerStatus>('ledgerStatus');

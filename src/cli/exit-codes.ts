@@ -11,10 +11,18 @@ export const ExitCode = {
   refused: 4,
   /** Temporal could not be reached. */
   unavailable: 5,
-  /** The evidence chain does not verify. */
+  /** The evidence chain does not verify (in a running change, or a bundle's entries). */
   evidenceBroken: 6,
   /** Policy test cases failed, or `policy check --strict` found warnings. */
   checksFailed: 7,
   /** The machine lacks something the command needs (Node too old, a package, a free port). */
   preconditionMissing: 8,
+  /** `verify`: the bundle's bytes are not what was signed (edited, truncated, not a bundle). */
+  bundleAltered: 10,
+  /** `verify`: signed by a key the keyring does not hold (a wrong or unknown key). */
+  keyUntrusted: 11,
+  /** `verify`: the ledger does not anchor the bundle, or the ledger itself is broken or lacks a bundle. */
+  ledgerBroken: 12,
+  /** `verify`: the embedded history does not replay on this build's workflow code. */
+  replayFailed: 13,
 } as const;

@@ -24,6 +24,8 @@ import { ExitCode } from './exit-codes';
 import { PolicyFileError, registerPolicyCommands } from './policy-commands';
 import { registerGovernorCommands } from './governor-commands';
 import { registerOverrideCommands } from './override-commands';
+import { registerAuditCommands } from './audit-commands';
+import { registerEvidenceCommands } from './evidence-commands';
 import { GovernorActionError, GovernorNotFoundError } from '../client/governor-client';
 import { InputError, readJsonInput } from './read-input';
 
@@ -268,6 +270,8 @@ program
 registerPolicyCommands(program, (value, text) => print(value, text));
 registerGovernorCommands(program, { print, withClient, readKey });
 registerOverrideCommands(program, { print, withClient, readKey });
+registerAuditCommands(program, { print, withClient });
+registerEvidenceCommands(program, { print });
 
 function fail(err: unknown): never {
   let code: number = ExitCode.error;

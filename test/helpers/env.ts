@@ -12,6 +12,9 @@ import { createChangeWorker } from '../../workers/create-worker';
 import { parseHostPort } from '../../workers/config';
 import { installRuntime } from '../../workers/runtime';
 import path from 'node:path';
+import type { EvidenceStore } from '../../activities/evidence/evidence-store';
+import type { SigningKey } from '../../src/evidence/signing';
+import { createEvidenceWorker } from '../../workers/evidence-worker';
 import type { ApproverSet } from '../../workers/stack/approver-set';
 import { createApproverSet } from '../../workers/stack/approver-set';
 import type { DirectorySource } from '../../activities/approvals/directory-store';
@@ -76,7 +79,9 @@ export interface Harness {
 
 export async function openHarness(): Promise<Harness> {
   const env = testEnv();
-  installRuntime(pino({ level: 'warn' }));
+  // A test that scrapes metrics sets this before its first harness: the runtime is once per process.
+  const metricsAddress = process.env.COUNTERSIGN_TEST_METRICS_ADDRESS;
+  installRuntime(pino({ level: 'warn' }), metricsAddress === undefined ? {} : { metricsAddress });
   const connection = await Connection.connect({ address: env.temporalAddress });
   const workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
   const client = new Client({ connection, dataConverter });
@@ -114,6 +119,8 @@ export type TestDeps = Partial<ChangeActivityDeps> & {
   governorHistoryLimit?: number;
   /** The incident tool's webhook secret the worker checks bodies against. */
   incidentWebhookSecret?: string;
+  /** Seal closed changes: an exporter with this key and store runs beside the worker. */
+  evidence?: { key: SigningKey; store: EvidenceStore };
 };
 
 /** The shipped default policy, parsed once per test process. */
@@ -125,7 +132,7 @@ export async function withWorker<T>(
   deps: TestDeps,
   fn: (worker: Worker) => Promise<T>,
 ): Promise<T> {
-  const { timings, directory, governorHistoryLimit, incidentWebhookSecret, ...rest } = deps;
+  const { timings, directory, governorHistoryLimit, incidentWebhookSecret, evidence, ...rest } = deps;
   const policy =
     rest.policy ??
     staticPolicySource(
@@ -139,6 +146,16 @@ export async function withWorker<T>(
     directory: directory ?? createDirectorySource(h.approvers.directoryPath),
     ...(governorHistoryLimit === undefined ? {} : { governorHistoryLimit }),
     ...(incidentWebhookSecret === undefined ? {} : { incidentWebhookSecret }),
+    evidenceLedger: evidence === undefined ? false : taskQueue,
   });
-  return worker.runUntil(fn(worker));
+  if (evidence === undefined) return worker.runUntil(fn(worker));
+  const exporter = await createEvidenceWorker({
+    connection: h.workerConnection,
+    taskQueue,
+    workflowBundlePath: h.env.workflowBundle,
+    key: evidence.key,
+    store: evidence.store,
+    logger: quietLogger,
+  });
+  return exporter.runUntil(worker.runUntil(fn(worker)));
 }

@@ -179,6 +179,7 @@ for pkg in "$@"; do
       cat "${perlTemplate}" >"$FAKE_INSTALLED/perl"; chmod +x "$FAKE_INSTALLED/perl"
       mkdir -p "$FAKE_INSTALLED/perl5/Net/EPP"; : >"$FAKE_INSTALLED/perl5/Net/EPP/Simple.pm" ;;
     openssl) printf '#!/bin/sh\\n' >"$FAKE_INSTALLED/openssl"; chmod +x "$FAKE_INSTALLED/openssl" ;;
+    prometheus) printf '#!/bin/sh\\n' >"$FAKE_INSTALLED/prometheus"; chmod +x "$FAKE_INSTALLED/prometheus" ;;
   esac
 done
 exit 0`,

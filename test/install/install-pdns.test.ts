@@ -6,8 +6,9 @@ import type { FakeSystem } from '../helpers/fake-system';
 import { createFakeSystem, installFakePerl, stubAptGet, stubUser } from '../helpers/fake-system';
 
 const script = 'install-pdns.sh';
-const allPackages = 'pdns-server pdns-backend-sqlite3 sqlite3 dnsutils libxml2-utils libnet-epp-perl openssl';
-const allTools = ['pdns_server', 'sqlite3', 'dig', 'xmllint', 'openssl'];
+const allPackages =
+  'pdns-server pdns-backend-sqlite3 sqlite3 dnsutils libxml2-utils libnet-epp-perl openssl prometheus';
+const allTools = ['pdns_server', 'sqlite3', 'dig', 'xmllint', 'openssl', 'prometheus'];
 const containerPolicy = "#!/bin/sh\n# the image's own file\nexit 101\n";
 const permissivePolicy = '#!/bin/sh\nexit 0\n';
 
@@ -95,13 +96,13 @@ describe('scripts/install-pdns.sh on a simulated fresh system', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(system.calls(), [
       'apt-get update -q',
-      'apt-get install -y -q --no-install-recommends pdns-server dnsutils openssl',
+      'apt-get install -y -q --no-install-recommends pdns-server dnsutils openssl prometheus',
     ]);
   });
 
   it('a machine set up before the EPP tests: installs xmllint, Net::EPP and openssl only', async () => {
     const system = freshDebian();
-    packagesPresent(system, ['pdns_server', 'sqlite3', 'dig'], []);
+    packagesPresent(system, ['pdns_server', 'sqlite3', 'dig', 'prometheus'], []);
     const run = await system.run(script);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(system.calls(), [
@@ -191,7 +192,7 @@ describe('scripts/install-pdns.sh on a simulated fresh system', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /still cannot be found/);
     assert.match(run.stderr, /pdns_server/);
-    assert.match(run.stderr, /xmllint Perl's Net::EPP::Simple openssl still cannot be found/);
+    assert.match(run.stderr, /xmllint Perl's Net::EPP::Simple openssl prometheus still cannot be found/);
   });
 
   it('on a machine booted with systemd: disables the packaged service for the next boot', async () => {

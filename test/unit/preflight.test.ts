@@ -124,7 +124,7 @@ describe('demo port settings', () => {
   it('defaults when unset or empty', () => {
     const parsed = demoPorts({ COUNTERSIGN_DEMO_UI_PORT: '' });
     assert.ok(parsed.success);
-    assert.deepEqual(parsed.data, { temporal: 7233, ui: 8233, pdnsApi: 8081, dns: 5300 });
+    assert.deepEqual(parsed.data, { temporal: 7233, ui: 8233, pdnsApi: 8081, dns: 5300, s3: 7070 });
   });
   it('takes the variables', () => {
     const parsed = demoPorts({ COUNTERSIGN_DEMO_TEMPORAL_PORT: '17233', COUNTERSIGN_DEMO_DNS_PORT: '15300' });

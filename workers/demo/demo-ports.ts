@@ -7,6 +7,7 @@ export interface DemoPorts {
   readonly ui: number;
   readonly pdnsApi: number;
   readonly dns: number;
+  readonly s3: number;
 }
 
 const specs: Record<keyof DemoPorts, { variable: string; fallback: number; purpose: string }> = {
@@ -14,6 +15,7 @@ const specs: Record<keyof DemoPorts, { variable: string; fallback: number; purpo
   ui: { variable: 'COUNTERSIGN_DEMO_UI_PORT', fallback: 8233, purpose: 'Temporal Web UI' },
   pdnsApi: { variable: 'COUNTERSIGN_DEMO_PDNS_API_PORT', fallback: 8081, purpose: 'PowerDNS API' },
   dns: { variable: 'COUNTERSIGN_DEMO_DNS_PORT', fallback: 5300, purpose: 'PowerDNS DNS' },
+  s3: { variable: 'COUNTERSIGN_DEMO_S3_PORT', fallback: 7070, purpose: 'S3 server (evidence, Object Lock)' },
 };
 
 const Port = z.coerce
@@ -29,12 +31,14 @@ export const DemoPortsEnv = z
     COUNTERSIGN_DEMO_UI_PORT: Port.default(specs.ui.fallback),
     COUNTERSIGN_DEMO_PDNS_API_PORT: Port.default(specs.pdnsApi.fallback),
     COUNTERSIGN_DEMO_DNS_PORT: Port.default(specs.dns.fallback),
+    COUNTERSIGN_DEMO_S3_PORT: Port.default(specs.s3.fallback),
   })
   .transform((env): DemoPorts => ({
     temporal: env.COUNTERSIGN_DEMO_TEMPORAL_PORT,
     ui: env.COUNTERSIGN_DEMO_UI_PORT,
     pdnsApi: env.COUNTERSIGN_DEMO_PDNS_API_PORT,
     dns: env.COUNTERSIGN_DEMO_DNS_PORT,
+    s3: env.COUNTERSIGN_DEMO_S3_PORT,
   }))
   .superRefine((ports, ctx) => {
     const seen = new Map<number, string>();

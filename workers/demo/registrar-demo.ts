@@ -45,6 +45,8 @@ export async function showRegistrarChange(
   const worker = await createChangeWorker({
     connection: governed.workerConnection,
     taskQueue,
+    // Sealed by the demo's deployment ledger, like every other demo change.
+    evidenceLedger: governed.exporter === undefined ? false : governed.taskQueue,
     directory: createDirectorySource(governed.approvers.directoryPath),
     deps: {
       powerdns: governed.pdns,

@@ -9,18 +9,33 @@ import { PowerDnsClient } from '../../activities/powerdns/client';
 import { CountersignClient } from '../../src/client/countersign-client';
 import { dataConverter } from '../../src/payloads/data-converter';
 import { createChangeWorker } from '../create-worker';
+import { createEvidenceWorker } from '../evidence-worker';
+import type { EvidenceStore } from '../../activities/evidence/evidence-store';
+import type { SigningKey } from '../../src/evidence/signing';
 import type { RegistryConfig, RegistryConnection } from '../../activities/epp/registry-connection';
 import { connectRegistry } from '../../activities/epp/registry-connection';
 import type { ApproverSet } from './approver-set';
 import { createApproverSet } from './approver-set';
 import type { LocalStack, LocalStackOptions } from './local-stack';
-import { startLocalStack } from './local-stack';
+import { evidenceBucket, startLocalStack } from './local-stack';
+import { s3Store } from '../../activities/evidence/s3-store';
 
 export interface GovernedStackOptions extends LocalStackOptions {
   readonly taskQueue: string;
   readonly logger: Logger;
   readonly policy: PolicySource;
   readonly evidenceDir?: string;
+  /**
+   * Seal closed changes: an exporter with this key is created beside the worker, writing to
+   * `store`, by default the stack's Object Lock bucket with objects kept `retentionDays` (1).
+   */
+  readonly evidence?: {
+    readonly key: SigningKey;
+    readonly store?: EvidenceStore;
+    readonly retentionDays?: number;
+  };
+  /** A pre-built workflow bundle shared by the workers (and a verifier's replay). */
+  readonly workflowBundlePath?: string;
 }
 
 /** The embedded stack with everything the change workflow needs around it, ready to submit to. */
@@ -35,6 +50,11 @@ export interface GovernedStack {
   readonly countersign: CountersignClient;
   /** Created, not started: the caller runs it (`run`, `runUntil`) and stops it before `close`. */
   readonly worker: Worker;
+  readonly taskQueue: string;
+  /** The evidence exporter, when `evidence` was given; created, not started, like `worker`. */
+  readonly exporter: Worker | undefined;
+  /** Where the exporter seals to, when `evidence` was given. */
+  readonly evidenceStore: EvidenceStore | undefined;
   /** The registry adapter the worker uses (registrar `countersign` at the registry test double). */
   readonly registry: { readonly connection: RegistryConnection; readonly config: RegistryConfig } | undefined;
   /** Closes the connections and stops the servers, whatever fails first. */
@@ -66,9 +86,13 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
     const client = new Client({ connection, dataConverter });
     const registry = registryOf(stack, options);
     if (registry !== undefined) opened.push(registry.connection);
+    const bundle =
+      options.workflowBundlePath === undefined ? {} : { workflowBundlePath: options.workflowBundlePath };
     const worker = await createChangeWorker({
       connection: workerConnection,
       taskQueue: options.taskQueue,
+      ...bundle,
+      evidenceLedger: options.evidence === undefined ? false : options.taskQueue,
       directory: createDirectorySource(approvers.directoryPath),
       deps: {
         powerdns: pdns,
@@ -79,6 +103,21 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
         ...(options.evidenceDir === undefined ? {} : { evidenceDir: options.evidenceDir }),
       },
     });
+    const evidenceStore =
+      options.evidence === undefined
+        ? undefined
+        : (options.evidence.store ?? (await stackBucket(stack, options.evidence.retentionDays ?? 1)));
+    const exporter =
+      options.evidence === undefined || evidenceStore === undefined
+        ? undefined
+        : await createEvidenceWorker({
+            connection: workerConnection,
+            taskQueue: options.taskQueue,
+            key: options.evidence.key,
+            store: evidenceStore,
+            logger: options.logger,
+            ...bundle,
+          });
     return {
       stack,
       pdns,
@@ -87,6 +126,9 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
       workerConnection,
       countersign: new CountersignClient(client, options.taskQueue),
       worker,
+      taskQueue: options.taskQueue,
+      exporter,
+      evidenceStore,
       registry,
       close,
     };
@@ -116,4 +158,19 @@ function registryOf(
     secretsDir: path.join(options.dataDir, 'secrets'),
   };
   return { connection: connectRegistry(config, options.logger), config };
+}
+
+/** The stack's Object Lock bucket as an evidence store (the stack must have started its S3 server). */
+async function stackBucket(stack: LocalStack, retentionDays: number): Promise<EvidenceStore> {
+  if (stack.s3 === undefined)
+    throw new Error("sealed evidence needs the stack's S3 server, which was not started");
+  const store = s3Store({
+    endpoint: stack.s3.endpoint,
+    region: stack.s3.region,
+    bucket: evidenceBucket,
+    credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+    retentionDays,
+  });
+  await store.ensureBucket();
+  return store;
 }

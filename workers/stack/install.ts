@@ -6,7 +6,7 @@ import { PreconditionError } from '../preflight/precondition-error';
 const root = path.resolve(__dirname, '..', '..');
 
 /** Runs an install script; its own progress and its one-paragraph error go straight to stderr. */
-function runInstallScript(script: string): string {
+export function runInstallScript(script: string): string {
   const result = spawnSync('bash', [path.join(root, 'scripts', script)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
@@ -20,9 +20,11 @@ function runInstallScript(script: string): string {
 
 /**
  * Makes sure the real servers exist: installs PowerDNS from Debian packages and builds the pinned
- * Temporal CLI (or uses COUNTERSIGN_TEMPORAL_BIN). Returns the temporal binary.
+ * Temporal CLI (or uses COUNTERSIGN_TEMPORAL_BIN) and the S3 server. Returns the temporal binary;
+ * the S3 server is found again, built, by startS3Server.
  */
 export function ensureInstalled(): { temporalBin: string } {
+  ensureS3Installed();
   runInstallScript('install-pdns.sh');
   const override = process.env.COUNTERSIGN_TEMPORAL_BIN;
   if (override !== undefined && override !== '') {
@@ -41,6 +43,23 @@ export function ensureInstalled(): { temporalBin: string } {
 export function temporalServerVersion(temporalBin: string): string {
   const out = execFileSync(temporalBin, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   return /\(Server ([^,)]+)/.exec(out)?.[1] ?? out.trim();
+}
+
+/**
+ * The versitygw binary: COUNTERSIGN_S3_BIN, or the pinned one scripts/install-s3.sh builds into
+ * .tools/bin (the script prints its own progress and, on failure, what to do).
+ */
+export function ensureS3Installed(): string {
+  const override = process.env.COUNTERSIGN_S3_BIN;
+  if (override !== undefined && override !== '') {
+    if (!existsSync(override))
+      throw new PreconditionError(
+        `COUNTERSIGN_S3_BIN points to ${override}, which does not exist. Point it at a versitygw ` +
+          `binary, or unset it to build the pinned one into .tools/bin.`,
+      );
+    return override;
+  }
+  return runInstallScript('install-s3.sh').trim().split('\n').pop() ?? '';
 }
 
 export const projectRoot = root;

@@ -4,6 +4,8 @@ import { startEppRegistry } from './epp-registry/registry-process';
 import type { PowerDnsServer } from './powerdns-server';
 import { startPowerDns } from './powerdns-server';
 import { freePort } from './processes';
+import type { S3ServerHandle } from './s3-server';
+import { startS3Server } from './s3-server';
 import type { TemporalDevServer } from './temporal-dev-server';
 import { startTemporalDevServer } from './temporal-dev-server';
 
@@ -18,6 +20,7 @@ export interface LocalStackOptions {
     dns: number;
     epp?: number;
     eppAdmin?: number;
+    s3?: number;
   };
   readonly headless?: boolean;
   /**
@@ -25,19 +28,26 @@ export interface LocalStackOptions {
    * PowerDNS: started unless `false`; the options add to the defaults (e.g. a frame log for tests).
    */
   readonly registry?: false | Omit<EppRegistryOptions, 'dataDir' | 'pdns' | 'port' | 'adminPort'>;
+  /** The S3 server with an Object Lock bucket for sealed evidence: started unless `false`. */
+  readonly s3?: false;
 }
+
+/** The bucket the embedded stack creates, with Object Lock, for sealed evidence. */
+export const evidenceBucket = 'countersign-evidence';
 
 export interface LocalStack {
   readonly temporal: TemporalDevServer;
   readonly pdns: PowerDnsServer;
   /** Absent when started with `registry: false`. */
   readonly registry: EppRegistryHandle | undefined;
+  /** Absent when started with `s3: false`; its bucket is {@link evidenceBucket}. */
+  readonly s3: S3ServerHandle | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * The embedded default stack: Temporal dev server, PowerDNS and the EPP registry test double, on
- * loopback, stopped by PID.
+ * The embedded default stack: Temporal dev server, PowerDNS, the EPP registry test double and an
+ * S3 server enforcing Object Lock, on loopback, stopped by PID.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const ports = options.ports ?? {
@@ -79,14 +89,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       throw err;
     }
   }
+  let s3: S3ServerHandle | undefined;
+  if (options.s3 !== false) {
+    try {
+      s3 = await startS3Server({
+        dataDir: path.join(options.dataDir, 's3'),
+        bucket: evidenceBucket,
+        ...(ports.s3 === undefined ? {} : { port: ports.s3 }),
+      });
+    } catch (err) {
+      await registry?.stop();
+      await Promise.all([temporal.stop(), pdns.stop()]);
+      throw err;
+    }
+  }
   return {
     temporal,
     pdns,
     registry,
+    s3,
     async stop() {
       // The registry first: it may still be publishing into PowerDNS.
       await registry?.stop();
-      await Promise.all([temporal.stop(), pdns.stop()]);
+      await Promise.all([temporal.stop(), pdns.stop(), s3?.stop()]);
     },
   };
 }

@@ -17,9 +17,14 @@ export function startProcess(
   command: string,
   args: readonly string[],
   logFile: string,
+  /** Added to the inherited environment: secrets go here, not into argv, which every local user can read. */
+  env?: Readonly<Record<string, string>>,
 ): { child: ChildProcess; managed: ManagedProcess } {
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+  });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);

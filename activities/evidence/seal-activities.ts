@@ -1,0 +1,176 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+import type { Logger } from 'pino';
+import type { ChangeResult } from '../../src/change/view';
+import { bundleBytes, bundleContent, canonicalBytes, sealBundle } from '../../src/evidence/bundle';
+import type { BundleChange } from '../../src/evidence/bundle';
+import type { LedgerHead } from '../../src/evidence/ledger';
+import { appendLedgerEntry, parseLedgerEntry } from '../../src/evidence/ledger';
+import type { SealMark } from '../../src/evidence/layout';
+import { bundleKeyOf, ledgerKeyOf, ledgerPrefix, sealKeyOf } from '../../src/evidence/layout';
+import type { SealRequest } from '../../src/evidence/ledger-protocol';
+import type { SigningKey } from '../../src/evidence/signing';
+import { FailureType } from '../../src/failures';
+import { payloadConverter } from '../../src/payloads/payload-converter';
+import type { EvidenceStore } from './evidence-store';
+import { EvidenceConflictError } from './evidence-store';
+
+export interface SealActivityDeps {
+  readonly client: Client;
+  readonly store: EvidenceStore;
+  /** The deployment's evidence key: only this worker holds it; nothing it signs carries it. */
+  readonly key: SigningKey;
+  readonly logger: Logger;
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+const closeStatusOf: Record<string, string> = {
+  workflowExecutionCompletedEventAttributes: 'COMPLETED',
+  workflowExecutionFailedEventAttributes: 'FAILED',
+  workflowExecutionTimedOutEventAttributes: 'TIMED_OUT',
+  workflowExecutionCanceledEventAttributes: 'CANCELED',
+  workflowExecutionTerminatedEventAttributes: 'TERMINATED',
+  workflowExecutionContinuedAsNewEventAttributes: 'CONTINUED_AS_NEW',
+};
+
+function closeOf(last: HistoryEvent | undefined): { status: string; at: string } | undefined {
+  if (last === undefined) return undefined;
+  const status = Object.entries(closeStatusOf).find(
+    ([field]) => (last as Record<string, unknown>)[field] != null,
+  )?.[1];
+  if (status === undefined) return undefined;
+  const seconds = Number(last.eventTime?.seconds ?? 0);
+  const nanos = last.eventTime?.nanos ?? 0;
+  return { status, at: new Date(seconds * 1000 + Math.floor(nanos / 1e6)).toISOString() };
+}
+
+const conflict = (message: string) =>
+  ApplicationFailure.create({ type: FailureType.EvidenceConflict, message, nonRetryable: true });
+
+/**
+ * The exporter: seals a closed change into a signed bundle and anchors it in the ledger. The
+ * ledger workflow calls it once per change, in order, handing it the head it knows; every object
+ * is written once, so a retry after a crash between a write and its answer finds its own bytes
+ * and goes on.
+ */
+export function createSealActivities(deps: SealActivityDeps) {
+  const waitUntilClosed = async (request: SealRequest) => {
+    const handle = deps.client.workflow.getHandle(request.workflowId, request.runId);
+    // The change asks to be sealed just before it returns: it closes within moments.
+    for (;;) {
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') return handle;
+      Context.current().heartbeat();
+      await Context.current().sleep(250);
+    }
+  };
+
+  /** The store's newest entry: where a ledger that lost its head (a new Temporal server) resumes. */
+  const storedHead = async (): Promise<LedgerHead | null> => {
+    const keys = await deps.store.list(ledgerPrefix);
+    const last = keys[keys.length - 1];
+    if (last === undefined) return null;
+    const bytes = await deps.store.get(last);
+    const entry = bytes === undefined ? 'missing' : parseLedgerEntry(bytes);
+    if (typeof entry === 'string')
+      throw conflict(
+        `the newest ledger entry ${last} cannot be read (${entry}); check the store before sealing more`,
+      );
+    return { index: entry.index, hash: entry.hash };
+  };
+
+  const putOnce = async (key: string, bytes: Uint8Array) => {
+    try {
+      return await deps.store.putOnce(key, bytes);
+    } catch (err) {
+      if (err instanceof EvidenceConflictError)
+        throw conflict(
+          `${err.message} (${deps.store.description}); the evidence there differs from what this exporter seals: investigate before sealing more`,
+        );
+      throw err;
+    }
+  };
+
+  return {
+    async sealChange(request: SealRequest, known: LedgerHead | null): Promise<LedgerHead> {
+      const log = deps.logger.child({ workflowId: request.workflowId, runId: request.runId });
+      const already = await deps.store.get(sealKeyOf(request));
+      const head = known ?? (await storedHead());
+      if (already !== undefined) {
+        const mark = JSON.parse(Buffer.from(already).toString('utf8')) as SealMark;
+        log.info({ index: mark.index }, 'change already sealed; the ledger goes on from its head');
+        if (head === null || mark.index > head.index)
+          throw conflict(
+            `${request.workflowId} is sealed at ledger entry ${mark.index}, beyond the head the exporter knows`,
+          );
+        return head;
+      }
+      const handle = await waitUntilClosed(request);
+      const history = await handle.fetchHistory();
+      const events = history.events ?? [];
+      const started = events[0]?.workflowExecutionStartedEventAttributes;
+      const close = closeOf(events[events.length - 1]);
+      if (started == null || close === undefined)
+        throw ApplicationFailure.create({
+          type: FailureType.EvidenceConflict,
+          message: `${request.workflowId} has no complete history to seal`,
+          nonRetryable: true,
+        });
+      const completed = events[events.length - 1]?.workflowExecutionCompletedEventAttributes;
+      const payload = completed?.result?.payloads?.[0];
+      const result = payload == null ? null : payloadConverter.fromPayload<ChangeResult>(payload);
+      const view = result !== null && typeof result === 'object' && 'view' in result ? result : null;
+      const change: BundleChange = {
+        id: view?.view.recommendation?.id ?? null,
+        workflowId: request.workflowId,
+        runId: request.runId,
+        workflowType: started.workflowType?.name ?? 'unknown',
+        closeStatus: close.status,
+        closedAt: close.at,
+      };
+      const content = bundleContent({
+        deployment: {
+          namespace: Context.current().info.namespace,
+          taskQueue: started.taskQueue?.name ?? '',
+        },
+        change,
+        result: view,
+        history: JSON.parse(historyToJSON(history)) as unknown,
+      });
+      const sealed = sealBundle(content, deps.key);
+      const bundleKey = bundleKeyOf(request);
+      const bytes = bundleBytes(sealed);
+      const wrote = await putOnce(bundleKey, bytes);
+      const entry = appendLedgerEntry(
+        head,
+        { key: bundleKey, digest: sealed.digest },
+        {
+          workflowId: request.workflowId,
+          runId: request.runId,
+          closedAt: close.at,
+        },
+        deps.key,
+      );
+      await putOnce(ledgerKeyOf(entry.index), canonicalBytes(entry));
+      const mark: SealMark = { index: entry.index, bundleKey, digest: sealed.digest };
+      await putOnce(sealKeyOf(request), canonicalBytes(mark));
+      log.info(
+        {
+          index: entry.index,
+          digest: sealed.digest,
+          bytes: bytes.byteLength,
+          keyId: deps.key.keyId,
+          bundle: wrote,
+        },
+        'change sealed and anchored in the ledger',
+      );
+      return { index: entry.index, hash: entry.hash };
+    },
+  };
+}
+
+export type SealActivities = ReturnType<typeof createSealActivities>;

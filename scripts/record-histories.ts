@@ -1,6 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
 import pino from 'pino';
 import { exampleRecommendation } from '../src/examples';
 import { approveAs } from '../workers/stack/approver-set';
@@ -13,21 +22,39 @@ import { registerDomain } from '../workers/demo/registry-seed';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { installRuntime } from '../workers/runtime';
 import { runMain } from '../workers/preflight/run-main';
+import { folderStore } from '../activities/evidence/folder-store';
+import type { GeneratedKey } from '../workers/evidence-key';
+import { generateEvidenceKey } from '../workers/evidence-key';
+import type { LedgerStatus } from '../src/evidence/ledger-protocol';
+import { ledgerWorkflowIdOf } from '../src/evidence/ledger-protocol';
+import { ledgerStatusQuery } from '../workflows/messages';
+
+const usage =
+  'usage: npx tsx scripts/record-histories.ts <generation> [--replace] [--tampered]\n' +
+  '  <generation>  the new folder under test/replay/histories, e.g. v8-sealed-evidence\n' +
+  '  --replace     re-record a generation that already has histories (older ones stay as they are)\n' +
+  "  --tampered    also rewrite tampered/activity-order-changed.json from this generation's approval-executed";
 
 /**
- * Records the histories the replay suite checks: one per route, run on the real stack. Re-record
- * only on purpose (a change that is meant to be incompatible goes behind patched() instead), and
- * commit the result. Also writes one deliberately tampered history that replay must reject.
+ * Records the histories the replay suite checks into one new generation folder: one per route,
+ * run on the real stack with sealing on, plus the governors' and the evidence ledger's own
+ * histories. Re-record only on purpose (a change that is meant to be incompatible goes behind
+ * patched() instead), and commit the result. With `--tampered`, also writes the deliberately
+ * tampered history that replay must reject.
  */
 async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
   const { temporalBin } = ensureInstalled();
   mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'record-'));
   // Each recording goes to its own folder; older folders stay, so histories of running workflows keep replaying.
-  const out = path.join(projectRoot, 'test', 'replay', 'histories', process.argv[2] ?? 'current');
+  const out = path.join(projectRoot, 'test', 'replay', 'histories', args.generation);
   mkdirSync(out, { recursive: true });
   const logger = pino({ level: 'warn' });
   installRuntime(logger);
+  // A throwaway evidence key and a write-once folder, both inside the data folder removed below:
+  // the histories hold only digests and heads, and checkNoKeyMaterial proves it before the end.
+  const signer = generateEvidenceKey(path.join(dataDir, 'evidence-keys'));
   const governed = await startGovernedStack({
     temporalBin,
     dataDir,
@@ -35,12 +62,17 @@ async function main(): Promise<void> {
     taskQueue: 'record',
     logger,
     policy: staticPolicySource(await recordingPolicy()),
+    s3: false,
+    evidence: { key: signer.key, store: folderStore(path.join(dataDir, 'evidence')) },
   });
   try {
-    const { pdns, approvers, countersign: cs, worker } = governed;
+    const { pdns, approvers, countersign: cs, worker, exporter } = governed;
+    if (exporter === undefined) throw new Error('the stack started no evidence exporter (this is a bug)');
     await seedZone(pdns, 'example.com.', 20);
     await seedZone(pdns, 'staging.example.net.', 20);
-    await worker.runUntil(async () => {
+    // Every change recorded here closes and asks the ledger to seal it.
+    let closedChanges = 0;
+    const recording = worker.runUntil(async () => {
       const cases = {
         'auto-executed': exampleRecommendation({
           id: 'replay-auto',
@@ -116,10 +148,11 @@ async function main(): Promise<void> {
           );
         }
         const result = await handle.result();
+        closedChanges += 1;
         const history = await handle.fetchHistory();
         writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
         console.log(`${name}: ${result.view.state}, ${history.events?.length ?? 0} events`);
-        if (name === 'approval-executed') {
+        if (name === 'approval-executed' && args.tampered) {
           // Tampered: the first activity is renamed, as if the workflow code had changed order.
           const tampered = JSON.parse(historyToJSON(history)) as {
             events: { activityTaskScheduledEventAttributes?: { activityType?: { name: string } } }[];
@@ -144,6 +177,7 @@ async function main(): Promise<void> {
       const save = async (name: string, id: string) => {
         const handle = governed.client.workflow.getHandle(`change-${id}`);
         const result = (await handle.result()) as { view: { state: string } };
+        closedChanges += 1;
         const history = await handle.fetchHistory();
         writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
         console.log(`${name}: ${result.view.state}, ${history.events?.length ?? 0} events`);
@@ -246,13 +280,73 @@ async function main(): Promise<void> {
       const history = await governor.fetchHistory();
       writeFileSync(path.join(out, 'governor-zone.json'), `${historyToJSON(history)}\n`);
       console.log(`governor-zone: ${history.events?.length ?? 0} events`);
+
+      // The deployment's evidence ledger, still running, once it has sealed every change above.
+      const ledger = governed.client.workflow.getHandle(ledgerWorkflowIdOf('record'));
+      const status = await sealedAll(ledger, closedChanges);
+      const sealed = await ledger.fetchHistory();
+      writeFileSync(path.join(out, 'evidence-ledger.json'), `${historyToJSON(sealed)}\n`);
+      console.log(
+        `evidence-ledger: ${(status.head?.index ?? -1) + 1} changes sealed, ${sealed.events?.length ?? 0} events`,
+      );
     });
+    await exporter.runUntil(recording);
+    checkNoKeyMaterial(out, signer);
   } finally {
     try {
       await governed.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  }
+}
+
+function parseArgs(argv: readonly string[]): { generation: string; tampered: boolean } {
+  const flags = argv.filter((a) => a.startsWith('--'));
+  const names = argv.filter((a) => !a.startsWith('--'));
+  const unknown = flags.filter((f) => f !== '--replace' && f !== '--tampered');
+  const generation = names[0];
+  if (unknown.length > 0 || names.length !== 1 || generation === undefined)
+    throw new Error(`expected one generation name and known flags, got ${JSON.stringify(argv)}\n${usage}`);
+  if (!/^v\d+-[a-z0-9-]+$/.test(generation))
+    throw new Error(
+      `generation ${JSON.stringify(generation)} is not of the form v<n>-<what-changed>\n${usage}`,
+    );
+  const out = path.join(projectRoot, 'test', 'replay', 'histories', generation);
+  const recorded = existsSync(out) && readdirSync(out).some((f) => f.endsWith('.json'));
+  if (recorded && !flags.includes('--replace'))
+    throw new Error(
+      `${generation} already has recorded histories: a new generation gets a new name; pass --replace to re-record it on purpose\n${usage}`,
+    );
+  return { generation, tampered: flags.includes('--tampered') };
+}
+
+/** Waits until the ledger has sealed `count` changes, none refused; its status query adds no history. */
+async function sealedAll(ledger: WorkflowHandle, count: number): Promise<LedgerStatus> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const status = await ledger.query(ledgerStatusQuery);
+    if (status.unsealed.length > 0)
+      throw new Error(`the ledger left changes unsealed: ${JSON.stringify(status.unsealed)}`);
+    if (status.pending === 0 && (status.head?.index ?? -1) + 1 >= count) return status;
+    if (Date.now() > deadline)
+      throw new Error(`the ledger sealed ${(status.head?.index ?? -1) + 1} of ${count} changes in 2 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Refuses a recording in which the evidence key appears in any form (PEM body, seed in base64/hex). */
+function checkNoKeyMaterial(out: string, signer: GeneratedKey): void {
+  const seed = Buffer.from(signer.key.seed);
+  const pemBody = readFileSync(signer.keyFile, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('-----'))
+    .join('');
+  const forms = [pemBody, seed.toString('base64'), seed.toString('base64url'), seed.toString('hex')];
+  for (const file of readdirSync(out).filter((f) => f.endsWith('.json'))) {
+    const text = readFileSync(path.join(out, file), 'utf8');
+    if (forms.some((form) => text.includes(form)))
+      throw new Error(`${file} contains the evidence key: do not commit this recording`);
   }
 }
 

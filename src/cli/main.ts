@@ -26,6 +26,7 @@ import { registerGovernorCommands } from './governor-commands';
 import { registerOverrideCommands } from './override-commands';
 import { registerAuditCommands } from './audit-commands';
 import { registerEvidenceCommands } from './evidence-commands';
+import { renderTimelines, timelinesOf } from '../evidence/timelines';
 import { GovernorActionError, GovernorNotFoundError } from '../client/governor-client';
 import { InputError, readJsonInput } from './read-input';
 
@@ -250,20 +251,21 @@ for (const decision of ['approve', 'reject'] as const) {
 
 program
   .command('evidence')
-  .description('print the evidence trail of a change and verify its hash chain')
+  .description(
+    'the decision log and the operation log of a change, correlated, and whether its hash chain verifies',
+  )
   .argument('<id>', 'recommendation id or workflow id')
   .action(async (id: string) => {
     const { entries, check } = await withClient((client) => client.evidence(id));
     const text = [
-      ...entries.map(
-        (e) =>
-          `${String(e.seq).padStart(3)} ${e.at} ${e.stream.padEnd(9)} ${e.step.padEnd(22)} ${e.actor}: ${e.summary}`,
-      ),
+      renderTimelines(entries, process.stdout.columns ?? 160),
+      '',
       check.ok
         ? `chain verified: ${check.length} entries, head ${check.head}`
         : `CHAIN BROKEN at entry ${check.seq}: ${check.problem}`,
+      'sealed bundle, once the change has closed: countersign verify ' + id,
     ].join('\n');
-    print({ entries, check }, text);
+    print({ entries, ...timelinesOf(entries), check }, text);
     if (!check.ok) process.exitCode = ExitCode.evidenceBroken;
   });
 

@@ -147,6 +147,13 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       assert.equal(evidence.code, 0, evidence.stderr);
       assert.match(evidence.stdout, /approve_refused +bob@example\.com/);
       assert.match(evidence.stdout, /chain verified: \d+ entries/);
+      // Two logs, correlated: the write names the approval it followed.
+      assert.match(evidence.stdout, /^DECISION LOG/m);
+      assert.match(evidence.stdout, /^OPERATION LOG/m);
+      assert.match(
+        evidence.stdout,
+        /execute_applied .*← #\d+ (approve_counted|policy_rechecked|cooling_off)/,
+      );
 
       const late = await runCli(
         [

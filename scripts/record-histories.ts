@@ -22,6 +22,7 @@ import { registerDomain } from '../workers/demo/registry-seed';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { installRuntime } from '../workers/runtime';
 import { runMain } from '../workers/preflight/run-main';
+import { PreconditionError } from '../workers/preflight/precondition-error';
 import { folderStore } from '../activities/evidence/folder-store';
 import type { GeneratedKey } from '../workers/evidence-key';
 import { generateEvidenceKey } from '../workers/evidence-key';
@@ -307,15 +308,17 @@ function parseArgs(argv: readonly string[]): { generation: string; tampered: boo
   const unknown = flags.filter((f) => f !== '--replace' && f !== '--tampered');
   const generation = names[0];
   if (unknown.length > 0 || names.length !== 1 || generation === undefined)
-    throw new Error(`expected one generation name and known flags, got ${JSON.stringify(argv)}\n${usage}`);
+    throw new PreconditionError(
+      `expected one generation name and known flags, got ${JSON.stringify(argv)}\n${usage}`,
+    );
   if (!/^v\d+-[a-z0-9-]+$/.test(generation))
-    throw new Error(
+    throw new PreconditionError(
       `generation ${JSON.stringify(generation)} is not of the form v<n>-<what-changed>\n${usage}`,
     );
   const out = path.join(projectRoot, 'test', 'replay', 'histories', generation);
   const recorded = existsSync(out) && readdirSync(out).some((f) => f.endsWith('.json'));
   if (recorded && !flags.includes('--replace'))
-    throw new Error(
+    throw new PreconditionError(
       `${generation} already has recorded histories: a new generation gets a new name; pass --replace to re-record it on purpose\n${usage}`,
     );
   return { generation, tampered: flags.includes('--tampered') };
@@ -335,7 +338,10 @@ async function sealedAll(ledger: WorkflowHandle, count: number): Promise<LedgerS
   }
 }
 
-/** Refuses a recording in which the evidence key appears in any form (PEM body, seed in base64/hex). */
+/**
+ * Refuses a recording in which the evidence key appears in any form (PEM body, seed in base64 or
+ * hex), in the events or in any payload decoded from base64.
+ */
 function checkNoKeyMaterial(out: string, signer: GeneratedKey): void {
   const seed = Buffer.from(signer.key.seed);
   const pemBody = readFileSync(signer.keyFile, 'utf8')
@@ -344,7 +350,11 @@ function checkNoKeyMaterial(out: string, signer: GeneratedKey): void {
     .join('');
   const forms = [pemBody, seed.toString('base64'), seed.toString('base64url'), seed.toString('hex')];
   for (const file of readdirSync(out).filter((f) => f.endsWith('.json'))) {
-    const text = readFileSync(path.join(out, file), 'utf8');
+    const json = readFileSync(path.join(out, file), 'utf8');
+    const payloads = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+      Buffer.from(m[1] ?? '', 'base64').toString('utf8'),
+    );
+    const text = [json, ...payloads].join('\n');
     if (forms.some((form) => text.includes(form)))
       throw new Error(`${file} contains the evidence key: do not commit this recording`);
   }

@@ -16,6 +16,27 @@ const dir = path.join(__dirname, 'histories');
 const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
 const bundle = () => ({ workflowBundle: { codePath: testEnv().workflowBundle }, dataConverter });
 
+interface RawEvent {
+  markerRecordedEventAttributes?: {
+    markerName?: string;
+    details?: Record<string, { payloads?: { data?: string }[] }>;
+  };
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+  workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } };
+}
+const eventsOf = (generation: string, file: string) =>
+  (JSON.parse(readFileSync(path.join(dir, generation, file), 'utf8')) as { events: RawEvent[] }).events;
+/** The patch ids a history recorded (the SDK's `core_patch` markers carry `{ id }` as JSON). */
+const patchesOf = (events: readonly RawEvent[]) =>
+  events.flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.details?.['patch-data']?.payloads?.[0]?.data;
+    if (marker?.markerName !== 'core_patch' || data === undefined) return [];
+    return [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id];
+  });
+const activitiesOf = (events: readonly RawEvent[]) =>
+  events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+
 describe('replay of recorded histories', () => {
   // One folder per recording generation: every generation must keep replaying on today's code.
   const generations = readdirSync(dir, { withFileTypes: true })
@@ -38,6 +59,7 @@ describe('replay of recorded histories', () => {
       'v5-governor',
       'v6-overrides',
       'v7-registrar',
+      'v8-sealed-evidence',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -53,6 +75,26 @@ describe('replay of recorded histories', () => {
       assert.ok(overridden.includes(file), `v6-overrides lacks ${file}`);
     // A registrar change with a lock lifted around the write.
     assert.ok(readdirSync(path.join(dir, 'v7-registrar')).includes('registrar-locked-nameservers.json'));
+  });
+
+  it('has sealed-evidence histories: every change asked its ledger to seal it, and the ledger sealed them', () => {
+    const sealed = readdirSync(path.join(dir, 'v8-sealed-evidence'));
+    assert.ok(sealed.includes('evidence-ledger.json'), 'v8-sealed-evidence lacks evidence-ledger.json');
+    // Recorded with sealing on: otherwise the patched branch would go unchecked by replay.
+    for (const route of [...routes, 'registrar-locked-nameservers.json']) {
+      const events = eventsOf('v8-sealed-evidence', route);
+      assert.ok(patchesOf(events).includes('sealed-evidence'), `${route} lacks the sealed-evidence patch`);
+      assert.ok(activitiesOf(events).includes('requestSeal'), `${route} never asked for a seal`);
+    }
+    const ledger = eventsOf('v8-sealed-evidence', 'evidence-ledger.json');
+    assert.equal(
+      ledger[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name,
+      'evidenceLedgerWorkflow',
+    );
+    assert.ok(
+      activitiesOf(ledger).filter((a) => a === 'sealChange').length >= 4,
+      'the ledger sealed too few changes',
+    );
   });
 
   for (const generation of generations) {

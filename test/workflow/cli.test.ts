@@ -152,7 +152,7 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       assert.match(evidence.stdout, /^OPERATION LOG/m);
       assert.match(
         evidence.stdout,
-        /execute_applied .*← #\d+ (approve_counted|policy_rechecked|cooling_off)/,
+        /execute_applied .*← #\d+ (approve_counted|policy_rechecked|approvers_revalidated)/,
       );
 
       const late = await runCli(

@@ -60,12 +60,15 @@ export interface ChangeRecord {
   readonly closedAt: string | null;
   readonly evidenceHead: string;
   readonly evidenceLength: number;
+  /** The execution's run id (from visibility), which names its sealed bundle; null when not known. */
+  readonly runId: string | null;
 }
 
 /** What the audit client knows of a change besides its view and evidence (from visibility). */
 export interface ChangeTimes {
   readonly startTime?: string;
   readonly closeTime?: string | null;
+  readonly runId?: string;
 }
 
 const normalName = (name: string) => (name.endsWith('.') ? name : `${name}.`).toLowerCase();
@@ -129,6 +132,7 @@ export function changeRecordOf(
     rolledBack: steps.some((s) => s.startsWith('rollback_')),
     openedAt: times.startTime ?? evidence[0]?.at ?? rec.requestedAt,
     closedAt: final ? (times.closeTime ?? closeEntry?.at ?? null) : null,
+    runId: times.runId ?? null,
     evidenceHead: view.evidenceHead,
     evidenceLength: view.evidenceLength,
   };

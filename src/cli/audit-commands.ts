@@ -15,6 +15,11 @@ import type { AuditListing } from '../client/audit-client';
 import { AuditClient } from '../client/audit-client';
 import type { CountersignClient } from '../client/countersign-client';
 import { InputError } from './read-input';
+import pLimit from 'p-limit';
+import type { SealState } from '../audit/sealing';
+import { renderSealing, sealLookupKey, sealingSummary } from '../audit/sealing';
+import { sealKeyOf } from '../evidence/layout';
+import { evidenceStoreFromEnv } from '../../workers/evidence-config';
 
 export interface AuditCommandDeps {
   readonly print: (value: unknown, text: string) => void;
@@ -32,6 +37,7 @@ interface Selection {
   incident?: string;
   model?: string;
   limit: string;
+  store?: string;
 }
 
 const tiers = ['0', '1', '2', '3', 'blocked'];
@@ -76,6 +82,42 @@ async function select(
   return { records: filterRecords(listing.records, filter), listing, window };
 }
 
+/**
+ * The seal marks of the closed records, from the evidence store (`--store`, or the configured
+ * bucket or folder); null when there is none to ask.
+ */
+async function sealsOf(
+  o: Selection,
+  records: readonly ChangeRecord[],
+): Promise<{ seals: Map<string, SealState | null>; store: string } | null> {
+  const store = await evidenceStoreFromEnv(
+    o.store === undefined
+      ? process.env
+      : {
+          ...process.env,
+          COUNTERSIGN_EVIDENCE_STORE_DIR: o.store,
+          COUNTERSIGN_EVIDENCE_S3_BUCKET: undefined,
+        },
+  );
+  if (store === null) return null;
+  const limit = pLimit(8);
+  const seals = new Map<string, SealState | null>();
+  await Promise.all(
+    records
+      .filter((r) => r.final && r.runId !== null)
+      .map((r) =>
+        limit(async () => {
+          const bytes = await store.get(sealKeyOf({ workflowId: r.workflowId, runId: r.runId ?? '' }));
+          seals.set(
+            sealLookupKey(r),
+            bytes === undefined ? null : (JSON.parse(Buffer.from(bytes).toString('utf8')) as SealState),
+          );
+        }),
+      ),
+  );
+  return { seals, store: store.description };
+}
+
 /** What could not be read goes to standard error: never hidden, never mixed into JSON lines. */
 function warn(listing: AuditListing, limit: number): void {
   for (const u of listing.unreadable) console.error(`countersign: unreadable ${u.workflowId}: ${u.reason}`);
@@ -97,7 +139,11 @@ function windowOptions(cmd: Command, sinceDefault?: string): Command {
     .option('--until <when>', 'to (default now): a duration back from now or an ISO date or time')
     .option('--zone <zone>', 'only this zone (or domain)')
     .option('--tenant <tenant>', 'only this tenant')
-    .option('--limit <n>', 'read at most this many changes, newest first', '1000');
+    .option('--limit <n>', 'read at most this many changes, newest first', '1000')
+    .option(
+      '--store <dir>',
+      'check sealing in this evidence folder (default: the configured bucket or folder)',
+    );
 }
 
 /** `countersign audit|report|verdicts`: what was proposed, decided and done, read from Temporal. */
@@ -118,8 +164,15 @@ export function registerAuditCommands(program: Command, deps: AuditCommandDeps):
     .option('--model <model>', 'only this model (name, version, or name@version)')
     .action(async (o: Selection, cmd: Command) => {
       const { records } = await select(deps, o, 'active');
-      if (jsonMode(cmd)) for (const r of records) console.log(JSON.stringify(auditLineOf(r)));
-      else console.log(renderAuditTable(records));
+      const sealing = await sealsOf(o, records);
+      const sealOf = (r: ChangeRecord) =>
+        sealing === null || !r.final ? {} : { sealed: sealing.seals.get(sealLookupKey(r)) ?? null };
+      if (jsonMode(cmd))
+        for (const r of records) console.log(JSON.stringify({ ...auditLineOf(r), ...sealOf(r) }));
+      else
+        console.log(
+          `${renderAuditTable(records)}\n\n${renderSealing(sealing === null ? null : sealingSummary(records, sealing.seals, sealing.store))}`,
+        );
     });
 
   windowOptions(
@@ -134,7 +187,9 @@ export function registerAuditCommands(program: Command, deps: AuditCommandDeps):
     .action(async (o: Selection) => {
       const { records, window } = await select(deps, o, 'opened');
       const report = buildReport(records, window);
-      deps.print(report, renderReport(report));
+      const sealing = await sealsOf(o, records);
+      const summary = sealing === null ? null : sealingSummary(records, sealing.seals, sealing.store);
+      deps.print({ ...report, sealing: summary }, `${renderReport(report)}\n\n${renderSealing(summary)}`);
     });
 
   windowOptions(

@@ -109,6 +109,7 @@ export class AuditClient {
     const times = {
       startTime: wf.startTime.toISOString(),
       closeTime: wf.closeTime === undefined ? null : wf.closeTime.toISOString(),
+      runId: wf.runId,
     };
     const status = wf.status.name;
     if (status === 'COMPLETED') {

@@ -142,6 +142,21 @@ describe('sealed evidence (real Temporal, real PowerDNS)', () => {
     const ledgerVerdict = await verifyStoredLedger(store, trusted);
     assert.equal(ledgerVerdict.ok, true, ledgerVerdict.problems.join('; '));
     assert.equal(ledgerVerdict.entries, 2);
+
+    // Audit over the ledger: each closed change is shown sealed, and a store without them says so.
+    const env = { TEMPORAL_ADDRESS: h.env.temporalAddress, COUNTERSIGN_TASK_QUEUE: id };
+    const window = ['--since', '1h', '--zone', zone];
+    const audit = await runCli(['--json', 'audit', ...window, '--store', path.join(dir, 'store')], { env });
+    assert.equal(audit.code, 0, audit.stderr);
+    const lines = audit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { sealed?: { index: number } | null });
+    assert.deepEqual(lines.map((l) => l.sealed?.index).sort(), [0, 1]);
+    const report = await runCli(['report', ...window, '--store', path.join(dir, 'store')], { env });
+    assert.match(report.stdout, /Sealed evidence: 2 of 2 closed change\(s\) sealed/);
+    const elsewhere = await runCli(['report', ...window, '--store', path.join(dir, 'empty-store')], { env });
+    assert.match(elsewhere.stdout, /NOT SEALED \(2\)/);
   });
 
   it('detects a bundle edited in any byte', async () => {

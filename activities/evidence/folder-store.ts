@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { appendFile, chmod, link, mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,7 +31,7 @@ export function folderStore(root: string): EvidenceStore {
     async putOnce(key, bytes) {
       const file = fileOf(key);
       await mkdir(path.dirname(file), { recursive: true });
-      const temp = `${file}.${process.pid}.${Date.now()}.partial`;
+      const temp = `${file}.${process.pid}.${randomUUID()}.partial`;
       await writeFile(temp, bytes, { flag: 'wx', mode: 0o444 });
       try {
         await link(temp, file);

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
@@ -8,7 +9,7 @@ import type { ChangeResult } from '../../src/change/view';
 import { bundleBytes, bundleContent, canonicalBytes, sealBundle } from '../../src/evidence/bundle';
 import type { BundleChange } from '../../src/evidence/bundle';
 import type { LedgerHead } from '../../src/evidence/ledger';
-import { appendLedgerEntry, parseLedgerEntry } from '../../src/evidence/ledger';
+import { appendLedgerEntry, ledgerGenesis, parseLedgerEntry } from '../../src/evidence/ledger';
 import type { SealMark } from '../../src/evidence/layout';
 import { bundleKeyOf, ledgerKeyOf, ledgerPrefix, sealKeyOf } from '../../src/evidence/layout';
 import type { SealRequest } from '../../src/evidence/ledger-protocol';
@@ -62,15 +63,66 @@ export function createSealActivities(deps: SealActivityDeps) {
     const handle = deps.client.workflow.getHandle(request.workflowId, request.runId);
     // The change asks to be sealed just before it returns: it closes within moments.
     for (;;) {
-      const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') return handle;
+      let description;
+      try {
+        description = await handle.describe();
+      } catch (err) {
+        // No retry makes a missing execution appear: record it unsealed and let the ledger go on.
+        if (err instanceof WorkflowNotFoundError)
+          throw conflict(`${request.workflowId} (run ${request.runId}) is not a workflow execution here`);
+        throw err;
+      }
+      // Only changes ask to be sealed; any other workflow (a governor, this ledger) may never close.
+      if (description.type !== 'changeWorkflow')
+        throw conflict(
+          `${request.workflowId} is a ${description.type}, not a change; only changes are sealed`,
+        );
+      if (description.status.name !== 'RUNNING') return handle;
       Context.current().heartbeat();
       await Context.current().sleep(250);
     }
   };
 
+  /**
+   * The ledger entry a seal mark points at, as the head after it; a retry after a crash between
+   * the mark's write and the answer is handed the head from before the entry, its predecessor.
+   */
+  const headOfMark = async (request: SealRequest, mark: SealMark, known: LedgerHead | null) => {
+    const bytes = await deps.store.get(ledgerKeyOf(mark.index));
+    const entry = bytes === undefined ? 'missing' : parseLedgerEntry(bytes);
+    if (
+      typeof entry === 'string' ||
+      entry.change.workflowId !== request.workflowId ||
+      entry.change.runId !== request.runId
+    )
+      throw conflict(
+        `${request.workflowId} is marked sealed at ledger entry ${mark.index}, which does not anchor it`,
+      );
+    const follows =
+      known === null
+        ? entry.index === 0 && entry.prevHash === ledgerGenesis
+        : entry.index === known.index + 1 && entry.prevHash === known.hash;
+    if (!follows)
+      throw conflict(
+        `${request.workflowId} is sealed at ledger entry ${mark.index}, beyond the head the exporter knows`,
+      );
+    return { index: entry.index, hash: entry.hash };
+  };
+
+  /**
+   * The newest stored entry, unless it anchors this very change: then a previous attempt wrote it
+   * and died before its seal mark, and the retry must rebuild the same entry on the same head.
+   */
+  const headBefore = async (request: SealRequest): Promise<LedgerHead | null> => {
+    const newest = await storedEntry();
+    if (newest === null) return null;
+    const ours = newest.change.workflowId === request.workflowId && newest.change.runId === request.runId;
+    if (!ours) return { index: newest.index, hash: newest.hash };
+    return newest.index === 0 ? null : { index: newest.index - 1, hash: newest.prevHash };
+  };
+
   /** The store's newest entry: where a ledger that lost its head (a new Temporal server) resumes. */
-  const storedHead = async (): Promise<LedgerHead | null> => {
+  const storedEntry = async () => {
     const keys = await deps.store.list(ledgerPrefix);
     const last = keys[keys.length - 1];
     if (last === undefined) return null;
@@ -80,7 +132,11 @@ export function createSealActivities(deps: SealActivityDeps) {
       throw conflict(
         `the newest ledger entry ${last} cannot be read (${entry}); check the store before sealing more`,
       );
-    return { index: entry.index, hash: entry.hash };
+    return entry;
+  };
+  const storedHead = async (): Promise<LedgerHead | null> => {
+    const entry = await storedEntry();
+    return entry === null ? null : { index: entry.index, hash: entry.hash };
   };
 
   const putOnce = async (key: string, bytes: Uint8Array) => {
@@ -99,16 +155,14 @@ export function createSealActivities(deps: SealActivityDeps) {
     async sealChange(request: SealRequest, known: LedgerHead | null): Promise<LedgerHead> {
       const log = deps.logger.child({ workflowId: request.workflowId, runId: request.runId });
       const already = await deps.store.get(sealKeyOf(request));
-      const head = known ?? (await storedHead());
       if (already !== undefined) {
         const mark = JSON.parse(Buffer.from(already).toString('utf8')) as SealMark;
         log.info({ index: mark.index }, 'change already sealed; the ledger goes on from its head');
-        if (head === null || mark.index > head.index)
-          throw conflict(
-            `${request.workflowId} is sealed at ledger entry ${mark.index}, beyond the head the exporter knows`,
-          );
-        return head;
+        const head = known ?? (await storedHead());
+        if (head !== null && mark.index <= head.index) return head;
+        return headOfMark(request, mark, known);
       }
+      const head = known ?? (await headBefore(request));
       const handle = await waitUntilClosed(request);
       const history = await handle.fetchHistory();
       const events = history.events ?? [];

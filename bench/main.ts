@@ -16,6 +16,7 @@ import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { percentile, pool, table } from './stats';
 import { measureEvaluation, realisticPolicy } from './policy-eval';
 import { runMain } from '../workers/preflight/run-main';
+import { benchEvidence } from './evidence-bench';
 
 /**
  * `npm run bench`: on one fresh dev server and PowerDNS, measures (a) the governed auto path
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   });
   try {
     const { pdns, approvers, client, countersign: cs, worker: changeWorker } = governed;
+    const evidenceS3 = governed.stack.s3;
     const bareWorker = await Worker.create({
       connection: governed.workerConnection,
       taskQueue: 'bench-bare',
@@ -347,6 +349,17 @@ async function main(): Promise<void> {
           );
 
           await benchGovernor(governorContext);
+
+          console.log('\n(e) sealed evidence, per closed change (the auto-path changes above)\n');
+          console.log(
+            await benchEvidence({
+              client,
+              workflowIds: Array.from({ length: Math.min(N, 40) }, (_, i) => `change-bench-${run}-auto-${i}`),
+              dataDir,
+              s3: evidenceS3,
+              logger,
+            }),
+          );
         }),
       );
     });

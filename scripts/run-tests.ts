@@ -6,6 +6,7 @@ import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
 import { runMain } from '../workers/preflight/run-main';
 import { payloadConverterPath } from '../src/payloads/data-converter';
+import { workflowInterceptorModules } from '../workers/tracing';
 
 /**
  * Test files run one at a time: on two cores, PowerDNS's SQLite backend and the dev server start
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
       payloadConverterPath,
+      workflowInterceptorModules,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     writeFileSync(bundlePath, code);

@@ -1,6 +1,4 @@
-import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
-import { Client } from '@temporalio/client';
 import { createGovernorActivities } from '../activities/governor/governor-activities';
 import type { ChangeActivityDeps } from '../activities/change-activities';
 import { createChangeActivities } from '../activities/change-activities';
@@ -9,17 +7,14 @@ import { createSealRequestActivities } from '../activities/evidence/seal-request
 import type { DirectorySource } from '../activities/approvals/directory-store';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../src/failures';
-import { dataConverter } from '../src/payloads/data-converter';
+import type { WorkerPlumbingOptions } from './worker-plumbing';
+import { workerPlumbing } from './worker-plumbing';
 
-export interface ChangeWorkerOptions {
-  readonly connection: NativeConnection;
-  readonly namespace?: string;
+export interface ChangeWorkerOptions extends WorkerPlumbingOptions {
   readonly taskQueue: string;
   readonly deps: ChangeActivityDeps;
   /** The approver directory; unset: nobody can be verified, so no approval counts (fail closed). */
   readonly directory?: DirectorySource;
-  /** A pre-built workflow bundle (tests, benchmarks); otherwise the workflows are bundled now. */
-  readonly workflowBundlePath?: string;
   /** Workflows kept in memory between tasks; default 250 (see below). */
   readonly maxCachedWorkflows?: number;
   /** History events after which a governor continues-as-new; default 4,000 (tests lower it). */
@@ -42,19 +37,14 @@ export interface ChangeWorkerOptions {
 const defaultMaxCachedWorkflows = 250;
 
 export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker> {
-  const namespace = options.namespace ?? 'default';
-  // Governors are reached by update-with-start from an activity, over the worker's own connection.
-  const client = new Client({ connection: options.connection, namespace, dataConverter });
+  // Governors are reached by update-with-start from an activity, over the worker's own connection;
+  // the interceptor carries the change's trace to them.
+  const { client, base } = workerPlumbing(options);
   const secret = options.incidentWebhookSecret ?? process.env.COUNTERSIGN_INCIDENT_WEBHOOK_SECRET;
   return Worker.create({
-    connection: options.connection,
-    namespace,
+    ...base,
     taskQueue: options.taskQueue,
-    dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows,
-    ...(options.workflowBundlePath === undefined
-      ? { workflowsPath: require.resolve('../workflows') }
-      : { workflowBundle: { codePath: options.workflowBundlePath } }),
     activities: {
       ...createChangeActivities(options.deps),
       ...createApprovalActivities({ directory: options.directory ?? noDirectory }),

@@ -17,6 +17,7 @@ import { showRegistrarChange } from './demo/registrar-demo';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
+import { workflowInterceptorModules } from './tracing';
 import { metricsAddressOf } from './config';
 import { ensureInstalled, projectRoot, temporalServerVersion } from './stack/install';
 import { startGovernedStack } from './stack/governed-stack';
@@ -70,6 +71,7 @@ async function main(): Promise<number> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     payloadConverterPath,
+    workflowInterceptorModules,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
   });
   writeFileSync(workflowBundlePath, code);

@@ -1,22 +1,18 @@
-import { Client } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { EvidenceStore } from '../activities/evidence/evidence-store';
 import { createSealActivities } from '../activities/evidence/seal-activities';
 import { evidenceTaskQueueOf } from '../src/evidence/ledger-protocol';
 import type { SigningKey } from '../src/evidence/signing';
-import { dataConverter } from '../src/payloads/data-converter';
+import type { WorkerPlumbingOptions } from './worker-plumbing';
+import { workerPlumbing } from './worker-plumbing';
 
-export interface EvidenceWorkerOptions {
-  readonly connection: NativeConnection;
-  readonly namespace?: string;
+export interface EvidenceWorkerOptions extends WorkerPlumbingOptions {
   /** The deployment's task queue; the exporter polls `<taskQueue>.evidence`. */
   readonly taskQueue: string;
   readonly key: SigningKey;
   readonly store: EvidenceStore;
   readonly logger: Logger;
-  readonly workflowBundlePath?: string;
 }
 
 /**
@@ -24,16 +20,10 @@ export interface EvidenceWorkerOptions {
  * workflow and seals each closed change from its history into the evidence store.
  */
 export function createEvidenceWorker(options: EvidenceWorkerOptions): Promise<Worker> {
-  const namespace = options.namespace ?? 'default';
-  const client = new Client({ connection: options.connection, namespace, dataConverter });
+  const { client, base } = workerPlumbing(options);
   return Worker.create({
-    connection: options.connection,
-    namespace,
+    ...base,
     taskQueue: evidenceTaskQueueOf(options.taskQueue),
-    dataConverter,
-    ...(options.workflowBundlePath === undefined
-      ? { workflowsPath: require.resolve('../workflows') }
-      : { workflowBundle: { codePath: options.workflowBundlePath } }),
     activities: createSealActivities({
       client,
       store: options.store,

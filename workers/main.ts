@@ -15,6 +15,7 @@ import { connectRegistry } from '../activities/epp/registry-connection';
 import { createChangeWorker } from './create-worker';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
+import { workerTracing } from './tracing';
 import { PreconditionError } from './preflight/precondition-error';
 import { runMain } from './preflight/run-main';
 import { requireSearchAttributes } from './preflight/search-attributes';
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
   );
   await (exporter === undefined ? worker.run() : Promise.all([worker.run(), exporter.worker.run()]));
   await registry?.close();
+  // The process exits right after: spans still buffered go out now.
+  await workerTracing().shutdown();
   await connection.close();
 }
 

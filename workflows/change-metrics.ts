@@ -4,6 +4,7 @@ import type { ChangeState } from '../src/change/states';
 import type { Decision } from '../src/policy/decision';
 import type { Hold } from '../src/governor/hold';
 import type { GovernorState } from '../src/governor/governor-state';
+import { awaitingApproval } from '../src/governor/governor-state';
 import type { Scope } from '../src/governor/scope';
 import type { Recommendation } from '../src/schema/recommendation';
 
@@ -74,8 +75,8 @@ export const countersignMetrics = {
   queueDepth: {
     name: 'countersign_queue_depth',
     type: 'gauge',
-    help: "Changes a governor's scope has waiting, by queue: admission (held by the proposals budget) or approval (waiting for people).",
-    labels: ['scope', 'queue'],
+    help: 'Changes a governor\'s scope has waiting, by queue: admission (held by the proposals budget) or approval (waiting for people). role="any" is each queue\'s total; approval also has one series per role whose approval a waiting change needs (a change needing two roles counts under both).',
+    labels: ['scope', 'queue', 'role'],
   },
   governorEvents: {
     name: 'countersign_governor_events',
@@ -197,10 +198,19 @@ export function recordGovernorEvent(scope: Scope, event: string): void {
   counter(countersignMetrics.governorEvents).add(1, labels({ scope: scopeLabel(scope), event }));
 }
 
-/** The scope's queues as they stand now. */
-export function recordQueueDepth(state: GovernorState): void {
+/** The `role` of a queue's total: every change in the queue, whatever roles it needs. */
+const anyRole = 'any';
+
+/**
+ * The scope's queues as they stand now. `reported`: the roles this governor run has reported
+ * (kept by the caller, updated here), so a role nobody waits for any more reads 0, not its last value.
+ */
+export function recordQueueDepth(state: GovernorState, reported: Set<string>): void {
   const scope = scopeLabel(state.scope);
-  const waiting = Object.values(state.changes).filter((c) => c.awaitingApprovalSince !== null).length;
-  gauge(countersignMetrics.queueDepth).set(state.queue.length, labels({ scope, queue: 'admission' }));
-  gauge(countersignMetrics.queueDepth).set(waiting, labels({ scope, queue: 'approval' }));
+  const depth = gauge(countersignMetrics.queueDepth);
+  const { total, byRole } = awaitingApproval(state);
+  depth.set(state.queue.length, labels({ scope, queue: 'admission', role: anyRole }));
+  depth.set(total, labels({ scope, queue: 'approval', role: anyRole }));
+  for (const role of byRole.keys()) reported.add(role);
+  for (const role of reported) depth.set(byRole.get(role) ?? 0, labels({ scope, queue: 'approval', role }));
 }

@@ -216,9 +216,13 @@ export async function acquireExecution(
   }
 }
 
-/** An approval request opens: the governors list the change as waiting for people, and its RRset goes to whoever is next. */
+/**
+ * An approval request opens: the governors list the change as waiting for people (by the roles
+ * whose approval it needs; none: anyone may approve), and its RRset goes to whoever is next.
+ */
 export async function openReview(run: ChangeRun): Promise<void> {
-  await askGovernors(run, { op: 'review' });
+  const roles = [...new Set((run.request?.roles ?? []).map((r) => r.role))].sort();
+  await askGovernors(run, { op: 'review', roles });
 }
 
 /** Whether an escalation may go out; a held-back one is recorded with its reason. */

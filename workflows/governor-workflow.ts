@@ -40,6 +40,7 @@ import {
   EscalateRequestSchema,
   HumanAdmitSchema,
   ReleaseRequestSchema,
+  ReviewRequestSchema,
 } from '../src/governor/protocol';
 import type { Scope } from '../src/governor/scope';
 import { describeScope, governorActionText } from '../src/governor/scope';
@@ -99,6 +100,8 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
   const historyLimit = input.historyLimit ?? 4000;
   const pending: Effect[] = [];
   let touched = 0;
+  /** Roles this run has reported a depth for (metrics only: a role that empties is set to 0). */
+  const reportedRoles = new Set<string>();
 
   const apply = <A>(outcome: Outcome<A>): A => {
     pending.push(...outcome.effects);
@@ -130,9 +133,11 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
   setHandler(releaseUpdate, (p) =>
     apply(release(state, admitted(p, ReleaseRequestSchema, 'release'), Date.now())),
   );
-  setHandler(reviewUpdate, (p) =>
-    apply(review(state, admitted(p, ChangeRefSchema, 'review').changeId, Date.now())),
-  );
+  setHandler(reviewUpdate, (p) => {
+    // `roles` is absent from changes started before it was sent: they wait for any approver.
+    const { changeId, roles } = admitted(p, ReviewRequestSchema, 'review');
+    return apply(review(state, changeId, Date.now(), roles));
+  });
   setHandler(refundAutomaticUpdate, (p) =>
     apply(refundAutomatic(state, admitted(p, ChangeRefSchema, 'refund').changeId)),
   );
@@ -261,12 +266,14 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     touched > updatesPerRun;
   for (;;) {
     const { nextAt } = apply(tick(state, Date.now()));
-    recordQueueDepth(state);
+    recordQueueDepth(state, reportedRoles);
     while (pending.length > 0) await carryOut(pending.shift() as Effect);
     if (tooLong()) {
       // Updates in flight finish in this run; their effects are carried out before moving on.
       await condition(allHandlersFinished);
       while (pending.length > 0) await carryOut(pending.shift() as Effect);
+      // The next run knows only the roles still waiting: the depths it takes over must be current.
+      recordQueueDepth(state, reportedRoles);
       await continueAsNew<typeof governorWorkflow>({
         scope: state.scope,
         carried: { state, events, run },

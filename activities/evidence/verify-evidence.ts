@@ -73,7 +73,8 @@ async function ledgerInclusion(
       return 'the seal mark of this change is not readable';
     }
   }
-  const entries = await readLedger(store);
+  // The chain up to this change's entry is what anchors it; later entries are `ledger verify`'s job.
+  const entries = await readLedger(store, index);
   if (typeof entries === 'string') return entries;
   const chain = verifyLedger(entries, trusted);
   if (!chain.ok) return `ledger entry ${chain.index} ${chain.problem}`;
@@ -106,6 +107,11 @@ async function replays(sealed: SealedBundle, bundlePath: string | undefined): Pr
         ...(bundlePath === undefined
           ? { workflowsPath: require.resolve('../../workflows') }
           : { workflowBundle: { codePath: bundlePath } }),
+        // The workers' workflow interceptors: a traced change replays only with them in the bundle.
+        interceptors: {
+          workflowModules:
+            bundlePath === undefined ? [require.resolve('../../workflows/tracing-interceptors')] : [],
+        },
         dataConverter,
       },
       history,

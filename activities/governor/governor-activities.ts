@@ -214,7 +214,8 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
           const rerouted = answers.find((a) => a.verdict === 'reroute');
           if (rerouted?.verdict === 'reroute') {
             // The change goes to people: every scope takes back its automatic charges and any lock it
-            // granted meanwhile passes on (review does both, and lists the change as waiting).
+            // granted meanwhile passes on (review does both, and lists the change as waiting). Its
+            // approval request is not open yet: the review that opens it names the roles it needs.
             await Promise.all(
               scopes.map(({ scope }) => ask<null>(scope, 'review', `${askId}/review`, { changeId })),
             );
@@ -236,7 +237,8 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
           return { verdict: 'go', hold: null, flags: [] };
         }
         case 'review': {
-          await Promise.all(scopes.map(({ scope }) => ask<null>(scope, 'review', askId, { changeId })));
+          const payload = request.roles === undefined ? { changeId } : { changeId, roles: request.roles };
+          await Promise.all(scopes.map(({ scope }) => ask<null>(scope, 'review', askId, payload)));
           return { verdict: 'go', hold: null, flags: [] };
         }
         case 'release': {

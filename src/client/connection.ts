@@ -20,8 +20,16 @@ export function temporalConnectConfig(): {
   };
 }
 
+/**
+ * A client for the CLI. With OTEL_EXPORTER_OTLP_ENDPOINT set, each start, signal and update is a
+ * span whose context travels to the workflow: the root of that change's trace (workers/tracing.ts,
+ * loaded only then, so the CLI starts as fast as before without it).
+ */
 export async function connectClient(): Promise<Client> {
   const config = temporalConnectConfig();
   const connection = await Connection.connect({ ...config.connectionOptions, address: config.address });
-  return new Client({ connection, namespace: config.namespace, dataConverter });
+  const otlp = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const tracing = otlp ? await import('../../workers/tracing.js') : undefined;
+  const interceptors = tracing?.tracingConfigured() ? tracing.clientTracing().clientInterceptors : {};
+  return new Client({ connection, namespace: config.namespace, dataConverter, interceptors });
 }

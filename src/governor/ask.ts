@@ -29,7 +29,11 @@ export type GovernorAsk =
       readonly approverRoles?: readonly (readonly string[])[];
     })
   | (AskBase & { readonly op: 'escalate'; readonly key: string })
-  | (AskBase & { readonly op: 'review' })
+  | (AskBase & {
+      readonly op: 'review';
+      /** Roles the approval request needs (names, sorted, unique); empty: any approver. Absent before roles were sent. */
+      readonly roles?: readonly string[];
+    })
   | (AskBase & {
       readonly op: 'release';
       readonly outcome: 'executed' | 'failed' | 'not_executed';

@@ -36,6 +36,12 @@ export interface ChangeRecord {
   admittedAt: number | null;
   /** Waiting for people since (an approval request is open), or null. */
   awaitingApprovalSince: number | null;
+  /**
+   * While it waits: the roles whose approval its request needs (sorted, unique). Absent: any
+   * approver will do, or not known (a change started before reviews named roles, or state carried
+   * over from a run before this field existed).
+   */
+  roles?: string[];
   /** Flags raised at admission (repeated proposals), re-applied on every acquire. */
   flags: Flag[];
 }
@@ -391,6 +397,7 @@ export function acquire(state: GovernorState, request: AcquireRequest, now: numb
   const entry = record(state, changeId);
   if (entry.admittedAt === null) entry.admittedAt = now;
   entry.awaitingApprovalSince = null;
+  delete entry.roles;
   const flags = [...entry.flags, ...reversalFlags(state, request, now)];
   const effects: Effect[] = [];
   // A freeze comes first: nothing is charged or locked for a change that may not run yet.
@@ -624,13 +631,38 @@ export function escalate(
  * A change opens an approval request: it joins the scope's list of changes waiting for people, and
  * the RRset locks it holds or waits for pass on (no RRset waits on a human).
  */
-export function review(state: GovernorState, changeId: string, now: number): Outcome<null> {
-  record(state, changeId).awaitingApprovalSince = now;
+export function review(
+  state: GovernorState,
+  changeId: string,
+  now: number,
+  /** The roles whose approval the request needs; empty or absent: any approver. */
+  roles?: readonly string[],
+): Outcome<null> {
+  const entry = record(state, changeId);
+  entry.awaitingApprovalSince = now;
+  const needed = [...new Set(roles ?? [])].sort();
+  if (needed.length > 0) entry.roles = needed;
+  else delete entry.roles;
   // Going to people, it is no longer an automatic change (nor a breaker trial).
   refundAuto(state, changeId);
   const effects = leaveLocks(state, changeId, now);
   if (state.overrides !== undefined) effects.push(...leaveFreeze(state.overrides, changeId, now));
   return { answer: null, effects };
+}
+
+/**
+ * The changes waiting for people: all of them, and by each role whose approval they need (a change
+ * needing two roles counts under both; one any approver may decide counts under none).
+ */
+export function awaitingApproval(state: GovernorState): { total: number; byRole: Map<string, number> } {
+  let total = 0;
+  const byRole = new Map<string, number>();
+  for (const entry of Object.values(state.changes)) {
+    if (entry.awaitingApprovalSince === null) continue;
+    total += 1;
+    for (const role of new Set(entry.roles ?? [])) byRole.set(role, (byRole.get(role) ?? 0) + 1);
+  }
+  return { total, byRole };
 }
 
 /** Takes back what an automatic change was charged when another scope re-routed it to approval. */

@@ -97,6 +97,16 @@ export const EscalateRequestSchema = z.strictObject({
 
 export const ChangeRefSchema = z.strictObject({ changeId });
 
+/**
+ * A change opens an approval request. `roles`: the roles whose approval it needs (role names,
+ * deduplicated), empty when any approver will do; absent from changes started before roles were
+ * sent, and from a re-routed change whose request is not open yet.
+ */
+export const ReviewRequestSchema = z.strictObject({
+  changeId,
+  roles: z.array(z.string().min(1).max(80)).max(32).optional(),
+});
+
 export const HumanAdmitSchema = z.strictObject({ changeId, signed: SignedDecision });
 
 const incidentIdSchema = z

@@ -23,6 +23,7 @@ import type { ApproverKeyFile } from '../../src/client/approver-keys';
 import { requireDefaultPolicy, staticPolicySource } from '../../activities/policy/policy-store';
 import type { LoadedPolicy } from '../../src/policy/evaluate';
 import { withTimings } from '../../src/policy/overrides';
+import type { Tracing } from '../../workers/tracing';
 
 /** The servers `npm test` started, handed over in the environment. */
 export interface TestEnv {
@@ -121,6 +122,8 @@ export type TestDeps = Partial<ChangeActivityDeps> & {
   incidentWebhookSecret?: string;
   /** Seal closed changes: an exporter with this key and store runs beside the worker. */
   evidence?: { key: SigningKey; store: EvidenceStore };
+  /** Spans and their export for both workers; default: from the environment (nothing exported). */
+  tracing?: Tracing;
 };
 
 /** The shipped default policy, parsed once per test process. */
@@ -132,7 +135,8 @@ export async function withWorker<T>(
   deps: TestDeps,
   fn: (worker: Worker) => Promise<T>,
 ): Promise<T> {
-  const { timings, directory, governorHistoryLimit, incidentWebhookSecret, evidence, ...rest } = deps;
+  const { timings, directory, governorHistoryLimit, incidentWebhookSecret, evidence, tracing, ...rest } =
+    deps;
   const policy =
     rest.policy ??
     staticPolicySource(
@@ -147,6 +151,7 @@ export async function withWorker<T>(
     ...(governorHistoryLimit === undefined ? {} : { governorHistoryLimit }),
     ...(incidentWebhookSecret === undefined ? {} : { incidentWebhookSecret }),
     evidenceLedger: evidence === undefined ? false : taskQueue,
+    ...(tracing === undefined ? {} : { tracing }),
   });
   if (evidence === undefined) return worker.runUntil(fn(worker));
   const exporter = await createEvidenceWorker({
@@ -156,6 +161,7 @@ export async function withWorker<T>(
     key: evidence.key,
     store: evidence.store,
     logger: quietLogger,
+    ...(tracing === undefined ? {} : { tracing }),
   });
   return exporter.runUntil(worker.runUntil(fn(worker)));
 }

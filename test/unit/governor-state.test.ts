@@ -5,6 +5,7 @@ import type { GovernorState } from '../../src/governor/governor-state';
 import {
   acquire,
   admit,
+  awaitingApproval,
   escalate,
   holderChecked,
   humanAdmit,
@@ -18,6 +19,7 @@ import { fits, fitsAt, used } from '../../src/governor/ledger';
 import type { Charge } from '../../src/governor/ledger';
 import type { ScopeLimits } from '../../src/governor/limits';
 import { limitsFor } from '../../src/governor/limits';
+import { ReviewRequestSchema } from '../../src/governor/protocol';
 import { proposalOnly } from '../../src/governor/reroute';
 import { parsePolicy } from '../../src/policy/parse';
 import type { Decision } from '../../src/policy/decision';
@@ -230,6 +232,74 @@ describe('governor: automatic budgets, re-routing and locks', () => {
     );
     assert.equal(escalate(s, { changeId: 'a', key: '2', limits: l }, 2).answer.verdict, 'suppressed');
     assert.equal(s.counters.escalationsSuppressed, 1);
+  });
+});
+
+describe('governor: the approval queue by role', () => {
+  const byRole = (s: GovernorState) => Object.fromEntries(awaitingApproval(s).byRole);
+
+  it('records the roles each waiting change needs and counts a change under every role it needs', () => {
+    const s = initialGovernorState(zone);
+    review(s, 'a', 1, ['sre']);
+    review(s, 'b', 2, ['security', 'sre', 'sre']);
+    review(s, 'c', 3, []);
+    assert.deepEqual(s.changes.b?.roles, ['security', 'sre'], 'sorted, once each');
+    assert.equal(s.changes.c?.roles, undefined, 'any approver: no roles recorded');
+    assert.equal(awaitingApproval(s).total, 3);
+    assert.deepEqual(byRole(s), { sre: 2, security: 1 });
+  });
+
+  it('a change that leaves the queue (approved and acquiring, or closed) no longer counts for its roles', () => {
+    const s = initialGovernorState(zone);
+    review(s, 'a', 1, ['sre', 'security']);
+    review(s, 'b', 2, ['sre']);
+    acquire(s, acquireReq('a', { route: 'approved' }), 3);
+    assert.equal(s.changes.a?.roles, undefined);
+    assert.deepEqual(byRole(s), { sre: 1 });
+    release(
+      s,
+      { changeId: 'b', outcome: 'not_executed', rrset: null, before: d0, after: d0, summary: '' },
+      4,
+    );
+    assert.deepEqual(awaitingApproval(s), { total: 0, byRole: new Map() });
+  });
+
+  it('a review without roles (a change started before they were sent) waits for anyone, and replaces roles asked before', () => {
+    const s = initialGovernorState(zone);
+    review(s, 'a', 1);
+    assert.deepEqual(awaitingApproval(s), { total: 1, byRole: new Map() });
+    review(s, 'b', 2, ['dns-admin']);
+    review(s, 'b', 3);
+    assert.equal(s.changes.b?.roles, undefined);
+    review(s, 'a', 4, ['sre']);
+    assert.deepEqual(byRole(s), { sre: 1 });
+  });
+
+  it('state carried over continue-as-new from a run before roles were recorded still counts and takes roles', () => {
+    const s = initialGovernorState(zone);
+    review(s, 'old', 1);
+    // What the previous run handed over, as the payload converter delivers it: no `roles` anywhere.
+    const carried = JSON.parse(JSON.stringify(s)) as GovernorState;
+    assert.equal('roles' in (carried.changes.old ?? {}), false);
+    assert.deepEqual(awaitingApproval(carried), { total: 1, byRole: new Map() });
+    review(carried, 'new', 2, ['sre']);
+    assert.deepEqual(byRole(carried), { sre: 1 });
+    assert.equal(awaitingApproval(carried).total, 2);
+  });
+
+  it('the review update admits roles or none, and refuses anything else', () => {
+    assert.equal(ReviewRequestSchema.safeParse({ changeId: 'c1' }).success, true, 'absent: older changes');
+    assert.equal(ReviewRequestSchema.safeParse({ changeId: 'c1', roles: [] }).success, true);
+    assert.equal(ReviewRequestSchema.safeParse({ changeId: 'c1', roles: ['sre', 'security'] }).success, true);
+    for (const bad of [
+      { changeId: 'c1', roles: [''] },
+      { changeId: 'c1', roles: ['x'.repeat(81)] },
+      { changeId: 'c1', roles: Array.from({ length: 33 }, (_, i) => `r${i}`) },
+      { changeId: 'c1', roles: 'sre' },
+      { changeId: 'c1', roles: [1] },
+      { changeId: 'c1', extra: true },
+    ])
+      assert.equal(ReviewRequestSchema.safeParse(bad).success, false, JSON.stringify(bad).slice(0, 80));
   });
 });
 

@@ -79,6 +79,16 @@ describe('dashboards/countersign.grafana.json', () => {
     }
   });
 
+  it('never adds a queue total to its per-role series, and shows the approval queue by role', () => {
+    const depth = exprs.filter((e) => e.expr.includes(countersignMetrics.queueDepth.name));
+    for (const { panel, expr } of depth)
+      assert.match(expr, /role\s*!?=\s*"any"/, `${panel}: ${expr} mixes totals (role="any") and roles`);
+    assert.ok(
+      depth.some((e) => /by \([^)]*\brole\b/.test(e.expr) && /queue\s*=\s*"approval"/.test(e.expr)),
+      'no panel shows the approval queue by role',
+    );
+  });
+
   it('shows every countersign metric somewhere', () => {
     const used = exprs.map((e) => e.expr).join('\n');
     for (const m of Object.values(countersignMetrics))

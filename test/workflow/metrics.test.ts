@@ -120,6 +120,13 @@ describe('metrics: the worker endpoint scraped by a real Prometheus', () => {
       Recommendation,
       Recommendation,
     ];
+    const sumBy = async (promql: string, label: string): Promise<Record<string, number>> =>
+      Object.fromEntries(
+        (await prometheus.query(promql)).map((s): [string, number] => [s.labels[label] ?? '', s.value]),
+      );
+    /** The global governor's approval queue: its total (`any`) and per role. */
+    const approvalDepth = () =>
+      sumBy('sum by (role) (countersign_queue_depth{scope="global", queue="approval"})', 'role');
     await withWorker(h, queue, { timings }, async () => {
       assert.equal(await (await cs.submit(autoRec)).handle.result().then((r) => r.view.state), 'executed');
       assert.equal(await (await cs.submit(blockedRec)).handle.result().then((r) => r.view.state), 'blocked');
@@ -129,6 +136,8 @@ describe('metrics: the worker endpoint scraped by a real Prometheus', () => {
       ] as const) {
         const { handle } = await cs.submit(rec);
         const waiting = await cs.waitForState(rec.id, ['awaiting_approval']);
+        // While it waits, its governors count it as waiting for the role the policy asks (one SRE).
+        await eventually(async () => assert.deepEqual(await approvalDepth(), { any: 1, sre: 1 }), 15_000);
         // Someone takes a moment to read the card: the latency histogram sees a real wait.
         await new Promise((resolve) => setTimeout(resolve, 1200));
         const { verdict } = await cs.decide(rec.id, {
@@ -140,6 +149,8 @@ describe('metrics: the worker endpoint scraped by a real Prometheus', () => {
         assert.equal(verdict.counted, true);
         const result = await handle.result();
         assert.equal(result.view.state, decision === 'approve' ? 'executed' : 'rejected');
+        // Decided and closed: the role's series reads 0 (it is not left at its last value).
+        await eventually(async () => assert.deepEqual(await approvalDepth(), { any: 0, sre: 0 }), 15_000);
       }
     });
 
@@ -171,10 +182,6 @@ describe('metrics: the worker endpoint scraped by a real Prometheus', () => {
       assert.equal(result.view.state, 'rolled_back');
     });
 
-    const sumBy = async (promql: string, label: string): Promise<Record<string, number>> =>
-      Object.fromEntries(
-        (await prometheus.query(promql)).map((s): [string, number] => [s.labels[label] ?? '', s.value]),
-      );
     // Prometheus scrapes every second: ask until the last change is in.
     await eventually(async () => {
       assert.deepEqual(
@@ -216,10 +223,10 @@ describe('metrics: the worker endpoint scraped by a real Prometheus', () => {
       'never.allowed.apex_ns_delete': 1,
     });
     // The governors' queues are there (empty by now), per scope.
-    assert.deepEqual(await sumBy('sum by (queue) (countersign_queue_depth{scope="global"})', 'queue'), {
-      admission: 0,
-      approval: 0,
-    });
+    assert.deepEqual(
+      await sumBy('sum by (queue) (countersign_queue_depth{scope="global", role="any"})', 'queue'),
+      { admission: 0, approval: 0 },
+    );
     // The SDK's own runtime metrics come from the same endpoint.
     const completed = await sumBy(
       `sum by (workflow_type) (temporal_workflow_completed_total{task_queue="${queue}"})`,

@@ -10,6 +10,7 @@ import { CountersignClient } from '../../src/client/countersign-client';
 import { dataConverter } from '../../src/payloads/data-converter';
 import { createChangeWorker } from '../create-worker';
 import { createEvidenceWorker } from '../evidence-worker';
+import { clientTracing, tracingConfigured } from '../tracing';
 import type { EvidenceStore } from '../../activities/evidence/evidence-store';
 import type { SigningKey } from '../../src/evidence/signing';
 import type { RegistryConfig, RegistryConnection } from '../../activities/epp/registry-connection';
@@ -83,7 +84,12 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
     opened.push(workerConnection);
     const connection = await Connection.connect({ address: stack.temporal.address });
     opened.push(connection);
-    const client = new Client({ connection, dataConverter });
+    // With an OTLP endpoint configured, the demo's submissions start each change's trace.
+    const client = new Client({
+      connection,
+      dataConverter,
+      interceptors: tracingConfigured() ? clientTracing().clientInterceptors : {},
+    });
     const registry = registryOf(stack, options);
     if (registry !== undefined) opened.push(registry.connection);
     const bundle =

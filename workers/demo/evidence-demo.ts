@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { EvidenceStore } from '../../activities/evidence/evidence-store';
 import { verifyEvidence } from '../../activities/evidence/verify-evidence';
+import { isFinal } from '../../src/change/states';
 import { bundleKeyOf, sealKeyOf } from '../../src/evidence/layout';
+import { stateQuery } from '../../workflows/messages';
 import type { TrustedKey } from '../../src/evidence/signing';
 import type { GeneratedKey } from '../evidence-key';
 import { generateEvidenceKey, loadKeyring, loadSigningKey } from '../evidence-key';
@@ -60,9 +62,23 @@ export async function showSealedEvidence(options: {
   readonly verifyHint?: string;
 }): Promise<string[]> {
   const closed: { workflowId: string; runId: string }[] = [];
-  const query = `WorkflowType = 'changeWorkflow' AND ExecutionStatus != 'Running' AND StartTime >= '${options.since.toISOString()}'`;
-  for await (const execution of options.client.workflow.list({ query }))
-    closed.push({ workflowId: execution.workflowId, runId: execution.runId });
+  const query = `WorkflowType = 'changeWorkflow' AND StartTime >= '${options.since.toISOString()}'`;
+  for await (const execution of options.client.workflow.list({ query })) {
+    const run = { workflowId: execution.workflowId, runId: execution.runId };
+    if (execution.status.name !== 'RUNNING') closed.push(run);
+    // A change that has just ended is still doing its closing work (and visibility may lag):
+    // wait for it; one that waits for people is not closed and not sealed yet.
+    else if (
+      isFinal((await options.client.workflow.getHandle(run.workflowId, run.runId).query(stateQuery)).state)
+    ) {
+      // However it ends (a failed execution is sealed too), it is closed once this settles.
+      await options.client.workflow
+        .getHandle(run.workflowId, run.runId)
+        .result()
+        .catch(() => undefined);
+      closed.push(run);
+    }
+  }
   console.log(`\nsealing the ${closed.length} closed changes of this run into the Object Lock bucket ...`);
   const deadline = Date.now() + 120_000;
   const problems: string[] = [];

@@ -60,6 +60,11 @@ export async function evidenceLedgerWorkflow(input: LedgerInput): Promise<void> 
     const request = pending[0] as SealRequest;
     try {
       head = await exporter.sealChange(request, head);
+      // Sealed after all (an early request let go, then the change's own): no longer a problem.
+      const sealedNow = unsealed.findIndex(
+        (u) => u.request.workflowId === request.workflowId && u.request.runId === request.runId,
+      );
+      if (sealedNow >= 0) unsealed.splice(sealedNow, 1);
     } catch (err) {
       // Only a conflict in the store ends up here (everything else is retried): the change stays
       // unsealed, visible in the status, and the ledger goes on with the next one.

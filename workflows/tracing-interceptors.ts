@@ -1,4 +1,6 @@
 /** Not a workflow: the workflow side of tracing (workers/tracing.ts), bundled with the workflows. */
+import type { Headers } from '@temporalio/common';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import {
   OpenTelemetryInboundInterceptor,
@@ -11,6 +13,26 @@ import type {
   WorkflowInternalsInterceptor,
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
+
+/**
+ * Whether a start carries a trace context that can be read. A malformed one (any caller can send
+ * headers) must not fail the change's every workflow task: it is simply not traced. The headers
+ * are in the history, so every replay decides the same way.
+ */
+function carriesTrace(headers: Headers): boolean {
+  const header = headers[TRACE_HEADER];
+  if (header === undefined) return false;
+  try {
+    const carrier: unknown = defaultPayloadConverter.fromPayload(header);
+    const parent = (carrier as { traceparent?: unknown } | null)?.traceparent;
+    return typeof parent === 'string' && traceparent.test(parent);
+  } catch {
+    return false;
+  }
+}
+
+/** W3C Trace Context `traceparent`: version, trace id, parent span id, flags. */
+const traceparent = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
  * A workflow is traced only when its start carried a trace context (the header the client
@@ -29,7 +51,7 @@ export const interceptors = (): WorkflowInterceptors => {
     | undefined;
   const inbound: WorkflowInboundCallsInterceptor = {
     execute(input, next) {
-      if (input.headers[TRACE_HEADER] !== undefined)
+      if (carriesTrace(input.headers))
         otel = {
           inbound: new OpenTelemetryInboundInterceptor(),
           outbound: new OpenTelemetryOutboundInterceptor(),

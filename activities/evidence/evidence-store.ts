@@ -14,6 +14,12 @@ export interface EvidenceStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Every key under `prefix` (which ends with `/`), sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Signs of tampering the store itself can see under `prefix` (`''`: everywhere), one readable
+   * finding each: a key with more than one version (an overwrite) or with a delete marker. Empty
+   * when there are none; absent when the store cannot tell (the folder store).
+   */
+  anomalies?(prefix: string): Promise<readonly string[]>;
 }
 
 /** Another object already holds the key: the store refused to replace it. */

@@ -3,7 +3,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
-  paginateListObjectsV2,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -32,6 +32,8 @@ export interface S3EvidenceStore extends EvidenceStore {
    * a bucket that exists without Object Lock (it could not protect what is written to it).
    */
   ensureBucket(): Promise<'created' | 'exists'>;
+  /** Always there: ListObjectVersions shows every overwrite and delete marker. */
+  anomalies(prefix: string): Promise<readonly string[]>;
 }
 
 /**
@@ -69,11 +71,22 @@ const credentialCodes = new Set([
   'CredentialsProviderError',
 ]);
 
+/** What `ListObjectVersions` holds for one key: its object versions and delete markers. */
+interface KeyVersions {
+  /** Object version ids, newest first (the order S3 lists them in), so the last is the original. */
+  readonly versionIds: string[];
+  deleteMarkers: number;
+  /** The newest entry is a delete marker: a plain GET or LIST no longer shows the key. */
+  hidden: boolean;
+}
+
 /**
  * Evidence in an S3 bucket with Object Lock: every object is written with `If-None-Match: *` and a
  * COMPLIANCE retention, so the server itself refuses to delete any version or shorten its lock
  * until the retention ends, whoever asks. An unconditional overwrite by another client only adds a
- * newer version; the locked one stays readable by its version id.
+ * newer version, a delete without a version id only adds a delete marker; so this store reads
+ * every key's oldest version (the locked one it wrote), lists keys behind delete markers, never
+ * writes a second version of a key, and reports any extra version or marker (`anomalies`).
  */
 export function s3Store(options: S3StoreOptions): S3EvidenceStore {
   const { bucket, retentionDays } = options;
@@ -131,7 +144,8 @@ export function s3Store(options: S3StoreOptions): S3EvidenceStore {
     if (code === 'AccessDenied' || status === 403)
       return new S3StoreError(
         `${where} denied ${doing} on bucket ${bucket} (${code}): grant these credentials ` +
-          `s3:GetObject, s3:PutObject, s3:PutObjectRetention, s3:ListBucket and ` +
+          `s3:GetObject, s3:GetObjectVersion, s3:PutObject, s3:PutObjectRetention, s3:ListBucket, ` +
+          `s3:ListBucketVersions and ` +
           `s3:GetBucketObjectLockConfiguration on it`,
         bucket,
         'denied',
@@ -145,15 +159,78 @@ export function s3Store(options: S3StoreOptions): S3EvidenceStore {
     return `${prefix}${key}`;
   };
 
+  /**
+   * Every key under `fullPrefix` (bucket key, store prefix included) with its versions and delete
+   * markers, in key order. With `exactKey`, only that key, and the listing stops past it.
+   */
+  const versionsUnder = async (fullPrefix: string, exactKey?: string): Promise<Map<string, KeyVersions>> => {
+    const keys = new Map<string, KeyVersions>();
+    const entry = (key: string) => {
+      let found = keys.get(key);
+      if (found === undefined) {
+        found = { versionIds: [], deleteMarkers: 0, hidden: false };
+        keys.set(key, found);
+      }
+      return found;
+    };
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (;;) {
+      const page = await client.send(
+        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: fullPrefix, KeyMarker, VersionIdMarker }),
+      );
+      // Within a key, S3 lists versions and markers newest first, and continues a key on the next page.
+      for (const version of page.Versions ?? [])
+        if (version.Key !== undefined && (exactKey === undefined || version.Key === exactKey))
+          entry(version.Key).versionIds.push(version.VersionId ?? 'null');
+      for (const marker of page.DeleteMarkers ?? [])
+        if (marker.Key !== undefined && (exactKey === undefined || marker.Key === exactKey)) {
+          const found = entry(marker.Key);
+          found.deleteMarkers++;
+          if (marker.IsLatest === true) found.hidden = true;
+        }
+      if (page.IsTruncated !== true) break;
+      KeyMarker = page.NextKeyMarker;
+      VersionIdMarker = page.NextVersionIdMarker;
+      if (KeyMarker === undefined) break;
+      // Keys under `exactKey` sort after it: once the listing has moved past it, it is complete.
+      if (exactKey !== undefined && KeyMarker !== exactKey) break;
+    }
+    return new Map([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  };
+
+  /** The key's object versions, newest first; empty when it never held an object. */
+  const versionsOf = async (Key: string): Promise<KeyVersions | undefined> =>
+    (await versionsUnder(Key, Key)).get(Key);
+
+  /**
+   * The oldest version's bytes: the one this store wrote and S3 locked. A newer version or a delete
+   * marker (added by whoever can write or delete without a version id) changes nothing here.
+   */
+  const readOriginal = async (Key: string): Promise<Uint8Array | undefined> => {
+    const versions = await versionsOf(Key);
+    const VersionId = versions?.versionIds.at(-1);
+    if (VersionId === undefined) return undefined;
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key, VersionId }));
+    return out.Body === undefined ? new Uint8Array() : await out.Body.transformToByteArray();
+  };
+
   const get = async (key: string): Promise<Uint8Array | undefined> => {
+    const Key = objectKey(key);
     try {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
-      return out.Body === undefined ? new Uint8Array() : await out.Body.transformToByteArray();
+      return await readOriginal(Key);
     } catch (err) {
-      // A key whose current version is a delete marker reads as missing too, as S3 defines it.
-      if (errorCode(err) === 'NoSuchKey') return undefined;
+      // The version listed a moment ago cannot vanish while locked; an unlocked one can (its owner
+      // deleted it by version id), which reads as missing.
+      if (errorCode(err) === 'NoSuchKey' || errorCode(err) === 'NoSuchVersion') return undefined;
       throw explain(err, `reading ${key}`);
     }
+  };
+
+  /** The stored original compared with `bytes`: identical, or a conflict. */
+  const compare = (key: string, existing: Uint8Array, bytes: Uint8Array): 'identical' => {
+    if (sameBytes(existing, bytes)) return 'identical';
+    throw new EvidenceConflictError(key);
   };
 
   return {
@@ -165,6 +242,11 @@ export function s3Store(options: S3StoreOptions): S3EvidenceStore {
 
     async putOnce(key, bytes) {
       const Key = objectKey(key);
+      // S3 judges `If-None-Match: *` against the current version, so behind a delete marker it may let
+      // a second version through (versitygw refuses, AWS need not): a key that ever held an object
+      // is compared with its original instead, and only a key that never did is written.
+      const original = await get(key);
+      if (original !== undefined) return compare(key, original, bytes);
       // Two conditional writes racing on one key: S3 answers 409 to the loser while the winner
       // completes; a short wait then reads the winner.
       for (let attempt = 1; ; attempt++) {
@@ -196,10 +278,7 @@ export function s3Store(options: S3StoreOptions): S3EvidenceStore {
             );
           if (status !== 412 && status !== 409) throw explain(err, `writing ${key}`);
           const existing = await get(key);
-          if (existing !== undefined) {
-            if (sameBytes(existing, bytes)) return 'identical';
-            throw new EvidenceConflictError(key);
-          }
+          if (existing !== undefined) return compare(key, existing, bytes);
           if (attempt >= 5) throw explain(err, `writing ${key}`);
           await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
         }
@@ -207,16 +286,44 @@ export function s3Store(options: S3StoreOptions): S3EvidenceStore {
     },
 
     async list(listPrefix) {
-      const keys: string[] = [];
+      let keys: Map<string, KeyVersions>;
       try {
-        const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: `${prefix}${listPrefix}` });
-        for await (const page of pages)
-          for (const object of page.Contents ?? [])
-            if (object.Key !== undefined) keys.push(object.Key.slice(prefix.length));
+        keys = await versionsUnder(`${prefix}${listPrefix}`);
       } catch (err) {
         throw explain(err, `listing ${listPrefix}`);
       }
-      return keys.sort();
+      // A key behind a delete marker is listed: its locked original is still there to read.
+      return [...keys]
+        .filter(([, versions]) => versions.versionIds.length > 0)
+        .map(([key]) => key.slice(prefix.length));
+    },
+
+    async anomalies(listPrefix) {
+      let keys: Map<string, KeyVersions>;
+      try {
+        keys = await versionsUnder(`${prefix}${listPrefix}`);
+      } catch (err) {
+        throw explain(err, `listing the versions under ${listPrefix === '' ? 'the store' : listPrefix}`);
+      }
+      const findings: string[] = [];
+      for (const [fullKey, { versionIds, deleteMarkers, hidden }] of keys) {
+        const key = fullKey.slice(prefix.length);
+        const parts: string[] = [];
+        if (versionIds.length === 0)
+          parts.push(
+            `has only ${deleteMarkers === 1 ? 'a delete marker' : `${deleteMarkers} delete markers`} and no object`,
+          );
+        else {
+          if (versionIds.length > 1) parts.push(`has ${versionIds.length} versions (an overwrite)`);
+          if (hidden) parts.push('is hidden by a delete marker');
+          else if (deleteMarkers > 0)
+            parts.push(
+              `has ${deleteMarkers === 1 ? 'a delete marker' : `${deleteMarkers} delete markers`} (a delete)`,
+            );
+        }
+        if (parts.length > 0) findings.push(`${key} ${parts.join(' and ')}`);
+      }
+      return findings;
     },
 
     async ensureBucket() {

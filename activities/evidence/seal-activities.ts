@@ -2,20 +2,17 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
-import type { ChangeResult } from '../../src/change/view';
-import { bundleBytes, bundleContent, canonicalBytes, sealBundle } from '../../src/evidence/bundle';
-import type { BundleChange } from '../../src/evidence/bundle';
+import { bundleBytes, canonicalBytes, sealBundle } from '../../src/evidence/bundle';
+import { contentFromHistory } from '../../src/evidence/from-history';
 import type { LedgerHead } from '../../src/evidence/ledger';
 import { appendLedgerEntry, ledgerGenesis, parseLedgerEntry } from '../../src/evidence/ledger';
 import type { SealMark } from '../../src/evidence/layout';
+import { parseSealMark } from '../../src/evidence/layout';
 import { bundleKeyOf, ledgerKeyOf, ledgerPrefix, sealKeyOf } from '../../src/evidence/layout';
 import type { SealRequest } from '../../src/evidence/ledger-protocol';
 import type { SigningKey } from '../../src/evidence/signing';
 import { FailureType } from '../../src/failures';
-import { payloadConverter } from '../../src/payloads/payload-converter';
 import type { EvidenceStore } from './evidence-store';
 import { EvidenceConflictError } from './evidence-store';
 
@@ -27,26 +24,20 @@ export interface SealActivityDeps {
   readonly logger: Logger;
 }
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+/** How long a change that asked to be sealed may still be running before the ledger moves on. */
+const stillRunningPatienceMs = 60_000;
 
-const closeStatusOf: Record<string, string> = {
-  workflowExecutionCompletedEventAttributes: 'COMPLETED',
-  workflowExecutionFailedEventAttributes: 'FAILED',
-  workflowExecutionTimedOutEventAttributes: 'TIMED_OUT',
-  workflowExecutionCanceledEventAttributes: 'CANCELED',
-  workflowExecutionTerminatedEventAttributes: 'TERMINATED',
-  workflowExecutionContinuedAsNewEventAttributes: 'CONTINUED_AS_NEW',
-};
-
-function closeOf(last: HistoryEvent | undefined): { status: string; at: string } | undefined {
-  if (last === undefined) return undefined;
-  const status = Object.entries(closeStatusOf).find(
-    ([field]) => (last as Record<string, unknown>)[field] != null,
-  )?.[1];
-  if (status === undefined) return undefined;
-  const seconds = Number(last.eventTime?.seconds ?? 0);
-  const nanos = last.eventTime?.nanos ?? 0;
-  return { status, at: new Date(seconds * 1000 + Math.floor(nanos / 1e6)).toISOString() };
+/**
+ * An error no retry can fix because it comes from the change's own id (too long for the store, or
+ * not encodable as a key): the change is left unsealed, visibly, and the ledger goes on. Anything
+ * else (an outage) is retried.
+ */
+function unsealable(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const name = (err as Error).name;
+  if (code === 'ENAMETOOLONG' || name === 'KeyTooLongError' || /store key part/.test((err as Error).message))
+    return conflict(`its id cannot be stored as evidence: ${(err as Error).message}`);
+  return err;
 }
 
 const conflict = (message: string) =>
@@ -61,7 +52,10 @@ const conflict = (message: string) =>
 export function createSealActivities(deps: SealActivityDeps) {
   const waitUntilClosed = async (request: SealRequest) => {
     const handle = deps.client.workflow.getHandle(request.workflowId, request.runId);
-    // The change asks to be sealed just before it returns: it closes within moments.
+    // The change asks to be sealed just before it returns: it closes within moments. One that stays
+    // open (a request sent early, by mistake or malice) must not hold up every change behind it:
+    // it is let go, and asks again itself when it closes.
+    const patience = Date.now() + stillRunningPatienceMs;
     for (;;) {
       let description;
       try {
@@ -78,16 +72,14 @@ export function createSealActivities(deps: SealActivityDeps) {
           `${request.workflowId} is a ${description.type}, not a change; only changes are sealed`,
         );
       if (description.status.name !== 'RUNNING') return handle;
+      if (Date.now() > patience)
+        throw conflict(`${request.workflowId} is still running: it is sealed when it closes and asks again`);
       Context.current().heartbeat();
       await Context.current().sleep(250);
     }
   };
 
-  /**
-   * The ledger entry a seal mark points at, as the head after it; a retry after a crash between
-   * the mark's write and the answer is handed the head from before the entry, its predecessor.
-   */
-  const headOfMark = async (request: SealRequest, mark: SealMark, known: LedgerHead | null) => {
+  const requireEntryOf = async (request: SealRequest, mark: SealMark) => {
     const bytes = await deps.store.get(ledgerKeyOf(mark.index));
     const entry = bytes === undefined ? 'missing' : parseLedgerEntry(bytes);
     if (
@@ -96,8 +88,17 @@ export function createSealActivities(deps: SealActivityDeps) {
       entry.change.runId !== request.runId
     )
       throw conflict(
-        `${request.workflowId} is marked sealed at ledger entry ${mark.index}, which does not anchor it`,
+        `${request.workflowId} is marked sealed at ledger entry ${mark.index}, which does not anchor it: a mark nobody sealed`,
       );
+    return entry;
+  };
+
+  /**
+   * The ledger entry a seal mark points at, as the head after it; a retry after a crash between
+   * the mark's write and the answer is handed the head from before the entry, its predecessor.
+   */
+  const headOfMark = async (request: SealRequest, mark: SealMark, known: LedgerHead | null) => {
+    const entry = await requireEntryOf(request, mark);
     const follows =
       known === null
         ? entry.index === 0 && entry.prevHash === ledgerGenesis
@@ -147,54 +148,44 @@ export function createSealActivities(deps: SealActivityDeps) {
         throw conflict(
           `${err.message} (${deps.store.description}); the evidence there differs from what this exporter seals: investigate before sealing more`,
         );
-      throw err;
+      throw unsealable(err);
     }
   };
 
   return {
     async sealChange(request: SealRequest, known: LedgerHead | null): Promise<LedgerHead> {
       const log = deps.logger.child({ workflowId: request.workflowId, runId: request.runId });
-      const already = await deps.store.get(sealKeyOf(request));
+      let already: Uint8Array | undefined;
+      try {
+        already = await deps.store.get(sealKeyOf(request));
+      } catch (err) {
+        throw unsealable(err);
+      }
       if (already !== undefined) {
-        const mark = JSON.parse(Buffer.from(already).toString('utf8')) as SealMark;
+        const mark = parseSealMark(already);
+        if (mark === null)
+          throw conflict(`the seal mark of ${request.workflowId} is not one: investigate the store`);
         log.info({ index: mark.index }, 'change already sealed; the ledger goes on from its head');
         const head = known ?? (await storedHead());
-        if (head !== null && mark.index <= head.index) return head;
+        if (head !== null && mark.index <= head.index) {
+          // A mark is a pointer, not proof: it counts only if the entry it names anchors this run.
+          await requireEntryOf(request, mark);
+          return head;
+        }
         return headOfMark(request, mark, known);
       }
       const head = known ?? (await headBefore(request));
       const handle = await waitUntilClosed(request);
-      const history = await handle.fetchHistory();
-      const events = history.events ?? [];
-      const started = events[0]?.workflowExecutionStartedEventAttributes;
-      const close = closeOf(events[events.length - 1]);
-      if (started == null || close === undefined)
-        throw ApplicationFailure.create({
-          type: FailureType.EvidenceConflict,
-          message: `${request.workflowId} has no complete history to seal`,
-          nonRetryable: true,
-        });
-      const completed = events[events.length - 1]?.workflowExecutionCompletedEventAttributes;
-      const payload = completed?.result?.payloads?.[0];
-      const result = payload == null ? null : payloadConverter.fromPayload<ChangeResult>(payload);
-      const view = result !== null && typeof result === 'object' && 'view' in result ? result : null;
-      const change: BundleChange = {
-        id: view?.view.recommendation?.id ?? null,
+      const content = contentFromHistory(await handle.fetchHistory(), {
+        namespace: Context.current().info.namespace,
         workflowId: request.workflowId,
-        runId: request.runId,
-        workflowType: started.workflowType?.name ?? 'unknown',
-        closeStatus: close.status,
-        closedAt: close.at,
-      };
-      const content = bundleContent({
-        deployment: {
-          namespace: Context.current().info.namespace,
-          taskQueue: started.taskQueue?.name ?? '',
-        },
-        change,
-        result: view,
-        history: JSON.parse(historyToJSON(history)) as unknown,
       });
+      if (typeof content === 'string') throw conflict(`${request.workflowId} cannot be sealed: ${content}`);
+      if (content.change.runId !== request.runId)
+        throw conflict(
+          `${request.workflowId}: the history is of run ${content.change.runId}, not ${request.runId}`,
+        );
+      const close = { at: content.change.closedAt };
       const sealed = sealBundle(content, deps.key);
       const bundleKey = bundleKeyOf(request);
       const bytes = bundleBytes(sealed);

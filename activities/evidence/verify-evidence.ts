@@ -3,14 +3,13 @@ import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { SealedBundle } from '../../src/evidence/bundle';
 import { checkBundle } from '../../src/evidence/bundle';
-import type { SealMark } from '../../src/evidence/layout';
-import { bundleKeyOf, ledgerKeyOf, ledgerPrefix, sealKeyOf } from '../../src/evidence/layout';
+import { bundleKeyOf, ledgerKeyOf, ledgerPrefix, parseSealMark, sealKeyOf } from '../../src/evidence/layout';
 import type { LedgerEntry, LedgerHead } from '../../src/evidence/ledger';
 import { parseLedgerEntry, verifyLedger } from '../../src/evidence/ledger';
 import type { TrustedKey } from '../../src/evidence/signing';
 import { dataConverter } from '../../src/payloads/data-converter';
-import { payloadConverter } from '../../src/payloads/payload-converter';
-import type { ChangeResult } from '../../src/change/view';
+import type { BundleContent } from '../../src/evidence/bundle';
+import { contentFromHistory } from '../../src/evidence/from-history';
 import { canonicalJson } from '../../src/hash';
 import type { EvidenceStore } from './evidence-store';
 
@@ -41,6 +40,30 @@ export interface VerifyOptions {
   readonly store: EvidenceStore | null;
   /** Replay against a pre-built workflow bundle (tests), this build's workflows otherwise; false: skipped. */
   readonly replay: false | { readonly workflowBundlePath?: string };
+  /** The change the auditor asked about: a bundle of any other change fails, whatever else holds. */
+  readonly expect?: { readonly workflowId: string; readonly runId?: string };
+}
+
+/**
+ * The newest sealed run of a change, found through the verified ledger (never through a listing an
+ * operator could add to): the entry, and the bytes stored under the key it names.
+ */
+export async function findSealed(
+  store: EvidenceStore,
+  trusted: readonly TrustedKey[],
+  workflowId: string,
+): Promise<
+  | { readonly run: { workflowId: string; runId: string }; readonly bytes: Uint8Array | undefined }
+  | string
+  | null
+> {
+  const entries = await readLedger(store);
+  if (typeof entries === 'string') return entries;
+  const chain = verifyLedger(entries, trusted);
+  if (!chain.ok) return `ledger entry ${chain.index} ${chain.problem}`;
+  const entry = [...entries].reverse().find((e) => e.change.workflowId === workflowId);
+  if (entry === undefined) return null;
+  return { run: entry.change, bytes: await store.get(entry.bundle.key) };
 }
 
 async function readLedger(store: EvidenceStore, upTo?: number): Promise<LedgerEntry[] | string> {
@@ -67,11 +90,9 @@ async function ledgerInclusion(
   const markBytes = await store.get(sealKeyOf({ workflowId, runId }));
   let index: number | undefined;
   if (markBytes !== undefined) {
-    try {
-      index = (JSON.parse(Buffer.from(markBytes).toString('utf8')) as SealMark).index;
-    } catch {
-      return 'the seal mark of this change is not readable';
-    }
+    const mark = parseSealMark(markBytes);
+    if (mark === null) return 'the seal mark of this change is not readable';
+    index = mark.index;
   }
   // The chain up to this change's entry is what anchors it; later entries are `ledger verify`'s job.
   const entries = await readLedger(store, index);
@@ -124,8 +145,10 @@ async function replays(sealed: SealedBundle, bundlePath: string | undefined): Pr
 }
 
 /**
- * The entries, recommendation and outcome must be those the embedded history's result holds: the
- * history is the trail, the rest of the bundle is a readable copy of it.
+ * Everything in the bundle must be what its embedded history says: the content is derived again
+ * from the history (entries, recommendation, policy, approvals, outcome, the change's run, type,
+ * ending and time, the task queue) and must be the same. The history is the trail; the rest of the
+ * bundle is a readable copy of it.
  */
 function historyAgrees(sealed: SealedBundle): string | null {
   let history: temporal.api.history.v1.IHistory;
@@ -134,14 +157,17 @@ function historyAgrees(sealed: SealedBundle): string | null {
   } catch (err) {
     return `the embedded history is not a Temporal history: ${(err as Error).message}`;
   }
-  const events = history.events ?? [];
-  const payload = events[events.length - 1]?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
-  const result = payload == null ? null : payloadConverter.fromPayload<Partial<ChangeResult>>(payload);
-  const entries = result?.evidence ?? [];
-  if (canonicalJson(entries) !== canonicalJson(sealed.content.entries))
-    return "the entries are not the ones the embedded history's result holds";
-  if (canonicalJson(result?.view?.recommendation ?? null) !== canonicalJson(sealed.content.recommendation))
-    return "the recommendation is not the one the embedded history's result holds";
+  const derived = contentFromHistory(history, {
+    namespace: sealed.content.deployment.namespace,
+    workflowId: sealed.content.change.workflowId,
+  });
+  if (typeof derived === 'string') return derived;
+  const differing = (Object.keys(derived) as (keyof BundleContent)[]).filter(
+    (field) => field !== 'history' && canonicalJson(derived[field]) !== canonicalJson(sealed.content[field]),
+  );
+  if (differing.length > 0) return `${differing.join(', ')} differ from what the embedded history says`;
+  if (canonicalJson({ ...derived, history: sealed.content.history }) !== canonicalJson(sealed.content))
+    return 'the content holds fields its history does not explain';
   return null;
 }
 
@@ -163,6 +189,19 @@ export async function verifyEvidence(bytes: Uint8Array, options: VerifyOptions):
   }
   const { sealed } = bundle;
   const { change } = sealed.content;
+  const expected = options.expect;
+  if (
+    expected !== undefined &&
+    (change.workflowId !== expected.workflowId ||
+      (expected.runId !== undefined && change.runId !== expected.runId))
+  ) {
+    lines.push({
+      check: 'ledger',
+      status: 'failed',
+      detail: `this is the bundle of ${change.workflowId} (run ${change.runId}), not of ${expected.workflowId}${expected.runId === undefined ? '' : ` (run ${expected.runId})`}`,
+    });
+    return { ok: false, failure: 'ledger', lines, change };
+  }
   const disagreement = historyAgrees(sealed);
   if (disagreement !== null) {
     lines.push({ check: 'bundle', status: 'ok', detail: 'a sealed evidence bundle' });
@@ -231,9 +270,12 @@ export async function verifyStoredLedger(
   store: EvidenceStore,
   trusted: readonly TrustedKey[],
 ): Promise<LedgerVerdict> {
+  // A newer version or a delete marker over a sealed object is tampering, even though reads see the locked original.
+  const tampered = (await store.anomalies?.('')) ?? [];
   const entries = await readLedger(store);
-  if (typeof entries === 'string') return { ok: false, head: null, entries: 0, problems: [entries] };
-  const problems: string[] = [];
+  if (typeof entries === 'string')
+    return { ok: false, head: null, entries: 0, problems: [entries, ...tampered] };
+  const problems: string[] = [...tampered];
   const chain = verifyLedger(entries, trusted);
   if (!chain.ok) problems.push(`ledger entry ${chain.index} ${chain.problem}`);
   for (const entry of entries) {
@@ -255,4 +297,24 @@ export async function verifyStoredLedger(
       );
   }
   return { ok: problems.length === 0, head: chain.ok ? chain.head : null, entries: entries.length, problems };
+}
+
+/**
+ * Every run the verified ledger anchors, by `workflowId/runId`: what "sealed" means to an audit
+ * (seal marks are only pointers). A ledger that does not verify, or a store showing tampering, is
+ * a problem to report instead.
+ */
+export async function sealedRuns(
+  store: EvidenceStore,
+  trusted: readonly TrustedKey[],
+): Promise<Map<string, { readonly index: number; readonly digest: string }> | string> {
+  const tampered = (await store.anomalies?.('')) ?? [];
+  if (tampered.length > 0) return `the store shows tampering: ${tampered.join('; ')}`;
+  const entries = await readLedger(store);
+  if (typeof entries === 'string') return entries;
+  const chain = verifyLedger(entries, trusted);
+  if (!chain.ok) return `ledger entry ${chain.index} ${chain.problem}`;
+  return new Map(
+    entries.map((e) => [`${e.change.workflowId}/${e.change.runId}`, { index: e.index, digest: e.bundle.digest }]),
+  );
 }

@@ -15,10 +15,10 @@ import type { AuditListing } from '../client/audit-client';
 import { AuditClient } from '../client/audit-client';
 import type { CountersignClient } from '../client/countersign-client';
 import { InputError } from './read-input';
-import pLimit from 'p-limit';
-import type { SealState } from '../audit/sealing';
-import { renderSealing, sealLookupKey, sealingSummary } from '../audit/sealing';
-import { sealKeyOf } from '../evidence/layout';
+import type { Sealing } from '../audit/sealing';
+import { renderSealing, sealOf, sealingSummary } from '../audit/sealing';
+import { sealedRuns } from '../../activities/evidence/verify-evidence';
+import { loadKeyring } from '../../workers/evidence-key';
 import { evidenceStoreFromEnv } from '../../workers/evidence-config';
 
 export interface AuditCommandDeps {
@@ -38,6 +38,7 @@ interface Selection {
   model?: string;
   limit: string;
   store?: string;
+  keyring?: string;
 }
 
 const tiers = ['0', '1', '2', '3', 'blocked'];
@@ -83,13 +84,10 @@ async function select(
 }
 
 /**
- * The seal marks of the closed records, from the evidence store (`--store`, or the configured
- * bucket or folder); null when there is none to ask.
+ * Which closed changes the verified ledger anchors, from the evidence store (`--store`, or the
+ * configured bucket or folder) and the keyring; null when there is no store to ask.
  */
-async function sealsOf(
-  o: Selection,
-  records: readonly ChangeRecord[],
-): Promise<{ seals: Map<string, SealState | null>; store: string } | null> {
+async function sealsOf(o: Selection): Promise<Sealing | null> {
   const store = await evidenceStoreFromEnv(
     o.store === undefined
       ? process.env
@@ -100,22 +98,22 @@ async function sealsOf(
         },
   );
   if (store === null) return null;
-  const limit = pLimit(8);
-  const seals = new Map<string, SealState | null>();
-  await Promise.all(
-    records
-      .filter((r) => r.final && r.runId !== null)
-      .map((r) =>
-        limit(async () => {
-          const bytes = await store.get(sealKeyOf({ workflowId: r.workflowId, runId: r.runId ?? '' }));
-          seals.set(
-            sealLookupKey(r),
-            bytes === undefined ? null : (JSON.parse(Buffer.from(bytes).toString('utf8')) as SealState),
-          );
-        }),
-      ),
-  );
-  return { seals, store: store.description };
+  const keyringFile = o.keyring ?? process.env.COUNTERSIGN_EVIDENCE_KEYRING;
+  if (keyringFile === undefined || keyringFile === '')
+    return {
+      store: store.description,
+      problem: 'no keyring (--keyring or COUNTERSIGN_EVIDENCE_KEYRING) to verify the ledger with',
+    };
+  let trusted;
+  try {
+    trusted = loadKeyring(keyringFile).keys;
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  const runs = await sealedRuns(store, trusted);
+  return typeof runs === 'string'
+    ? { store: store.description, problem: runs }
+    : { store: store.description, runs };
 }
 
 /** What could not be read goes to standard error: never hidden, never mixed into JSON lines. */
@@ -143,6 +141,10 @@ function windowOptions(cmd: Command, sinceDefault?: string): Command {
     .option(
       '--store <dir>',
       'check sealing in this evidence folder (default: the configured bucket or folder)',
+    )
+    .option(
+      '--keyring <file>',
+      'the public keyring to verify the ledger with (default: COUNTERSIGN_EVIDENCE_KEYRING)',
     );
 }
 
@@ -164,14 +166,16 @@ export function registerAuditCommands(program: Command, deps: AuditCommandDeps):
     .option('--model <model>', 'only this model (name, version, or name@version)')
     .action(async (o: Selection, cmd: Command) => {
       const { records } = await select(deps, o, 'active');
-      const sealing = await sealsOf(o, records);
-      const sealOf = (r: ChangeRecord) =>
-        sealing === null || !r.final ? {} : { sealed: sealing.seals.get(sealLookupKey(r)) ?? null };
+      const sealing = await sealsOf(o);
+      const sealedField = (r: ChangeRecord) => {
+        const seal = sealOf(sealing, r);
+        return seal === undefined ? {} : { sealed: seal };
+      };
       if (jsonMode(cmd))
-        for (const r of records) console.log(JSON.stringify({ ...auditLineOf(r), ...sealOf(r) }));
+        for (const r of records) console.log(JSON.stringify({ ...auditLineOf(r), ...sealedField(r) }));
       else
         console.log(
-          `${renderAuditTable(records)}\n\n${renderSealing(sealing === null ? null : sealingSummary(records, sealing.seals, sealing.store))}`,
+          `${renderAuditTable(records)}\n\n${renderSealing(sealing === null ? null : sealingSummary(records, sealing))}`,
         );
     });
 
@@ -187,8 +191,8 @@ export function registerAuditCommands(program: Command, deps: AuditCommandDeps):
     .action(async (o: Selection) => {
       const { records, window } = await select(deps, o, 'opened');
       const report = buildReport(records, window);
-      const sealing = await sealsOf(o, records);
-      const summary = sealing === null ? null : sealingSummary(records, sealing.seals, sealing.store);
+      const sealing = await sealsOf(o);
+      const summary = sealing === null ? null : sealingSummary(records, sealing);
       deps.print({ ...report, sealing: summary }, `${renderReport(report)}\n\n${renderSealing(summary)}`);
     });
 

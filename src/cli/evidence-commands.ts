@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { EvidenceStore } from '../../activities/evidence/evidence-store';
 import type { FailureKind } from '../../activities/evidence/verify-evidence';
-import { verifyEvidence, verifyStoredLedger } from '../../activities/evidence/verify-evidence';
+import { findSealed, verifyEvidence, verifyStoredLedger } from '../../activities/evidence/verify-evidence';
+import { CommandExit } from './command-exit';
 import { evidenceStoreFromEnv } from '../../workers/evidence-config';
 import { generateEvidenceKey, loadKeyring } from '../../workers/evidence-key';
-import { storeKey } from '../evidence/layout';
 import type { TrustedKey } from '../evidence/signing';
 import { ExitCode } from './exit-codes';
 import { InputError } from './read-input';
@@ -55,24 +55,44 @@ async function storeOf(o: StoreOptions): Promise<EvidenceStore | null> {
   );
 }
 
-/** A bundle file, or a change id / workflow id looked up in the store (its newest run). */
-async function bundleBytesOf(target: string, store: EvidenceStore | null): Promise<Uint8Array> {
-  if (existsSync(target)) return new Uint8Array(await readFile(target));
+/**
+ * A bundle file, or a change id / workflow id whose newest sealed run the verified ledger names.
+ * Either way, the change it must be of (from the id, or `--change`), so that one change's genuine
+ * bundle cannot pass for another's.
+ */
+async function bundleOf(
+  target: string,
+  store: EvidenceStore | null,
+  trusted: readonly TrustedKey[],
+  change: string | undefined,
+): Promise<{ bytes: Uint8Array; expect?: { workflowId: string; runId?: string } }> {
+  const workflowIdOf = (id: string) => (id.startsWith('change-') ? id : `change-${id}`);
+  if (existsSync(target)) {
+    const bytes = new Uint8Array(await readFile(target));
+    return change === undefined ? { bytes } : { bytes, expect: { workflowId: workflowIdOf(change) } };
+  }
   if (store === null)
     throw new InputError(
       `${target} is not a file, and no evidence store is configured to look it up in (--store <dir>)`,
     );
-  for (const workflowId of target.startsWith('change-') ? [target] : [`change-${target}`, target]) {
-    const keys = await store.list(`${storeKey('bundles', workflowId)}/`);
-    const newest = keys[keys.length - 1];
-    if (newest !== undefined) {
-      const bytes = await store.get(newest);
-      if (bytes !== undefined) return bytes;
-    }
-  }
-  throw new InputError(
-    `no sealed bundle for ${target} in ${store.description} (a change is sealed moments after it closes)`,
-  );
+  const workflowId = workflowIdOf(target);
+  const found = await findSealed(store, trusted, workflowId);
+  if (typeof found === 'string')
+    throw new CommandExit(
+      ExitCode.ledgerBroken,
+      `the ledger in ${store.description} does not verify: ${found}`,
+    );
+  if (found === null)
+    throw new CommandExit(
+      ExitCode.notFound,
+      `no ledger entry for ${workflowId} in ${store.description} (a change is sealed moments after it closes; check the id with countersign audit)`,
+    );
+  if (found.bytes === undefined)
+    throw new CommandExit(
+      ExitCode.ledgerBroken,
+      `the ledger anchors a bundle of ${workflowId} that is missing from ${store.description}`,
+    );
+  return { bytes: found.bytes, expect: found.run };
 }
 
 const mark = { ok: '✓', failed: '✗', skipped: '–' } as const;
@@ -91,32 +111,48 @@ export function registerEvidenceCommands(program: Command, deps: EvidenceCommand
     .option('--keyring <file>', 'trusted public keys (default: COUNTERSIGN_EVIDENCE_KEYRING)')
     .option('--no-replay', 'skip replaying the embedded history (the slow check)')
     .option('--workflow-bundle <file>', 'replay against this pre-built workflow bundle instead of this build')
-    .action(async (target: string, o: StoreOptions & { replay: boolean; workflowBundle?: string }) => {
-      const trusted = keyringOf(o);
-      const store = await storeOf(o);
-      const bytes = await bundleBytesOf(target, store);
-      // The replay runs a worker in this process: its routine logs (bundling, state changes) are not for this reader.
-      if (o.replay) Runtime.install({ logger: new DefaultLogger('WARN') });
-      if (o.replay)
-        process.stderr.write("countersign: replaying the embedded history on this build's workflow code…\n");
-      const verdict = await verifyEvidence(bytes, {
-        trusted,
-        store,
-        replay: o.replay
-          ? o.workflowBundle === undefined
-            ? {}
-            : { workflowBundlePath: o.workflowBundle }
-          : false,
-      });
-      const text = [
-        ...verdict.lines.map((l) => `${mark[l.status]} ${l.check.padEnd(9)} ${l.detail}`),
-        verdict.ok
-          ? 'verified: this bundle is what the deployment sealed, anchored in its ledger.'
-          : `NOT VERIFIED (${verdict.failure}): do not rely on this bundle; compare it with the store's copy and the ledger (countersign ledger verify).`,
-      ].join('\n');
-      deps.print(verdict, text);
-      if (verdict.failure !== null) process.exitCode = exitOf[verdict.failure];
-    });
+    .option(
+      '--change <id>',
+      'for a bundle file: the change it must be of (a bundle of any other change fails)',
+    )
+    .action(
+      async (
+        target: string,
+        o: StoreOptions & { replay: boolean; workflowBundle?: string; change?: string },
+      ) => {
+        const trusted = keyringOf(o);
+        const store = await storeOf(o);
+        const { bytes, expect } = await bundleOf(target, store, trusted, o.change);
+        if (o.replay) {
+          // The replay runs a worker in this process: its routine logs are not for this reader.
+          Runtime.install({ logger: new DefaultLogger('WARN') });
+          process.stderr.write(
+            "countersign: replaying the embedded history on this build's workflow code…\n",
+          );
+        }
+        const verdict = await verifyEvidence(bytes, {
+          trusted,
+          store,
+          replay: o.replay
+            ? o.workflowBundle === undefined
+              ? {}
+              : { workflowBundlePath: o.workflowBundle }
+            : false,
+          ...(expect === undefined ? {} : { expect }),
+        });
+        const skipped = verdict.lines.filter((l) => l.status === 'skipped').map((l) => l.check);
+        const text = [
+          ...verdict.lines.map((l) => `${mark[l.status]} ${l.check.padEnd(9)} ${l.detail}`),
+          !verdict.ok
+            ? `NOT VERIFIED (${verdict.failure}): do not rely on this bundle; compare it with the store's copy and the ledger (countersign ledger verify).`
+            : skipped.length === 0
+              ? 'verified: this bundle is what the deployment sealed, anchored in its ledger.'
+              : `verified only in part: ${skipped.join(' and ')} not checked (${skipped.includes('ledger') ? 'give --store or configure the store' : ''}${skipped.length === 2 ? '; ' : ''}${skipped.includes('replay') ? 'drop --no-replay' : ''}) before relying on it.`,
+        ].join('\n');
+        deps.print(verdict, text);
+        if (verdict.failure !== null) process.exitCode = exitOf[verdict.failure];
+      },
+    );
 
   const ledger = program.command('ledger').description('the deployment-wide evidence ledger');
   ledger

@@ -29,17 +29,7 @@ import { registerEvidenceCommands } from './evidence-commands';
 import { renderTimelines, timelinesOf } from '../evidence/timelines';
 import { GovernorActionError, GovernorNotFoundError } from '../client/governor-client';
 import { InputError, readJsonInput } from './read-input';
-
-/** Thrown to end the CLI with a given exit code and message. */
-class CliExit extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+import { CommandExit } from './command-exit';
 
 let json = false;
 const print = (value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
@@ -49,7 +39,7 @@ async function withClient<T>(fn: (client: CountersignClient) => Promise<T>): Pro
   try {
     client = new CountersignClient(await connectClient(), process.env.COUNTERSIGN_TASK_QUEUE ?? undefined);
   } catch (err) {
-    throw new CliExit(
+    throw new CommandExit(
       ExitCode.unavailable,
       `cannot reach Temporal: ${(err as Error).message} (set TEMPORAL_ADDRESS or a profile)`,
     );
@@ -279,7 +269,7 @@ function fail(err: unknown): never {
   let code: number = ExitCode.error;
   let message = err instanceof Error ? err.message : String(err);
   let details: unknown;
-  if (err instanceof CliExit) {
+  if (err instanceof CommandExit) {
     code = err.code;
     details = err.details;
   } else if (err instanceof RecommendationValidationError) {

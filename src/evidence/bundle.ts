@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ChangeResult } from '../change/view';
 import { canonicalJson, hashOf } from '../hash';
+import { parseCanonical } from './canonical-parse';
+import { signatureSchema } from './signing';
 import type { EvidenceEntry } from './chain';
 import { verifyChain } from './chain';
 import type { Signature, SigningKey, TrustedKey } from './signing';
@@ -107,7 +109,7 @@ const entrySchema = z.object({
 const sealedSchema = z.object({
   format: z.literal(bundleFormat),
   digest: z.string().regex(/^[0-9a-f]{64}$/),
-  signature: z.object({ alg: z.literal('ed25519'), keyId: z.string(), value: z.string() }),
+  signature: signatureSchema,
   content: z
     .object({
       format: z.literal(bundleFormat),
@@ -146,16 +148,9 @@ export type BundleCheck =
  * before the signature so a removed or reordered entry is named as such, not as a bad signature.
  */
 export function checkBundle(bytes: Uint8Array, trusted: readonly TrustedKey[]): BundleCheck {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    return {
-      ok: false,
-      problem: { kind: 'unreadable', detail: `not UTF-8 JSON: ${(err as Error).message}` },
-    };
-  }
-  const shape = sealedSchema.safeParse(parsed);
+  const parsed = parseCanonical(bytes);
+  if (!parsed.ok) return { ok: false, problem: { kind: 'unreadable', detail: parsed.problem } };
+  const shape = sealedSchema.safeParse(parsed.value);
   if (!shape.success) {
     const issue = shape.error.issues[0];
     return {
@@ -166,7 +161,7 @@ export function checkBundle(bytes: Uint8Array, trusted: readonly TrustedKey[]): 
       },
     };
   }
-  const sealed = parsed as SealedBundle;
+  const sealed = parsed.value as SealedBundle;
   if (!trusted.some((k) => k.keyId === sealed.signature.keyId))
     return {
       ok: false,

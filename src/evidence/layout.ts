@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Where each sealed object lives in an evidence store, for every deployment alike, so an auditor
  * with only the store (a bucket, a folder copy) finds a change's bundle, its ledger entry and the
@@ -44,4 +46,22 @@ export interface SealMark {
   readonly index: number;
   readonly bundleKey: string;
   readonly digest: string;
+}
+
+const SealMarkSchema = z.strictObject({
+  index: z.number().int().nonnegative(),
+  bundleKey: z.string().refine(isStoreKey),
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** A seal mark's bytes, or null when they are not one (a mark is a pointer: check what it names). */
+export function parseSealMark(bytes: Uint8Array): SealMark | null {
+  try {
+    const parsed = SealMarkSchema.safeParse(
+      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)),
+    );
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { hashOf } from '../hash';
 import { canonicalBytes } from './bundle';
+import { parseCanonical } from './canonical-parse';
 import type { Signature, SigningKey, TrustedKey } from './signing';
-import { checkSignature, signBytes } from './signing';
+import { checkSignature, signatureSchema, signBytes } from './signing';
 
 /**
  * The deployment-wide ledger: one entry per sealed bundle, each linking to the one before, each
@@ -59,18 +60,17 @@ const entrySchema = z.object({
   bundle: z.object({ key: z.string(), digest: z.string() }),
   change: z.object({ workflowId: z.string(), runId: z.string(), closedAt: z.string() }),
   hash: z.string(),
-  signature: z.object({ alg: z.literal('ed25519'), keyId: z.string(), value: z.string() }),
+  signature: signatureSchema,
 });
 
 export function parseLedgerEntry(bytes: Uint8Array): LedgerEntry | string {
-  try {
-    const parsed = entrySchema.safeParse(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)));
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    return `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
-  } catch (err) {
-    return `not UTF-8 JSON: ${(err as Error).message}`;
-  }
+  const json = parseCanonical(bytes);
+  if (!json.ok) return json.problem;
+  // Strict: a field the hash does not cover would be a field nobody checks.
+  const parsed = entrySchema.strict().safeParse(json.value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  return `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
 }
 
 export type LedgerCheck =

@@ -1,6 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
+import { z } from 'zod';
 
 /**
  * Ed25519 signatures over canonical bytes. A key is named by its id, `ed25519:` and the first 16
@@ -14,6 +15,13 @@ export interface Signature {
   /** base64 of the 64-byte signature. */
   readonly value: string;
 }
+
+/** A signature as stored: exactly one base64 spelling of 64 bytes, so no two texts carry the same one. */
+export const signatureSchema = z.strictObject({
+  alg: z.literal('ed25519'),
+  keyId: z.string(),
+  value: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected base64 of a 64-byte Ed25519 signature'),
+});
 
 export interface SigningKey {
   readonly keyId: string;

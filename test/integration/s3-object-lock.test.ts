@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { EvidenceConflictError, storeKey } from '../../activities/evidence/evidence-store';
 import { S3StoreError, s3Store } from '../../activities/evidence/s3-store';
+import { ledgerKeyOf } from '../../src/evidence/layout';
 import type { S3ServerHandle } from '../../workers/stack/s3-server';
 import { startS3Server } from '../../workers/stack/s3-server';
 
@@ -291,6 +292,61 @@ describe('S3 Object Lock (real versitygw)', () => {
       assert.equal(listed.length, 1003);
       assert.deepEqual(listed, [...keys].sort());
       assert.deepEqual(await store.list('bundles/'), ['bundles/b']);
+    });
+
+    it('reads the locked original past an overwrite or a delete marker, and reports both', async (t) => {
+      const bucket = bucketName(t);
+      const store = storeIn(bucket, 'countersign/');
+      await store.ensureBucket();
+      const encode = (text: string) => new TextEncoder().encode(text);
+      const raw = (key: string) => `countersign/${key}`;
+      const [first, second, never] = [ledgerKeyOf(1), ledgerKeyOf(2), ledgerKeyOf(3)];
+      assert.equal(await store.putOnce(first, encode('entry 1')), 'created');
+      assert.equal(await store.putOnce(second, encode('entry 2')), 'created');
+      assert.deepEqual(await store.anomalies(''), []);
+
+      // An unconditional PUT (no key needed, only s3:PutObject) adds a newer version.
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: raw(first), Body: 'forged 1' }));
+      assert.equal((await read(bucket, raw(first))).toString(), 'forged 1', 'a plain GET reads the forgery');
+      assert.deepEqual(await store.get(first), encode('entry 1'));
+      assert.deepEqual(await store.anomalies('ledger/'), [`${first} has 2 versions (an overwrite)`]);
+
+      // A DELETE without a version id hides the key behind a delete marker.
+      const marker = await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: raw(second) }));
+      assert.equal(marker.DeleteMarker, true);
+      assert.equal((await refusal(read(bucket, raw(second)))).status, 404, 'a plain GET finds nothing');
+      assert.deepEqual(await store.get(second), encode('entry 2'));
+      assert.deepEqual(await store.list('ledger/'), [first, second]);
+      assert.deepEqual(await store.anomalies('ledger/'), [
+        `${first} has 2 versions (an overwrite)`,
+        `${second} is hidden by a delete marker`,
+      ]);
+
+      // Writing the hidden key again compares with its original and never adds a version.
+      await assert.rejects(store.putOnce(second, encode('entry 2, forked')), (err) => {
+        assert.ok(err instanceof EvidenceConflictError);
+        assert.equal(err.key, second);
+        return true;
+      });
+      assert.equal(await store.putOnce(second, encode('entry 2')), 'identical');
+      const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: raw(second) }));
+      assert.equal(versions.Versions?.length, 1, 'still the one locked version');
+      assert.equal(versions.DeleteMarkers?.length, 1);
+
+      // Both at once. (A DELETE of a key that never held an object adds a lone marker on AWS, not on
+      // versitygw; the store would report it as "has only a delete marker and no object".)
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: raw(first) }));
+      assert.deepEqual(await store.get(first), encode('entry 1'));
+      assert.equal(await store.get(never), undefined);
+      assert.deepEqual(await store.list('ledger/'), [first, second]);
+      await store.putOnce(storeKey('bundles', 'b.json'), encode('bundle'));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'elsewhere/ledger/x', Body: 'x' }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'elsewhere/ledger/x', Body: 'y' }));
+      assert.deepEqual(await store.anomalies(''), [
+        `${first} has 2 versions (an overwrite) and is hidden by a delete marker`,
+        `${second} is hidden by a delete marker`,
+      ]);
+      assert.deepEqual(await store.anomalies('bundles/'), []);
     });
 
     it('refuses a bucket without Object Lock, naming it and what to do', async (t) => {

@@ -218,6 +218,58 @@ describe('tracing: one trace per change (real Temporal, real PowerDNS, real Open
     await tracing.shutdown();
   });
 
+  it('a start whose trace header is malformed is not traced, and the change still executes', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const exporter = new InMemorySpanExporter();
+    const tracing = createTracing({
+      serviceName: 'countersign-test',
+      spanProcessor: new SimpleSpanProcessor(exporter),
+    });
+    // Any caller can put headers on a start: here garbage where the trace context goes.
+    const forger = new Client({
+      connection: h.client.connection,
+      dataConverter,
+      interceptors: {
+        workflow: [
+          {
+            start: (input, next) =>
+              next({
+                ...input,
+                headers: {
+                  ...input.headers,
+                  '_tracer-data': {
+                    metadata: { encoding: new TextEncoder().encode('json/plain') },
+                    data: new TextEncoder().encode('{"traceparent":"not-a-trace"'),
+                  },
+                },
+              }),
+          },
+        ],
+      },
+    });
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'staging',
+      change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.93'] },
+    });
+    await withWorker(
+      h,
+      id,
+      { timings: { approvalExpirySeconds: 60, coolingOffSeconds: 2 }, tracing },
+      async () => {
+        const { handle } = await new CountersignClient(forger, id).submit(rec);
+        assert.equal((await handle.result()).view.state, 'executed');
+      },
+    );
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => s.name),
+      [],
+    );
+    await tracing.shutdown();
+  });
+
   it('exports only when an OTLP endpoint is configured', () => {
     assert.equal(tracingConfigured({}), false);
     assert.equal(tracingConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }), false);

@@ -1,15 +1,6 @@
-import type { Worker } from '@temporalio/worker';
-import { NativeConnection } from '@temporalio/worker';
-import type { Logger } from 'pino';
-import type { EvidenceStore } from '../activities/evidence/evidence-store';
-import type { SigningKey } from '../src/evidence/signing';
-import { evidenceStoreFromEnv } from './evidence-config';
-import { loadSigningKey } from './evidence-key';
-import { createEvidenceWorker } from './evidence-worker';
 import { PowerDnsClient } from '../activities/powerdns/client';
 import { createPolicySource } from '../activities/policy/policy-store';
 import { createDirectorySource } from '../activities/approvals/directory-store';
-import { temporalConnectConfig } from '../src/client/connection';
 import { loadWorkerConfig } from './config';
 import { connectRegistry } from '../activities/epp/registry-connection';
 import { createChangeWorker } from './create-worker';
@@ -18,6 +9,7 @@ import { installRuntime } from './runtime';
 import { workerTracing } from './tracing';
 import { PreconditionError } from './preflight/precondition-error';
 import { runMain } from './preflight/run-main';
+import { connectWorker } from './temporal-connection';
 import { requireSearchAttributes } from './preflight/search-attributes';
 
 /** Worker process: connects the Temporal way, serves the change workflow and its activities. */
@@ -28,15 +20,15 @@ async function main(): Promise<void> {
     logger,
     config.metricsAddress === undefined ? {} : { metricsAddress: config.metricsAddress },
   );
-  const temporal = temporalConnectConfig();
-  const connection = await NativeConnection.connect({
-    ...temporal.connectionOptions,
-    address: temporal.address,
-  }).catch((err: Error) => {
+  if (
+    process.env.COUNTERSIGN_EVIDENCE_KEY_FILE !== undefined &&
+    process.env.COUNTERSIGN_EVIDENCE_KEY_FILE !== ''
+  )
     throw new PreconditionError(
-      `cannot reach Temporal at ${temporal.address} (${err.message}). Start it (npm run demo starts a dev server), or point TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, TEMPORAL_API_KEY) at yours.`,
+      'worker configuration: COUNTERSIGN_EVIDENCE_KEY_FILE is set, but the evidence key belongs to the exporter alone, not to a worker holding DNS and registry credentials. Unset it here and run `npm run exporter` with it (and the evidence store settings).',
     );
-  });
+  const temporal = await connectWorker();
+  const { connection } = temporal;
   await requireSearchAttributes(connection, temporal.namespace);
   const registry = config.registry === undefined ? undefined : connectRegistry(config.registry, logger);
   const worker = await createChangeWorker({
@@ -54,56 +46,21 @@ async function main(): Promise<void> {
       ...(config.evidenceDir === undefined ? {} : { evidenceDir: config.evidenceDir }),
     },
   });
-  const exporter = await startExporter(connection, temporal.namespace, config.taskQueue, logger);
   logger.info(
     {
       address: temporal.address,
       namespace: temporal.namespace,
       taskQueue: config.taskQueue,
       metrics: config.metricsAddress === undefined ? 'off' : `http://${config.metricsAddress}/metrics`,
-      evidence: exporter === undefined ? 'sealed by another exporter' : exporter.description,
+      evidence: 'closed changes ask the exporter (npm run exporter) to seal them',
     },
     'worker started',
   );
-  await (exporter === undefined ? worker.run() : Promise.all([worker.run(), exporter.worker.run()]));
+  await worker.run();
   await registry?.close();
   // The process exits right after: spans still buffered go out now.
   await workerTracing().shutdown();
   await connection.close();
-}
-
-/**
- * The evidence exporter runs in this process when it holds the evidence key
- * (COUNTERSIGN_EVIDENCE_KEY_FILE); a deployment that keeps the key elsewhere runs it there, and
- * closed changes wait for it, unsealed, meanwhile.
- */
-async function startExporter(
-  connection: NativeConnection,
-  namespace: string,
-  taskQueue: string,
-  logger: Logger,
-): Promise<{ worker: Worker; description: string } | undefined> {
-  const keyFile = process.env.COUNTERSIGN_EVIDENCE_KEY_FILE;
-  if (keyFile === undefined || keyFile === '') {
-    logger.warn(
-      'no evidence key (COUNTERSIGN_EVIDENCE_KEY_FILE): this process does not seal closed changes; run an exporter that holds the key',
-    );
-    return undefined;
-  }
-  let key: SigningKey;
-  let store: EvidenceStore | null;
-  try {
-    key = loadSigningKey(keyFile);
-    store = await evidenceStoreFromEnv(process.env);
-  } catch (err) {
-    throw new PreconditionError(`evidence exporter: ${(err as Error).message}`);
-  }
-  if (store === null)
-    throw new PreconditionError(
-      'evidence exporter: COUNTERSIGN_EVIDENCE_KEY_FILE is set but no store is: set COUNTERSIGN_EVIDENCE_S3_BUCKET (an Object Lock bucket) or COUNTERSIGN_EVIDENCE_STORE_DIR (a write-once folder)',
-    );
-  const worker = await createEvidenceWorker({ connection, namespace, taskQueue, key, store, logger });
-  return { worker, description: `sealed with ${key.keyId} into ${store.description}` };
 }
 
 runMain('worker', main);

@@ -315,6 +315,9 @@ export async function sealedRuns(
   const chain = verifyLedger(entries, trusted);
   if (!chain.ok) return `ledger entry ${chain.index} ${chain.problem}`;
   return new Map(
-    entries.map((e) => [`${e.change.workflowId}/${e.change.runId}`, { index: e.index, digest: e.bundle.digest }]),
+    entries.map((e) => [
+      `${e.change.workflowId}/${e.change.runId}`,
+      { index: e.index, digest: e.bundle.digest },
+    ]),
   );
 }

@@ -19,7 +19,7 @@ import type { Sealing } from '../audit/sealing';
 import { renderSealing, sealOf, sealingSummary } from '../audit/sealing';
 import { sealedRuns } from '../../activities/evidence/verify-evidence';
 import { loadKeyring } from '../../workers/evidence-key';
-import { evidenceStoreFromEnv } from '../../workers/evidence-config';
+import { auditorStore } from '../../workers/evidence-config';
 
 export interface AuditCommandDeps {
   readonly print: (value: unknown, text: string) => void;
@@ -88,15 +88,7 @@ async function select(
  * configured bucket or folder) and the keyring; null when there is no store to ask.
  */
 async function sealsOf(o: Selection): Promise<Sealing | null> {
-  const store = await evidenceStoreFromEnv(
-    o.store === undefined
-      ? process.env
-      : {
-          ...process.env,
-          COUNTERSIGN_EVIDENCE_STORE_DIR: o.store,
-          COUNTERSIGN_EVIDENCE_S3_BUCKET: undefined,
-        },
-  );
+  const store = await auditorStore(o.store);
   if (store === null) return null;
   const keyringFile = o.keyring ?? process.env.COUNTERSIGN_EVIDENCE_KEYRING;
   if (keyringFile === undefined || keyringFile === '')

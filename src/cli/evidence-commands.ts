@@ -6,7 +6,7 @@ import type { EvidenceStore } from '../../activities/evidence/evidence-store';
 import type { FailureKind } from '../../activities/evidence/verify-evidence';
 import { findSealed, verifyEvidence, verifyStoredLedger } from '../../activities/evidence/verify-evidence';
 import { CommandExit } from './command-exit';
-import { evidenceStoreFromEnv } from '../../workers/evidence-config';
+import { auditorStore } from '../../workers/evidence-config';
 import { generateEvidenceKey, loadKeyring } from '../../workers/evidence-key';
 import type { TrustedKey } from '../evidence/signing';
 import { ExitCode } from './exit-codes';
@@ -43,17 +43,7 @@ function keyringOf(o: StoreOptions): readonly TrustedKey[] {
   }
 }
 
-async function storeOf(o: StoreOptions): Promise<EvidenceStore | null> {
-  return evidenceStoreFromEnv(
-    o.store === undefined
-      ? process.env
-      : {
-          ...process.env,
-          COUNTERSIGN_EVIDENCE_STORE_DIR: o.store,
-          COUNTERSIGN_EVIDENCE_S3_BUCKET: undefined,
-        },
-  );
-}
+const storeOf = (o: StoreOptions): Promise<EvidenceStore | null> => auditorStore(o.store);
 
 /**
  * A bundle file, or a change id / workflow id whose newest sealed run the verified ledger names.

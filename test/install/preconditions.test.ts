@@ -63,6 +63,28 @@ describe('what a newcomer sees when a precondition fails', () => {
     assert.doesNotMatch(run.out, stackFrame);
   });
 
+  it('worker: refuses the evidence key, which belongs to the exporter alone', async () => {
+    const run = await runEntry('workers/main.ts', {
+      COUNTERSIGN_PDNS_API_KEY: 'test-only',
+      COUNTERSIGN_EVIDENCE_KEY_FILE: '/somewhere/evidence-key.pem',
+    });
+    assert.equal(run.code, 8, run.out);
+    assert.match(run.out, /belongs to the exporter alone.*npm run exporter/);
+    assert.doesNotMatch(run.out, stackFrame);
+  });
+
+  it('exporter: without a key or a store it says what to set, before connecting anywhere', async () => {
+    const noKey = await runEntry('workers/exporter-main.ts', {});
+    assert.equal(noKey.code, 8, noKey.out);
+    assert.match(noKey.out, /COUNTERSIGN_EVIDENCE_KEY_FILE is not set.*countersign keys generate/);
+    const badKey = await runEntry('workers/exporter-main.ts', {
+      COUNTERSIGN_EVIDENCE_KEY_FILE: '/nonexistent/key.pem',
+    });
+    assert.equal(badKey.code, 8, badKey.out);
+    assert.match(badKey.out, /cannot read the evidence key \/nonexistent\/key.pem \(ENOENT\)/);
+    assert.doesNotMatch(badKey.out, stackFrame);
+  });
+
   it('worker: an unreadable key file is named', async () => {
     const run = await runEntry('workers/main.ts', { COUNTERSIGN_PDNS_API_KEY_FILE: '/nonexistent/pdns-key' });
     assert.equal(run.code, 8, run.out);

@@ -282,7 +282,12 @@ describe('sealed evidence (real Temporal, real PowerDNS)', () => {
     const stranger = generateEvidenceKey(path.join(dir, 'cli-stranger'));
     const cases: [string, string, number, RegExp][] = [
       // Genuine, but checked without the replay: it says so rather than claiming more.
-      ['genuine', file('genuine.json', sealed[0]?.bytes ?? new Uint8Array()), 0, /^verified only in part: replay not checked/m],
+      [
+        'genuine',
+        file('genuine.json', sealed[0]?.bytes ?? new Uint8Array()),
+        0,
+        /^verified only in part: replay not checked/m,
+      ],
       ['edited', file('edited.json', edited), 10, /✗ signature/],
       ['entry removed', file('removed.json', encode(removed)), 6, /✗ entries/],
       [

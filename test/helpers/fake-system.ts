@@ -81,7 +81,9 @@ export function createFakeSystem(scripts: readonly string[]): FakeSystem {
   for (const script of scripts)
     copyFileSync(path.join(__dirname, '..', '..', 'scripts', script), path.join(project, 'scripts', script));
   // What the scripts source, as in the project.
-  cpSync(path.join(__dirname, '..', '..', 'scripts', 'lib'), path.join(project, 'scripts', 'lib'), { recursive: true });
+  cpSync(path.join(__dirname, '..', '..', 'scripts', 'lib'), path.join(project, 'scripts', 'lib'), {
+    recursive: true,
+  });
   for (const tool of baseTools) symlinkSync(which(tool), path.join(tools, tool));
   const callLog = path.join(dir, 'calls.log');
   const daemonLog = path.join(dir, 'daemons.log');

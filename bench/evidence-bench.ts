@@ -64,7 +64,7 @@ export async function benchEvidence(o: {
       retentionDays: 1,
     });
     await bucket.ensureBucket();
-    stores.push(['S3 Object Lock bucket (versitygw)', bucket]);
+    stores.push(['an S3 Object Lock bucket (versitygw)', bucket]);
   }
   const base50 = percentile(baseline, 50);
   const rows: (string | number)[][] = [
@@ -91,7 +91,7 @@ export async function benchEvidence(o: {
     }
     sizes = await Promise.all(runs.map(async (run) => (await store.get(bundleKeyOf(run)))?.byteLength ?? 0));
     rows.push([
-      `seal into a ${name}`,
+      `seal into ${name}`,
       runs.length,
       percentile(times, 50).toFixed(1),
       percentile(times, 95).toFixed(1),

@@ -51,6 +51,8 @@ export function ungovernedWorker(ctx: GovernorBenchContext, taskQueue: string): 
       // Nothing is frozen, granted or excepted: the overrides the governors would report, in-process.
       activeOverrides: async () => noActiveOverrides,
       useBreakGlass: async () => null,
+      // As on the measured worker, nothing is sealed in the benchmark.
+      requestSeal: async () => 'disabled' as const,
     },
   });
 }

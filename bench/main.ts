@@ -350,7 +350,7 @@ async function main(): Promise<void> {
 
           await benchGovernor(governorContext);
 
-          console.log('\n(e) sealed evidence, per closed change (the auto-path changes above)\n');
+          console.log('\n(f) sealed evidence, per closed change (the auto-path changes above)\n');
           console.log(
             await benchEvidence({
               client,

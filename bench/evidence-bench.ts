@@ -52,7 +52,7 @@ export async function benchEvidence(o: {
     );
   const signer = generateEvidenceKey(path.join(o.dataDir, 'evidence-keys'));
   const stores: [string, EvidenceStore][] = [
-    ['write-once folder', folderStore(path.join(o.dataDir, 'evidence'))],
+    ['a write-once folder', folderStore(path.join(o.dataDir, 'evidence'))],
   ];
   if (o.s3 !== undefined) {
     const bucket = s3Store({

@@ -1,6 +1,7 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverter } from '../payloads/data-converter';
+import type * as TracingModule from '../../workers/tracing';
 
 /**
  * Connection settings the Temporal way: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
@@ -29,7 +30,12 @@ export async function connectClient(): Promise<Client> {
   const config = temporalConnectConfig();
   const connection = await Connection.connect({ ...config.connectionOptions, address: config.address });
   const otlp = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  const tracing = otlp ? await import('../../workers/tracing.js') : undefined;
+  // require, not import(): the CLI runs its TypeScript through tsx's CommonJS hooks, which do not
+  // resolve import() of a source file; this loads the OpenTelemetry stack only when it is wanted.
+  const tracing = otlp
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('../../workers/tracing') as typeof TracingModule)
+    : undefined;
   const interceptors = tracing?.tracingConfigured() ? tracing.clientTracing().clientInterceptors : {};
   return new Client({ connection, namespace: config.namespace, dataConverter, interceptors });
 }

@@ -149,6 +149,13 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       assert.match(evidence.stdout, /chain verified: \d+ entries/);
       // Two logs, correlated: the write names the approval it followed.
       assert.match(evidence.stdout, /^DECISION LOG/m);
+      // With tracing configured the CLI loads the OpenTelemetry stack and still works (an
+      // unreachable collector loses spans, not the command).
+      const traced = await runCli(['status', id], {
+        env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+      });
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.match(traced.stdout, /executed/);
       assert.match(evidence.stdout, /^OPERATION LOG/m);
       assert.match(
         evidence.stdout,

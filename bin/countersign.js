@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the installed command is always the checked-in source.
+// Runs the compiled CLI from dist/ when it was built from exactly the checked-out sources (npm
+// install builds it), else the TypeScript source through tsx: never a stale build, fast whenever
+// the build is current.
 var problem = require('./require-node').nodeProblem(
   process.versions.node,
   require('../package.json').engines.node,
@@ -8,10 +10,16 @@ if (problem) {
   process.stderr.write('countersign: ' + problem + '\n');
   process.exit(8); // ExitCode.preconditionMissing
 }
-require('tsx/cjs');
-require('../src/cli/main.ts')
-  .main(process.argv)
-  .catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+var path = require('node:path');
+var build = require('./source-fingerprint').buildState(path.resolve(__dirname, '..'));
+var cli;
+if (build.current) {
+  cli = require('../dist/src/cli/main.js');
+} else {
+  require('tsx/cjs');
+  cli = require('../src/cli/main.ts');
+}
+cli.main(process.argv).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -5,9 +5,9 @@ import type { LoadedPolicy } from '../../src/policy/evaluate';
 import type { PolicyFile, PolicyParse } from '../../src/policy/parse';
 import { formatPolicyIssue, parsePolicy } from '../../src/policy/parse';
 import { FailureType } from '../../src/failures';
+import { defaultPolicyPath } from './default-policy-path';
 
-/** The policy shipped with the project. */
-export const defaultPolicyPath = path.resolve(__dirname, '..', '..', 'policies', 'default.yaml');
+export { defaultPolicyPath };
 
 /**
  * The files of a policy: one YAML file, or a directory whose `policy.yaml` is the main file and

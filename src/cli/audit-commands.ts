@@ -12,14 +12,21 @@ import { parseWindow } from '../audit/window';
 import { activeStates, finalStates } from '../change/states';
 import type { ChangeState } from '../change/states';
 import type { AuditListing } from '../client/audit-client';
-import { AuditClient } from '../client/audit-client';
+import type * as AuditClientModule from '../client/audit-client';
 import type { CountersignClient } from '../client/countersign-client';
 import { InputError } from './read-input';
 import type { Sealing } from '../audit/sealing';
 import { renderSealing, sealOf, sealingSummary } from '../audit/sealing';
-import { sealedRuns } from '../../activities/evidence/verify-evidence';
-import { loadKeyring } from '../../workers/evidence-key';
-import { auditorStore } from '../../workers/evidence-config';
+import type * as VerifyModule from '../../activities/evidence/verify-evidence';
+import type * as EvidenceKeyModule from '../../workers/evidence-key';
+import type * as EvidenceConfigModule from '../../workers/evidence-config';
+
+// Loaded when a command runs (see main.ts): the audit client is the Temporal client, and checking
+// the ledger needs the S3 client and the Temporal worker.
+const auditClient = () => require('../client/audit-client') as typeof AuditClientModule;
+const verify = () => require('../../activities/evidence/verify-evidence') as typeof VerifyModule;
+const evidenceConfig = () => require('../../workers/evidence-config') as typeof EvidenceConfigModule;
+const evidenceKey = () => require('../../workers/evidence-key') as typeof EvidenceKeyModule;
 
 export interface AuditCommandDeps {
   readonly print: (value: unknown, text: string) => void;
@@ -65,7 +72,7 @@ async function select(
   const window = windowOf(o);
   const limit = limitOf(o.limit);
   const listing = await deps.withClient((client) =>
-    new AuditClient(client.client).records({
+    new (auditClient().AuditClient)(client.client).records({
       window,
       basis,
       limit,
@@ -88,7 +95,7 @@ async function select(
  * configured bucket or folder) and the keyring; null when there is no store to ask.
  */
 async function sealsOf(o: Selection): Promise<Sealing | null> {
-  const store = await auditorStore(o.store);
+  const store = await evidenceConfig().auditorStore(o.store);
   if (store === null) return null;
   const keyringFile = o.keyring ?? process.env.COUNTERSIGN_EVIDENCE_KEYRING;
   if (keyringFile === undefined || keyringFile === '')
@@ -98,11 +105,11 @@ async function sealsOf(o: Selection): Promise<Sealing | null> {
     };
   let trusted;
   try {
-    trusted = loadKeyring(keyringFile).keys;
+    trusted = evidenceKey().loadKeyring(keyringFile).keys;
   } catch (err) {
     throw new InputError((err as Error).message);
   }
-  const runs = await sealedRuns(store, trusted);
+  const runs = await verify().sealedRuns(store, trusted);
   return typeof runs === 'string'
     ? { store: store.description, problem: runs }
     : { store: store.description, runs };

@@ -1,16 +1,23 @@
 import type { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type * as WorkerModule from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { EvidenceStore } from '../../activities/evidence/evidence-store';
 import type { FailureKind } from '../../activities/evidence/verify-evidence';
-import { findSealed, verifyEvidence, verifyStoredLedger } from '../../activities/evidence/verify-evidence';
+import type * as VerifyModule from '../../activities/evidence/verify-evidence';
 import { CommandExit } from './command-exit';
-import { auditorStore } from '../../workers/evidence-config';
-import { generateEvidenceKey, loadKeyring } from '../../workers/evidence-key';
+import type * as EvidenceConfigModule from '../../workers/evidence-config';
+import type * as EvidenceKeyModule from '../../workers/evidence-key';
 import type { TrustedKey } from '../evidence/signing';
 import { ExitCode } from './exit-codes';
 import { InputError } from './read-input';
+
+// Loaded when a command runs (see main.ts): verification needs the Temporal worker (replay) and the
+// S3 client, together about 300 ms of loading that no other command should pay.
+const worker = () => require('@temporalio/worker') as typeof WorkerModule;
+const verify = () => require('../../activities/evidence/verify-evidence') as typeof VerifyModule;
+const evidenceConfig = () => require('../../workers/evidence-config') as typeof EvidenceConfigModule;
+const evidenceKey = () => require('../../workers/evidence-key') as typeof EvidenceKeyModule;
 
 export interface EvidenceCommandDeps {
   readonly print: (value: unknown, text: string) => void;
@@ -37,13 +44,13 @@ function keyringOf(o: StoreOptions): readonly TrustedKey[] {
       'no keyring: pass --keyring <file> (the evidence-keyring.json the deployment publishes) or set COUNTERSIGN_EVIDENCE_KEYRING',
     );
   try {
-    return loadKeyring(file).keys;
+    return evidenceKey().loadKeyring(file).keys;
   } catch (err) {
     throw new InputError((err as Error).message);
   }
 }
 
-const storeOf = (o: StoreOptions): Promise<EvidenceStore | null> => auditorStore(o.store);
+const storeOf = (o: StoreOptions): Promise<EvidenceStore | null> => evidenceConfig().auditorStore(o.store);
 
 /**
  * A bundle file, or a change id / workflow id whose newest sealed run the verified ledger names.
@@ -66,7 +73,7 @@ async function bundleOf(
       `${target} is not a file, and no evidence store is configured to look it up in (--store <dir>)`,
     );
   const workflowId = workflowIdOf(target);
-  const found = await findSealed(store, trusted, workflowId);
+  const found = await verify().findSealed(store, trusted, workflowId);
   if (typeof found === 'string')
     throw new CommandExit(
       ExitCode.ledgerBroken,
@@ -115,12 +122,12 @@ export function registerEvidenceCommands(program: Command, deps: EvidenceCommand
         const { bytes, expect } = await bundleOf(target, store, trusted, o.change);
         if (o.replay) {
           // The replay runs a worker in this process: its routine logs are not for this reader.
-          Runtime.install({ logger: new DefaultLogger('WARN') });
+          worker().Runtime.install({ logger: new (worker().DefaultLogger)('WARN') });
           process.stderr.write(
             "countersign: replaying the embedded history on this build's workflow code…\n",
           );
         }
-        const verdict = await verifyEvidence(bytes, {
+        const verdict = await verify().verifyEvidence(bytes, {
           trusted,
           store,
           replay: o.replay
@@ -159,7 +166,7 @@ export function registerEvidenceCommands(program: Command, deps: EvidenceCommand
       const trusted = keyringOf(o);
       const store = await storeOf(o);
       if (store === null) throw new InputError('no evidence store: pass --store <dir> or configure one');
-      const verdict = await verifyStoredLedger(store, trusted);
+      const verdict = await verify().verifyStoredLedger(store, trusted);
       const text = verdict.ok
         ? `ledger verified: ${verdict.entries} entries, head ${verdict.head === null ? '(empty)' : `#${verdict.head.index} ${verdict.head.hash}`}\nkeep the head: a later head must extend it.`
         : `LEDGER BROKEN (${verdict.problems.length} problem${verdict.problems.length === 1 ? '' : 's'}):\n${verdict.problems.map((p) => `  - ${p}`).join('\n')}`;
@@ -176,7 +183,7 @@ export function registerEvidenceCommands(program: Command, deps: EvidenceCommand
     )
     .requiredOption('--dir <dir>', 'where the key and evidence-keyring.json go')
     .action((o: { dir: string }) => {
-      const made = generateEvidenceKey(o.dir);
+      const made = evidenceKey().generateEvidenceKey(o.dir);
       deps.print(
         { keyId: made.key.keyId, keyFile: made.keyFile, keyringFile: made.keyringFile },
         [

@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import type { ApproverKeyFile } from '../client/approver-keys';
 import type { CountersignClient } from '../client/countersign-client';
 import { parseScope } from '../governor/scope';
-import { renderGovernorStatus } from '../governor/status';
+import type * as StatusModule from '../governor/status';
 import { ExitCode } from './exit-codes';
 import { InputError } from './read-input';
+
+// Loaded when a command runs (see main.ts): the status renderer pulls in the zod schemas.
+const statusModule = () => require('../governor/status') as typeof StatusModule;
 
 export interface GovernorCommandDeps {
   readonly print: (value: unknown, text: string) => void;
@@ -31,7 +34,7 @@ export function registerGovernorCommands(program: Command, deps: GovernorCommand
     .action(async (text: string) => {
       const scope = scopeArgument(text);
       const status = await deps.withClient((client) => client.governorStatus(scope));
-      deps.print(status, renderGovernorStatus(status));
+      deps.print(status, statusModule().renderGovernorStatus(status));
     });
 
   governor

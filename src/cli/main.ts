@@ -1,35 +1,55 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { readFile, writeFile } from 'node:fs/promises';
 import { finalStates, activeStates } from '../change/states';
-import { changeTitle } from '../kinds/kinds';
 import type { ChangeState } from '../change/states';
-import { renderDecisionCard } from '../change/decision-card';
+import type * as DecisionCardModule from '../change/decision-card';
+import type * as KindsModule from '../kinds/kinds';
+import type { CountersignClient } from '../client/countersign-client';
+import type * as ClientModule from '../client/countersign-client';
+import type * as ConnectionModule from '../client/connection';
+import type * as ApproverKeysModule from '../client/approver-keys';
+import type { ApproverKeyFile } from '../client/approver-keys';
+import type * as ValidationModule from '../schema/validate-recommendation';
+import type * as DirectoryModule from '../approvals/directory';
+import type * as DirectoryStoreModule from '../../activities/approvals/directory-store';
+import type * as YamlModule from 'yaml';
 import {
   ChangeClosedError,
   ChangeNotFoundError,
-  CountersignClient,
   DecisionInputError,
+  GovernorActionError,
+  GovernorNotFoundError,
   RecommendationConflictError,
-} from '../client/countersign-client';
-import { connectClient } from '../client/connection';
+} from '../client/errors';
 import { formatIssue } from '../issues';
-import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
-import { readFile, writeFile } from 'node:fs/promises';
-import { identify } from '../approvals/directory';
-import { parseDirectory } from '../../activities/approvals/directory-store';
+import { RecommendationValidationError } from '../schema/recommendation-validation-error';
 import { describeTier } from '../policy/decision';
-import { stringify as stringifyYaml } from 'yaml';
-import { ApproverKeyFile, generateApproverKey } from '../client/approver-keys';
 import { ExitCode } from './exit-codes';
-import { PolicyFileError, registerPolicyCommands } from './policy-commands';
+import { PolicyFileError } from './policy-file-error';
+import { registerPolicyCommands } from './policy-commands';
 import { registerGovernorCommands } from './governor-commands';
 import { registerOverrideCommands } from './override-commands';
 import { registerAuditCommands } from './audit-commands';
 import { registerEvidenceCommands } from './evidence-commands';
 import { renderTimelines, timelinesOf } from '../evidence/timelines';
-import { GovernorActionError, GovernorNotFoundError } from '../client/governor-client';
 import { InputError, readJsonInput } from './read-input';
 import { CommandExit } from './command-exit';
+
+// Modules a command loads when it runs, not at start: `countersign --help` then loads commander and
+// little else (zod schemas, the Temporal client and the evidence stack cost 50-300 ms each).
+// require, not import(): tsx's CommonJS hooks, which run the source when no current build exists,
+// do not resolve import() of a source file.
+const lazy = {
+  client: () => require('../client/countersign-client') as typeof ClientModule,
+  connection: () => require('../client/connection') as typeof ConnectionModule,
+  decisionCard: () => require('../change/decision-card') as typeof DecisionCardModule,
+  kinds: () => require('../kinds/kinds') as typeof KindsModule,
+  approverKeys: () => require('../client/approver-keys') as typeof ApproverKeysModule,
+  validation: () => require('../schema/validate-recommendation') as typeof ValidationModule,
+  directory: () => require('../approvals/directory') as typeof DirectoryModule,
+  directoryStore: () => require('../../activities/approvals/directory-store') as typeof DirectoryStoreModule,
+  yaml: () => require('yaml') as typeof YamlModule,
+};
 
 let json = false;
 const print = (value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
@@ -37,7 +57,10 @@ const print = (value: unknown, text: string) => console.log(json ? JSON.stringif
 async function withClient<T>(fn: (client: CountersignClient) => Promise<T>): Promise<T> {
   let client: CountersignClient;
   try {
-    client = new CountersignClient(await connectClient(), process.env.COUNTERSIGN_TASK_QUEUE ?? undefined);
+    client = new (lazy.client().CountersignClient)(
+      await lazy.connection().connectClient(),
+      process.env.COUNTERSIGN_TASK_QUEUE ?? undefined,
+    );
   } catch (err) {
     throw new CommandExit(
       ExitCode.unavailable,
@@ -66,7 +89,7 @@ program
   .argument('<file>', 'recommendation JSON, or -')
   .action(async (file: string) => {
     const input = await readJsonInput(file);
-    const validated = validateRecommendation(input);
+    const validated = lazy.validation().validateRecommendation(input);
     if (!validated.ok) throw new RecommendationValidationError(validated.issues);
     const submission = await withClient((client) => client.submit(validated.value));
     const out = {
@@ -83,7 +106,7 @@ program
   .argument('<id>', 'recommendation id or workflow id')
   .action(async (id: string) => {
     const view = await withClient((client) => client.status(id));
-    print(view, renderDecisionCard(view));
+    print(view, lazy.decisionCard().renderDecisionCard(view));
   });
 
 program
@@ -126,7 +149,12 @@ program
       directoryFile !== undefined &&
       directoryFile !== ''
     ) {
-      const who = identify(parseDirectory(await readFile(directoryFile, 'utf8'), directoryFile), principal);
+      const who = lazy
+        .directory()
+        .identify(
+          lazy.directoryStore().parseDirectory(await readFile(directoryFile, 'utf8'), directoryFile),
+          principal,
+        );
       if (who.kind === 'human') roles = [...who.roles];
     }
     const queue = await withClient((client) =>
@@ -139,7 +167,7 @@ program
     const text = rows
       .map(
         (r) =>
-          `${r.workflowId}\t${describeTier(r.view.decision?.tier ?? 2)}\tneeds ${r.missing}\texpires ${r.expiresAt}\tplan ${r.view.plan?.hash.slice(0, 16) ?? '-'}\t${changeTitle(r.view.recommendation)}`,
+          `${r.workflowId}\t${describeTier(r.view.decision?.tier ?? 2)}\tneeds ${r.missing}\texpires ${r.expiresAt}\tplan ${r.view.plan?.hash.slice(0, 16) ?? '-'}\t${lazy.kinds().changeTitle(r.view.recommendation)}`,
       )
       .join('\n');
     const unreadable = queue.unreadable.map((u) => `UNREADABLE ${u.workflowId}: ${u.reason}`).join('\n');
@@ -167,7 +195,7 @@ program
   .action(async (options: { as: string; out: string; keyId?: string }) => {
     const keyId =
       options.keyId ?? `${options.as.split('@')[0] ?? 'key'}-${new Date().toISOString().slice(0, 10)}`;
-    const key = generateApproverKey(options.as, keyId);
+    const key = lazy.approverKeys().generateApproverKey(options.as, keyId);
     await writeFile(options.out, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600, flag: 'wx' }).catch(
       (err: Error) => {
         throw new InputError(`cannot write ${options.out}: ${err.message}`);
@@ -176,12 +204,12 @@ program
     const entry = { id: options.as, roles: ['<role>'], keys: [{ id: key.keyId, publicKey: key.publicKey }] };
     print(
       { keyFile: options.out, principal: options.as, keyId: key.keyId, publicKey: key.publicKey },
-      `key written to ${options.out} (keep it secret)\nregister it in the approver directory under humans:\n${stringifyYaml([entry])}`,
+      `key written to ${options.out} (keep it secret)\nregister it in the approver directory under humans:\n${lazy.yaml().stringify([entry])}`,
     );
   });
 
 async function readKey(file: string): Promise<ApproverKeyFile> {
-  const parsed = ApproverKeyFile.safeParse(await readJsonInput(file));
+  const parsed = lazy.approverKeys().ApproverKeyFile.safeParse(await readJsonInput(file));
   if (!parsed.success)
     throw new InputError(`${file} is not a countersign key file (countersign keygen writes one)`);
   return parsed.data;
@@ -265,6 +293,14 @@ registerOverrideCommands(program, { print, withClient, readKey });
 registerAuditCommands(program, { print, withClient });
 registerEvidenceCommands(program, { print });
 
+/**
+ * The Temporal client names its errors (SymbolBasedInstanceOfError); checking the name spares the
+ * error path from loading the client when a command never used it.
+ */
+function isTemporalError(err: unknown, name: 'ServiceError' | 'WorkflowUpdateFailedError'): boolean {
+  return err instanceof Error && err.name === name;
+}
+
 function fail(err: unknown): never {
   let code: number = ExitCode.error;
   let message = err instanceof Error ? err.message : String(err);
@@ -286,8 +322,8 @@ function fail(err: unknown): never {
   else if (err instanceof DecisionInputError) code = ExitCode.invalidInput;
   else if (err instanceof ChangeClosedError) code = ExitCode.refused;
   else if (err instanceof RecommendationConflictError) code = ExitCode.refused;
-  else if (err instanceof WorkflowUpdateFailedError) code = ExitCode.refused;
-  else if (err instanceof ServiceError) code = ExitCode.unavailable;
+  else if (isTemporalError(err, 'WorkflowUpdateFailedError')) code = ExitCode.refused;
+  else if (isTemporalError(err, 'ServiceError')) code = ExitCode.unavailable;
   if (json)
     console.log(
       JSON.stringify({ error: { code, message, ...(details === undefined ? {} : { details }) } }, null, 2),

@@ -5,13 +5,18 @@ import type { CountersignClient } from '../client/countersign-client';
 import type { Scope } from '../governor/scope';
 import { formatScope, parseScope } from '../governor/scope';
 import type { ExceptionSpec } from '../overrides/exception';
-import { ExceptionSpec as ExceptionSpecSchema, parseEffect } from '../overrides/exception';
-import { renderException } from '../overrides/overrides-status';
+import type * as ExceptionModule from '../overrides/exception';
+import type * as OverridesStatusModule from '../overrides/overrides-status';
 import { durationPattern, parseDuration } from '../policy/duration';
 import type { OverrideAnswer } from '../../workflows/governor-messages';
 import { ExitCode } from './exit-codes';
-import { startIncidentReceiver } from './incident-receiver';
+import type * as IncidentReceiverModule from './incident-receiver';
 import { InputError } from './read-input';
+
+// Loaded when a command runs (see main.ts): the exception schema is zod, the receiver is node:http.
+const exceptionModule = () => require('../overrides/exception') as typeof ExceptionModule;
+const overridesStatusModule = () => require('../overrides/overrides-status') as typeof OverridesStatusModule;
+const incidentReceiverModule = () => require('./incident-receiver') as typeof IncidentReceiverModule;
 
 export interface OverrideCommandDeps {
   readonly print: (value: unknown, text: string) => void;
@@ -169,7 +174,7 @@ export function registerOverrideCommands(program: Command, deps: OverrideCommand
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new InputError(`--port: "${o.port}" is not a port (0-65535)`);
       await deps.withClient(async (c) => {
-        const receiver = await startIncidentReceiver(
+        const receiver = await incidentReceiverModule().startIncidentReceiver(
           () => c.overrides,
           o.host,
           port,
@@ -277,7 +282,12 @@ export function registerOverrideCommands(program: Command, deps: OverrideCommand
       const listed = (await deps.withClient((c) => c.overrides.listExceptions(scopes))).filter(
         (e) => o.all === true || e.status === 'active' || e.status === 'proposed',
       );
-      deps.print(listed, listed.length === 0 ? 'no exceptions' : listed.map(renderException).join('\n'));
+      deps.print(
+        listed,
+        listed.length === 0
+          ? 'no exceptions'
+          : listed.map(overridesStatusModule().renderException).join('\n'),
+      );
     });
   exceptions
     .command('grant')
@@ -322,7 +332,7 @@ export function registerOverrideCommands(program: Command, deps: OverrideCommand
         },
       ) => {
         const scope = scopeOption(o.scope);
-        const effect = parseEffect(o.effect);
+        const effect = exceptionModule().parseEffect(o.effect);
         if ('error' in effect) throw new InputError(`--effect: ${effect.error}`);
         const candidate = {
           id,
@@ -340,7 +350,7 @@ export function registerOverrideCommands(program: Command, deps: OverrideCommand
           ...(o.incident === undefined ? {} : { incident: o.incident }),
           ...(o.change === undefined ? {} : { change: o.change }),
         };
-        const parsed = ExceptionSpecSchema.safeParse(candidate);
+        const parsed = exceptionModule().ExceptionSpec.safeParse(candidate);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
           throw new InputError(`exception ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);

@@ -3,30 +3,15 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import type { GovernorStatus } from '../governor/status';
 import type { Scope } from '../governor/scope';
-import { formatScope, governorActionText, governorWorkflowId, scopesOf } from '../governor/scope';
+import { governorActionText, governorWorkflowId, scopesOf } from '../governor/scope';
 import { hashOf } from '../hash';
 import type { ChangeView } from '../change/view';
 import { governorStatusQuery, humanAdmitUpdate, resetBreakerUpdate } from '../../workflows/governor-messages';
 import type { ApproverKeyFile } from './approver-keys';
 import { signDecision } from './approver-keys';
 
-/** No change has been governed in this scope yet, so it has no governor (and nothing to show). */
-export class GovernorNotFoundError extends Error {
-  constructor(readonly scope: Scope) {
-    super(
-      `no governor for ${formatScope(scope)} yet: no change has been governed there (scopes look like zone:example.com., tenant:acme, global)`,
-    );
-    this.name = 'GovernorNotFoundError';
-  }
-}
-
-/** A person's governor action that did not go through: not verified, not allowed, nothing to do. */
-export class GovernorActionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GovernorActionError';
-  }
-}
+export { GovernorActionError, GovernorNotFoundError } from './errors';
+import { GovernorActionError, GovernorNotFoundError } from './errors';
 
 export async function readGovernorStatus(
   client: Client,

@@ -2,8 +2,10 @@ import type { z } from 'zod';
 import { nameProblem, toAbsolute } from '../dns/names';
 import { kindOf } from '../kinds/kinds';
 import type { Issue } from '../issues';
-import { describeReceived, formatIssues, formatPath } from '../issues';
+import { describeReceived, formatPath } from '../issues';
 import { Recommendation } from './recommendation';
+
+export { RecommendationValidationError } from './recommendation-validation-error';
 
 export type ValidationResult = { ok: true; value: Recommendation } | { ok: false; issues: Issue[] };
 
@@ -73,12 +75,4 @@ export function validateRecommendation(input: unknown): ValidationResult {
     );
   if (issues.length > 0 || !normalised.ok) return { ok: false, issues };
   return { ok: true, value: { ...rec, target: { ...rec.target, zone }, change: normalised.change } };
-}
-
-/** Thrown when a recommendation is invalid; carries every issue found. */
-export class RecommendationValidationError extends Error {
-  constructor(readonly issues: readonly Issue[]) {
-    super(`invalid recommendation:\n${formatIssues(issues)}`);
-    this.name = 'RecommendationValidationError';
-  }
 }

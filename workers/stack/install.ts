@@ -2,8 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PreconditionError } from '../preflight/precondition-error';
+import { packageRoot } from '../../activities/package-root';
 
-const root = path.resolve(__dirname, '..', '..');
+const root = packageRoot;
 
 /** Runs an install script; its own progress and its one-paragraph error go straight to stderr. */
 export function runInstallScript(script: string): string {

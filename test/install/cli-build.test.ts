@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+// Plain CommonJS shared with bin/countersign.js; typed here by what the test uses.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fingerprinting = require('../../bin/source-fingerprint.js') as {
+  buildState(root: string): { current: true } | { current: false; reason: string };
+  sourceTrees: string[];
+};
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+
+describe('the compiled command', () => {
+  it('is current in this checkout (npm install and npm test build it)', () => {
+    const state = fingerprinting.buildState(projectRoot);
+    assert.deepEqual(state, { current: true }, 'dist/ is not the build of these sources: run npm run build');
+  });
+
+  it('has a compiled file for every source file it fingerprints', () => {
+    const stamp = JSON.parse(readFileSync(path.join(projectRoot, 'dist', 'build-stamp.json'), 'utf8')) as {
+      files: number;
+    };
+    const sources = execFileSync(
+      'git',
+      ['ls-files', '--', ...fingerprinting.sourceTrees.map((t) => `${t}/*.ts`)],
+      {
+        cwd: projectRoot,
+        encoding: 'utf8',
+      },
+    )
+      .split('\n')
+      .filter((f) => f !== '');
+    assert.ok(stamp.files >= sources.length, `${stamp.files} compiled, ${sources.length} tracked sources`);
+    for (const file of sources) {
+      const compiled = path.join(projectRoot, 'dist', file.replace(/\.ts$/, '.js'));
+      assert.ok(readFileSync(compiled).length > 0, `${compiled} is empty`);
+    }
+  });
+});
+
+/**
+ * A copy of the project (sources, bin, package.json; node_modules linked) where the test edits
+ * sources, to prove that the command never runs a build older than its sources.
+ */
+describe('the command in a copy whose sources change', () => {
+  let copy: string;
+  const help = () => {
+    const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'countersign.js'), '--help'], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout;
+  };
+  const build = () =>
+    execFileSync(process.execPath, [path.join(copy, 'bin', 'build.js')], { encoding: 'utf8' });
+  const state = () => fingerprinting.buildState(copy);
+  const mainSource = () => path.join(copy, 'src', 'cli', 'main.ts');
+  const compiledMain = () => path.join(copy, 'dist', 'src', 'cli', 'main.js');
+
+  before(() => {
+    copy = mkdtempSync(path.join(tmpdir(), 'countersign-build-'));
+    for (const entry of [...fingerprinting.sourceTrees, 'bin', 'policies', 'package.json'])
+      cpSync(path.join(projectRoot, entry), path.join(copy, entry), { recursive: true });
+    symlinkSync(path.join(projectRoot, 'node_modules'), path.join(copy, 'node_modules'));
+  });
+  after(() => rmSync(copy, { recursive: true, force: true }));
+
+  it('builds, says how long it took, and then runs the build', () => {
+    assert.match(build(), /countersign build: \d+ files compiled into dist\/ in \d+ ms/);
+    assert.deepEqual(state(), { current: true });
+    // Mark the compiled help text: only the build can print it.
+    writeFileSync(
+      compiledMain(),
+      readFileSync(compiledMain(), 'utf8').replace('Govern AI-proposed DNS changes', 'COMPILED Govern'),
+    );
+    assert.match(help(), /COMPILED Govern/);
+  });
+
+  const edits: [string, () => void][] = [
+    [
+      'an edited source file',
+      () =>
+        writeFileSync(
+          mainSource(),
+          readFileSync(mainSource(), 'utf8').replace('Govern AI-proposed DNS changes', 'EDITED Govern'),
+        ),
+    ],
+    [
+      'a new source file',
+      () => writeFileSync(path.join(copy, 'src', 'added-later.ts'), 'export const x = 1;\n'),
+    ],
+    ['a deleted source file', () => unlinkSync(path.join(copy, 'src', 'added-later.ts'))],
+    ['a missing stamp', () => rmSync(path.join(copy, 'dist', 'build-stamp.json'))],
+  ];
+  for (const [what, edit] of edits) {
+    it(`runs the source, not the build, after ${what}`, () => {
+      build();
+      writeFileSync(
+        compiledMain(),
+        readFileSync(compiledMain(), 'utf8').replace(/Govern AI-proposed|EDITED Govern/, 'COMPILED Govern'),
+      );
+      edit();
+      assert.equal(state().current, false);
+      const out = help();
+      assert.doesNotMatch(out, /COMPILED Govern/, 'the stale build ran');
+      assert.match(out, /Govern AI-proposed DNS changes|EDITED Govern/);
+    });
+  }
+
+  it('compiles the edit on the next build, and runs it', () => {
+    build();
+    assert.deepEqual(state(), { current: true });
+    assert.match(help(), /EDITED Govern/);
+  });
+
+  it('finds the shipped policy from the compiled code (one folder deeper than the source)', () => {
+    const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'countersign.js'), 'policy', 'check'], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^policy \S+ \(\d+ rules, hash [0-9a-f]{16}\): valid/);
+  });
+});

@@ -79,6 +79,11 @@ export class ChangeRun {
   executionStarted = false;
   /** Freezes, break-glass and exceptions are consulted; false in histories recorded before them. */
   overridesAware = false;
+  /**
+   * Validation, classification, staging and policy checks run as local activities, and the first
+   * overrides are read while staging; false in histories recorded before that.
+   */
+  fastPath = false;
   /** The overrides in force in this change's scopes when it last asked. */
   overrides: ActiveOverrides = noActiveOverrides;
   /** The break-glass grant this change was approved under, if any. */

@@ -60,6 +60,7 @@ describe('replay of recorded histories', () => {
       'v6-overrides',
       'v7-registrar',
       'v8-sealed-evidence',
+      'v9-local-reads',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -95,6 +96,19 @@ describe('replay of recorded histories', () => {
       activitiesOf(ledger).filter((a) => a === 'sealChange').length >= 4,
       'the ledger sealed too few changes',
     );
+  });
+
+  it('has fast-path histories: the read-only steps ran as local activities', () => {
+    for (const route of routes) {
+      const events = eventsOf('v9-local-reads', route);
+      assert.ok(patchesOf(events).includes('local-reads'), `${route} lacks the local-reads patch`);
+      const local = events.filter(
+        (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+      );
+      assert.ok(local.length >= 3, `${route}: ${local.length} local activities`);
+      for (const step of ['validate', 'classify', 'stage', 'check'])
+        assert.ok(!activitiesOf(events).includes(step), `${route} ran ${step} as an ordinary activity`);
+    }
   });
 
   for (const generation of generations) {

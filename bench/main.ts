@@ -17,6 +17,11 @@ import { percentile, pool, table } from './stats';
 import { measureEvaluation, realisticPolicy } from './policy-eval';
 import { runMain } from '../workers/preflight/run-main';
 import { benchEvidence } from './evidence-bench';
+import { benchCliStart } from './cli-start';
+import { stepBreakdownTable } from './step-breakdown';
+import { benchApprovalToWrite } from './approval-latency';
+import { benchPeers } from './peers/peer-bench';
+import type { PendingApproval } from './cli-start';
 
 /**
  * `npm run bench`: on one fresh dev server and PowerDNS, measures (a) the governed auto path
@@ -25,6 +30,9 @@ import { benchEvidence } from './evidence-bench';
  * the same run, because these machines are shared and noisy.
  */
 const N = Number(process.env.BENCH_N ?? 60);
+// `npm run bench -- b i` runs only those sections ((c) and (f) need (a)); none named: all of them.
+const only = new Set(process.argv.slice(2).map((a) => a.toLowerCase()));
+const wanted = (section: string) => only.size === 0 || only.has(section);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const AUTO_PATH_ACTIVITIES = 8; // validate, classify, stage, check, recheck, execute, verify, exportEvidence
 
@@ -71,6 +79,8 @@ async function main(): Promise<void> {
   try {
     const { pdns, approvers, client, countersign: cs, worker: changeWorker } = governed;
     const evidenceS3 = governed.stack.s3;
+    const temporalAddress = governed.stack.temporal.address;
+    const pdnsServer = governed.stack.pdns;
     const bareWorker = await Worker.create({
       connection: governed.workerConnection,
       taskQueue: 'bench-bare',
@@ -79,6 +89,7 @@ async function main(): Promise<void> {
     });
     const run = Date.now().toString(36);
     let autoP50 = Number.NaN;
+    let ranA = false;
     await seedZone(pdns, 'dev.bench.test.', 50);
     const seeded10k = await timed(() => seedZone(pdns, 'big.bench.test.', 10_000));
     await seedZone(pdns, 'prod.bench.test.', 50);
@@ -130,236 +141,362 @@ async function main(): Promise<void> {
             )
           ).handle.result();
 
-          // (a) governed auto path vs bare workflow.
-          const bare = await timed(() =>
-            pool(
-              N,
-              CONCURRENCY,
-              async (i) =>
-                (
-                  await timed(() =>
-                    client.workflow.execute('bareWorkflow', {
-                      taskQueue: 'bench-bare',
-                      workflowId: `bench-${run}-bare-${i}`,
-                      args: [AUTO_PATH_ACTIVITIES],
-                    }),
-                  )
-                ).ms,
-            ),
-          );
-          const governed = await timed(() =>
-            pool(
-              N,
-              CONCURRENCY,
-              async (i) =>
-                (
-                  await timed(async () => {
-                    const rec = exampleRecommendation({
-                      id: `bench-${run}-auto-${i}`,
-                      zone: 'dev.bench.test.',
-                      environment: 'development',
-                      change: {
-                        kind: 'dns.upsert_rrset',
-                        name: `h${i}.dev.bench.test.`,
-                        type: 'A',
-                        ttl: 300,
-                        records: [`192.0.2.${(i % 250) + 1}`],
-                      },
-                    });
-                    const result = await (await cs.submit(rec)).handle.result();
-                    if (result.view.state !== 'executed')
-                      throw new Error(`auto path ended ${result.view.state}`);
-                  })
-                ).ms,
-            ),
-          );
-          const rows = [
-            [
-              'bare workflow, 8 no-op activities',
-              N,
-              (N / (bare.ms / 1000)).toFixed(1),
-              percentile(bare.value, 50).toFixed(0),
-              percentile(bare.value, 95).toFixed(0),
-              '1.00',
-            ],
-            [
-              'governed auto path (PowerDNS + DNS verify)',
-              N,
-              (N / (governed.ms / 1000)).toFixed(1),
-              percentile(governed.value, 50).toFixed(0),
-              percentile(governed.value, 95).toFixed(0),
-              (percentile(governed.value, 50) / percentile(bare.value, 50)).toFixed(2),
-            ],
-          ];
-          console.log(`\n(a) auto path vs baseline, ${N} workflows, ${CONCURRENCY} in flight\n`);
-          autoP50 = percentile(governed.value, 50);
-          console.log(table(['workload', 'n', 'workflows/s', 'p50 ms', 'p95 ms', 'p50 ratio'], rows));
-
-          // (b) one change into a 10,000-record zone, end to end.
-          const big = await timed(async () => {
-            const rec = exampleRecommendation({
-              id: `bench-${run}-big`,
-              zone: 'big.bench.test.',
-              environment: 'development',
-              change: {
-                kind: 'dns.upsert_rrset',
-                name: 'host5000.big.bench.test.',
-                type: 'A',
-                ttl: 300,
-                records: ['192.0.2.200'],
-              },
-            });
-            return (await cs.submit(rec)).handle.result();
-          });
-          const small = await timed(async () => {
-            const rec = exampleRecommendation({
-              id: `bench-${run}-small`,
-              zone: 'dev.bench.test.',
-              environment: 'development',
-              change: {
-                kind: 'dns.upsert_rrset',
-                name: 'host0025.dev.bench.test.',
-                type: 'A',
-                ttl: 300,
-                records: ['192.0.2.201'],
-              },
-            });
-            return (await cs.submit(rec)).handle.result();
-          });
-          console.log(
-            `\n(b) one change, end to end (zone seeded with 10,000 hosts in ${(seeded10k.ms / 1000).toFixed(1)} s)\n`,
-          );
-          console.log(
-            table(
-              ['zone', 'records', 'state', 'end-to-end ms', 'ratio'],
+          if (wanted('a')) {
+            ranA = true;
+            // (a) governed auto path vs bare workflow.
+            const bare = await timed(() =>
+              pool(
+                N,
+                CONCURRENCY,
+                async (i) =>
+                  (
+                    await timed(() =>
+                      client.workflow.execute('bareWorkflow', {
+                        taskQueue: 'bench-bare',
+                        workflowId: `bench-${run}-bare-${i}`,
+                        args: [AUTO_PATH_ACTIVITIES],
+                      }),
+                    )
+                  ).ms,
+              ),
+            );
+            const governed = await timed(() =>
+              pool(
+                N,
+                CONCURRENCY,
+                async (i) =>
+                  (
+                    await timed(async () => {
+                      const rec = exampleRecommendation({
+                        id: `bench-${run}-auto-${i}`,
+                        zone: 'dev.bench.test.',
+                        environment: 'development',
+                        change: {
+                          kind: 'dns.upsert_rrset',
+                          name: `h${i}.dev.bench.test.`,
+                          type: 'A',
+                          ttl: 300,
+                          records: [`192.0.2.${(i % 250) + 1}`],
+                        },
+                      });
+                      const result = await (await cs.submit(rec)).handle.result();
+                      if (result.view.state !== 'executed')
+                        throw new Error(`auto path ended ${result.view.state}`);
+                    })
+                  ).ms,
+              ),
+            );
+            const rows = [
               [
-                ['dev.bench.test. (baseline)', '~60', small.value.view.state, small.ms.toFixed(0), '1.00'],
-                [
-                  'big.bench.test.',
-                  `~${seeded10k.value}`,
-                  big.value.view.state,
-                  big.ms.toFixed(0),
-                  (big.ms / small.ms).toFixed(2),
-                ],
+                'bare workflow, 8 no-op activities',
+                N,
+                (N / (bare.ms / 1000)).toFixed(1),
+                percentile(bare.value, 50).toFixed(0),
+                percentile(bare.value, 95).toFixed(0),
+                '1.00',
               ],
-            ),
-          );
-
-          // (c) history events per route.
-          const routes: [string, () => Promise<string>][] = [
-            ['auto (tier 0)', async () => `bench-${run}-auto-0`],
-            [
-              'blocked',
-              async () => {
-                const rec = exampleRecommendation({
-                  id: `bench-${run}-blocked`,
-                  zone: 'prod.bench.test.',
-                  environment: 'production',
-                  change: { kind: 'dns.delete_rrset', name: 'prod.bench.test.', type: 'NS' },
-                });
-                await (await cs.submit(rec)).handle.result();
-                return rec.id;
-              },
-            ],
-            [
-              'one approval (tier 2)',
-              async () => {
-                const rec = exampleRecommendation({
-                  id: `bench-${run}-tier2`,
-                  zone: 'prod.bench.test.',
-                  environment: 'production',
-                  change: {
-                    kind: 'dns.upsert_rrset',
-                    name: 'api.prod.bench.test.',
-                    type: 'A',
-                    ttl: 300,
-                    records: ['192.0.2.202'],
-                  },
-                });
-                const { handle } = await cs.submit(rec);
-                await approveAs(cs, approvers, rec.id, ['alice@example.com'], 'bench');
-                await handle.result();
-                return rec.id;
-              },
-            ],
-            [
-              'dual control + cooling-off (tier 3)',
-              async () => {
-                const rec = exampleRecommendation({
-                  id: `bench-${run}-tier3`,
-                  zone: 'prod.bench.test.',
-                  environment: 'production',
-                  change: {
-                    kind: 'dns.upsert_rrset',
-                    name: 'prod.bench.test.',
-                    type: 'MX',
-                    ttl: 3600,
-                    records: ['10 mx1.prod.bench.test.'],
-                  },
-                });
-                const { handle } = await cs.submit(rec);
-                await approveAs(cs, approvers, rec.id, ['alice@example.com', 'carol@example.com'], 'bench');
-                await handle.result();
-                return rec.id;
-              },
-            ],
-          ];
-          const bareEvents =
-            (await client.workflow.getHandle(`bench-${run}-bare-0`).fetchHistory()).events?.length ?? 0;
-          const eventRows: (string | number)[][] = [
-            ['bare workflow, 8 no-op activities (baseline)', bareEvents, '1.00'],
-          ];
-          for (const [route, make] of routes) {
-            const id = await make();
-            const events = (await cs.handle(id).fetchHistory()).events?.length ?? 0;
-            eventRows.push([route, events, (events / bareEvents).toFixed(2)]);
+              [
+                'governed auto path (PowerDNS + DNS verify)',
+                N,
+                (N / (governed.ms / 1000)).toFixed(1),
+                percentile(governed.value, 50).toFixed(0),
+                percentile(governed.value, 95).toFixed(0),
+                (percentile(governed.value, 50) / percentile(bare.value, 50)).toFixed(2),
+              ],
+            ];
+            console.log(`\n(a) auto path vs baseline, ${N} workflows, ${CONCURRENCY} in flight\n`);
+            autoP50 = percentile(governed.value, 50);
+            console.log(table(['workload', 'n', 'workflows/s', 'p50 ms', 'p95 ms', 'p50 ratio'], rows));
           }
-          console.log('\n(c) history events per workflow (Temporal warns at 10,240, fails at 51,200)\n');
-          console.log(table(['route', 'events', 'ratio to baseline'], eventRows));
-
-          // (d) policy evaluation: its own rate, and its share of the auto path (classify, check, recheck).
-          const shipped = await requireDefaultPolicy();
-          const empty = { ...shipped, policy: { ...shipped.policy, rules: [] } };
-          const measures = [
-            measureEvaluation(empty, 20_000),
-            measureEvaluation(shipped, 20_000),
-            measureEvaluation(realisticPolicy(shipped, 16), 20_000),
-          ];
-          const baseline = measures[0]?.microsPerEval ?? 1;
-          console.log('\n(d) policy evaluation (facts + rules + guards), per evaluation\n');
-          console.log(
-            table(
+          if (wanted('b')) {
+            // (b) one change into a 10,000-record zone, end to end.
+            const big = await timed(async () => {
+              const rec = exampleRecommendation({
+                id: `bench-${run}-big`,
+                zone: 'big.bench.test.',
+                environment: 'development',
+                change: {
+                  kind: 'dns.upsert_rrset',
+                  name: 'host5000.big.bench.test.',
+                  type: 'A',
+                  ttl: 300,
+                  records: ['192.0.2.200'],
+                },
+              });
+              return (await cs.submit(rec)).handle.result();
+            });
+            const small = await timed(async () => {
+              const rec = exampleRecommendation({
+                id: `bench-${run}-small`,
+                zone: 'dev.bench.test.',
+                environment: 'development',
+                change: {
+                  kind: 'dns.upsert_rrset',
+                  name: 'host0025.dev.bench.test.',
+                  type: 'A',
+                  ttl: 300,
+                  records: ['192.0.2.201'],
+                },
+              });
+              return (await cs.submit(rec)).handle.result();
+            });
+            console.log(
+              `\n(b) one change, end to end (zone seeded with 10,000 hosts in ${(seeded10k.ms / 1000).toFixed(1)} s)\n`,
+            );
+            console.log(
+              table(
+                ['zone', 'records', 'state', 'end-to-end ms', 'ratio'],
+                [
+                  ['dev.bench.test. (baseline)', '~60', small.value.view.state, small.ms.toFixed(0), '1.00'],
+                  [
+                    'big.bench.test.',
+                    `~${seeded10k.value}`,
+                    big.value.view.state,
+                    big.ms.toFixed(0),
+                    (big.ms / small.ms).toFixed(2),
+                  ],
+                ],
+              ),
+            );
+          }
+          if (wanted('c') && ranA) {
+            // (c) history events per route.
+            const routes: [string, () => Promise<string>][] = [
+              ['auto (tier 0)', async () => `bench-${run}-auto-0`],
               [
-                'policy',
-                'rules',
-                'evaluations/s',
-                'µs each',
-                'ratio to 0 rules',
-                'share of auto-path p50 (3 evaluations)',
+                'blocked',
+                async () => {
+                  const rec = exampleRecommendation({
+                    id: `bench-${run}-blocked`,
+                    zone: 'prod.bench.test.',
+                    environment: 'production',
+                    change: { kind: 'dns.delete_rrset', name: 'prod.bench.test.', type: 'NS' },
+                  });
+                  await (await cs.submit(rec)).handle.result();
+                  return rec.id;
+                },
               ],
-              measures.map((m, i) => [
-                ['no rules (baseline)', 'shipped default', 'realistic (default + 16 tenant rules)'][i] ?? '',
-                m.rules,
-                m.perSecond.toFixed(0),
-                m.microsPerEval.toFixed(1),
-                (m.microsPerEval / baseline).toFixed(2),
-                `${(((3 * m.microsPerEval) / 1000 / autoP50) * 100).toFixed(4)}%`,
-              ]),
-            ),
-          );
-
-          await benchGovernor(governorContext);
-
-          console.log('\n(f) sealed evidence, per closed change (the auto-path changes above)\n');
-          console.log(
-            await benchEvidence({
-              client,
-              workflowIds: Array.from({ length: Math.min(N, 40) }, (_, i) => `change-bench-${run}-auto-${i}`),
-              dataDir,
-              s3: evidenceS3,
-              logger,
-            }),
-          );
+              [
+                'one approval (tier 2)',
+                async () => {
+                  const rec = exampleRecommendation({
+                    id: `bench-${run}-tier2`,
+                    zone: 'prod.bench.test.',
+                    environment: 'production',
+                    change: {
+                      kind: 'dns.upsert_rrset',
+                      name: 'api.prod.bench.test.',
+                      type: 'A',
+                      ttl: 300,
+                      records: ['192.0.2.202'],
+                    },
+                  });
+                  const { handle } = await cs.submit(rec);
+                  await approveAs(cs, approvers, rec.id, ['alice@example.com'], 'bench');
+                  await handle.result();
+                  return rec.id;
+                },
+              ],
+              [
+                'dual control + cooling-off (tier 3)',
+                async () => {
+                  const rec = exampleRecommendation({
+                    id: `bench-${run}-tier3`,
+                    zone: 'prod.bench.test.',
+                    environment: 'production',
+                    change: {
+                      kind: 'dns.upsert_rrset',
+                      name: 'prod.bench.test.',
+                      type: 'MX',
+                      ttl: 3600,
+                      records: ['10 mx1.prod.bench.test.'],
+                    },
+                  });
+                  const { handle } = await cs.submit(rec);
+                  await approveAs(cs, approvers, rec.id, ['alice@example.com', 'carol@example.com'], 'bench');
+                  await handle.result();
+                  return rec.id;
+                },
+              ],
+            ];
+            const bareEvents =
+              (await client.workflow.getHandle(`bench-${run}-bare-0`).fetchHistory()).events?.length ?? 0;
+            const eventRows: (string | number)[][] = [
+              ['bare workflow, 8 no-op activities (baseline)', bareEvents, '1.00'],
+            ];
+            for (const [route, make] of routes) {
+              const id = await make();
+              const events = (await cs.handle(id).fetchHistory()).events?.length ?? 0;
+              eventRows.push([route, events, (events / bareEvents).toFixed(2)]);
+            }
+            console.log('\n(c) history events per workflow (Temporal warns at 10,240, fails at 51,200)\n');
+            console.log(table(['route', 'events', 'ratio to baseline'], eventRows));
+          }
+          if (wanted('d')) {
+            // (d) policy evaluation: its own rate, and its share of the auto path (classify, check, recheck).
+            const shipped = await requireDefaultPolicy();
+            const empty = { ...shipped, policy: { ...shipped.policy, rules: [] } };
+            const measures = [
+              measureEvaluation(empty, 20_000),
+              measureEvaluation(shipped, 20_000),
+              measureEvaluation(realisticPolicy(shipped, 16), 20_000),
+            ];
+            const baseline = measures[0]?.microsPerEval ?? 1;
+            console.log('\n(d) policy evaluation (facts + rules + guards), per evaluation\n');
+            console.log(
+              table(
+                [
+                  'policy',
+                  'rules',
+                  'evaluations/s',
+                  'µs each',
+                  'ratio to 0 rules',
+                  'share of auto-path p50 (3 evaluations)',
+                ],
+                measures.map((m, i) => [
+                  ['no rules (baseline)', 'shipped default', 'realistic (default + 16 tenant rules)'][i] ??
+                    '',
+                  m.rules,
+                  m.perSecond.toFixed(0),
+                  m.microsPerEval.toFixed(1),
+                  (m.microsPerEval / baseline).toFixed(2),
+                  Number.isNaN(autoP50)
+                    ? 'n/a (needs a)'
+                    : `${(((3 * m.microsPerEval) / 1000 / autoP50) * 100).toFixed(4)}%`,
+                ]),
+              ),
+            );
+          }
+          if (wanted('e')) {
+            await benchGovernor(governorContext);
+          }
+          if (wanted('f') && ranA) {
+            console.log('\n(f) sealed evidence, per closed change (the auto-path changes above)\n');
+            console.log(
+              await benchEvidence({
+                client,
+                workflowIds: Array.from(
+                  { length: Math.min(N, 40) },
+                  (_, i) => `change-bench-${run}-auto-${i}`,
+                ),
+                dataDir,
+                s3: evidenceS3,
+                logger,
+              }),
+            );
+          }
+          if (wanted('h')) {
+            // (h) where one automatic change's time goes, from the histories of changes made one at a time.
+            const sequential: string[] = [];
+            for (let i = 0; i < 10; i += 1) {
+              const rec = exampleRecommendation({
+                id: `bench-${run}-seq-${i}`,
+                zone: 'dev.bench.test.',
+                environment: 'development',
+                change: {
+                  kind: 'dns.upsert_rrset',
+                  name: `seq${i}.dev.bench.test.`,
+                  type: 'A',
+                  ttl: 300,
+                  records: ['192.0.2.204'],
+                },
+              });
+              await (await cs.submit(rec)).handle.result();
+              sequential.push(`change-${rec.id}`);
+            }
+            console.log('\n(h) one automatic change, step by step (medians of 10 made one at a time)\n');
+            console.log(await stepBreakdownTable(client, sequential));
+          }
+          if (wanted('i')) {
+            // (i) the peers: one record changed, invoking the tool until PowerDNS answers the new value.
+            const peerSizes = (process.env.BENCH_PEER_SIZES ?? '100,1000,10000,100000')
+              .split(',')
+              .map(Number);
+            let peerChange = 0;
+            const peers = await benchPeers({
+              pdns,
+              apiUrl: pdnsServer.apiUrl,
+              apiKey: pdnsServer.apiKey,
+              dns: pdnsServer.dns,
+              dataDir: path.join(dataDir, 'peers'),
+              sizes: peerSizes,
+              repetitions: Number(process.env.BENCH_PEER_REPS ?? 3),
+              governedLabel: 'countersign (SDK, governed)',
+              governed: async (zone, name, value) => {
+                peerChange += 1;
+                const rec = exampleRecommendation({
+                  id: `bench-${run}-peer-${peerChange}`,
+                  zone,
+                  environment: 'development',
+                  change: { kind: 'dns.upsert_rrset', name, type: 'A', ttl: 3600, records: [value] },
+                });
+                const result = await (await cs.submit(rec)).handle.result();
+                if (result.view.state !== 'executed')
+                  throw new Error(`the governed change into ${zone} ended ${result.view.state}`);
+              },
+              plotPath: path.join(projectRoot, 'docs', 'bench', 'peers.png'),
+              log: (line) => process.stderr.write(`${line}\n`),
+            });
+            console.log('\n(i) one record changed, from invoking the tool to DNS answering it (medians)\n');
+            console.log(peers.table);
+            console.log(
+              `goals: at 100 records ≤ 0.75× octoDNS, at 10,000 ≤ 0.15×, growth from 100 to 100,000 ≤ 1.5×${peers.plotPath === undefined ? '' : `; plot: ${path.relative(projectRoot, peers.plotPath)}`}`,
+            );
+          }
+          if (wanted('j')) {
+            // (j) from an approval to the write starting.
+            console.log('\n(j) approval to write started (tier 2, one approver; medians)\n');
+            console.log(
+              await benchApprovalToWrite({
+                client,
+                countersign: cs,
+                approvers,
+                bareTaskQueue: 'bench-bare',
+                zone: 'prod.bench.test.',
+                run,
+                rounds: Number(process.env.BENCH_APPROVAL_ROUNDS ?? 10),
+                log: (line) => process.stderr.write(`${line}\n`),
+              }),
+            );
+          }
+          if (wanted('g')) {
+            // (g) the command's cold start, with real approvals against the running stack.
+            const cliRounds = Number(process.env.BENCH_CLI_ROUNDS ?? 10);
+            const approvals: PendingApproval[] = [];
+            for (let i = 0; i < cliRounds; i += 1) {
+              const rec = exampleRecommendation({
+                id: `bench-${run}-cli-${i}`,
+                zone: 'prod.bench.test.',
+                environment: 'production',
+                change: {
+                  kind: 'dns.upsert_rrset',
+                  name: `cli${i}.prod.bench.test.`,
+                  type: 'A',
+                  ttl: 300,
+                  records: ['192.0.2.203'],
+                },
+              });
+              await cs.submit(rec);
+              const view = await cs.waitForState(rec.id, ['awaiting_approval']);
+              approvals.push({
+                id: rec.id,
+                planHash: view.approval?.planHash ?? '',
+                keyFile: approvers.keyPath('alice@example.com'),
+              });
+            }
+            console.log(
+              '\n(g) command start to exit (cold process each time; status and approve talk to the stack)\n',
+            );
+            console.log(
+              await benchCliStart({
+                env: { TEMPORAL_ADDRESS: temporalAddress, COUNTERSIGN_TASK_QUEUE: 'bench' },
+                statusId: `bench-${run}-tier2`,
+                approvals,
+                explainFile: path.join(projectRoot, 'examples', 'production-api-a.json'),
+                log: (line) => process.stderr.write(`${line}\n`),
+              }),
+            );
+          }
         }),
       );
     });

@@ -14,3 +14,15 @@ export async function echoWorkflow(): Promise<void> {
   setHandler(echoUpdate, (value) => value);
   await condition(() => false);
 }
+
+export const approveUpdate = defineUpdate<void, []>('approve');
+
+/** The approval baseline: waits for one update, then runs one no-op activity (the "write"). */
+export async function approvalBaselineWorkflow(): Promise<void> {
+  let approved = false;
+  setHandler(approveUpdate, () => {
+    approved = true;
+  });
+  await condition(() => approved);
+  await noop();
+}

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { percentile, table } from './stats';
+
+/** One approval the benchmark gives through the real command: a tier-2 change waiting for it. */
+export interface PendingApproval {
+  readonly id: string;
+  readonly planHash: string;
+  readonly keyFile: string;
+}
+
+export interface CliStartContext {
+  /** TEMPORAL_ADDRESS and COUNTERSIGN_TASK_QUEUE of the running stack. */
+  readonly env: Readonly<Record<string, string>>;
+  /** A change `status` shows. */
+  readonly statusId: string;
+  /** One per repetition: each `approve` is a real, counted approval. */
+  readonly approvals: readonly PendingApproval[];
+  readonly explainFile: string;
+  readonly log: (line: string) => void;
+}
+
+const root = path.resolve(__dirname, '..');
+const bin = path.join(root, 'bin', 'countersign.js');
+
+/** Wall time of one process from spawn to exit; a failing command spoils the table, so it throws. */
+function timedRun(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  ok: number[] = [0],
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const ms = performance.now() - started;
+      if (ok.includes(code ?? -1)) resolve(ms);
+      else reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/**
+ * How long a person waits for the command: cold start to exit, against `node -e 0` measured in
+ * the same rounds (interleaved, so machine noise hits every row alike), medians.
+ */
+export async function benchCliStart(ctx: CliStartContext): Promise<string> {
+  const rows: { name: string; goal: number | null; run: (rep: number) => Promise<number> }[] = [
+    { name: 'node -e 0 (baseline)', goal: null, run: () => timedRun(['-e', '0'], ctx.env) },
+    { name: 'countersign --help', goal: 2, run: () => timedRun([bin, '--help'], ctx.env) },
+    {
+      name: 'countersign policy explain <file>',
+      goal: 2,
+      run: () => timedRun([bin, 'policy', 'explain', ctx.explainFile], ctx.env),
+    },
+    { name: 'countersign status <id>', goal: 3, run: () => timedRun([bin, 'status', ctx.statusId], ctx.env) },
+    {
+      name: 'countersign approve <id> (counted)',
+      goal: 3,
+      run: (rep) => {
+        const approval = ctx.approvals[rep];
+        if (approval === undefined) throw new Error(`no pending approval for repetition ${rep}`);
+        return timedRun(
+          [
+            bin,
+            'approve',
+            approval.id,
+            '--key',
+            approval.keyFile,
+            '--reason',
+            'bench',
+            '--plan-hash',
+            approval.planHash,
+          ],
+          ctx.env,
+        );
+      },
+    },
+    {
+      name: 'countersign --help from source (tsx, no current build)',
+      goal: null,
+      run: () =>
+        timedRun(
+          ['-e', "require('tsx/cjs'); require('./src/cli/main.ts').main(['node', 'countersign', '--help'])"],
+          ctx.env,
+        ),
+    },
+  ];
+  const samples = rows.map(() => [] as number[]);
+  const repetitions = ctx.approvals.length;
+  for (let rep = 0; rep < repetitions; rep += 1) {
+    for (const [i, row] of rows.entries()) samples[i]?.push(await row.run(rep));
+    ctx.log(`cli start: round ${rep + 1}/${repetitions}`);
+  }
+  const baseline = percentile(samples[0] ?? [], 50);
+  return table(
+    ['command', 'runs', 'p50 ms', 'max ms', 'ratio to node -e 0', 'goal'],
+    rows.map((row, i) => {
+      const p50 = percentile(samples[i] ?? [], 50);
+      const ratio = p50 / baseline;
+      return [
+        row.name,
+        samples[i]?.length ?? 0,
+        p50.toFixed(0),
+        Math.max(...(samples[i] ?? [])).toFixed(0),
+        ratio.toFixed(2),
+        row.goal === null ? '' : `≤ ${row.goal}× ${ratio <= row.goal ? 'met' : 'MISSED'}`,
+      ];
+    }),
+  );
+}

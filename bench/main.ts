@@ -490,7 +490,7 @@ async function main(): Promise<void> {
             console.log(
               await benchCliStart({
                 env: { TEMPORAL_ADDRESS: temporalAddress, COUNTERSIGN_TASK_QUEUE: 'bench' },
-                statusId: `bench-${run}-tier2`,
+                statusId: approvals[approvals.length - 1]?.id ?? '',
                 approvals,
                 explainFile: path.join(projectRoot, 'examples', 'production-api-a.json'),
                 log: (line) => process.stderr.write(`${line}\n`),

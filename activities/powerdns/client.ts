@@ -22,8 +22,19 @@ interface ApiRrset {
  * A thin client for the PowerDNS Authoritative HTTP API. Errors become typed Temporal failures:
  * 404 and 422 are final, 5xx and network errors are retried by Temporal.
  */
+/** The zone fields that tell whether its content moved (GET zone with `rrsets=false`). */
+interface ZoneHead {
+  serial?: number;
+  edited_serial?: number;
+  soa_edit_api?: string;
+}
+
+const zoneCountReuseMs = 60_000;
+const maxKeptZoneCounts = 1_000;
+
 export class PowerDnsClient {
   private readonly base: string;
+  private readonly zoneCounts = new Map<string, { version: string; records: number; at: number }>();
 
   constructor(private readonly config: PowerDnsConfig) {
     // Checked here, once: a key that is not a valid header value would otherwise surface inside a
@@ -121,10 +132,32 @@ export class PowerDnsClient {
     await this.request('PATCH', this.zonePath(zone), { rrsets: [change] });
   }
 
-  /** Records in the zone (all RRsets), for blast-radius shares. */
+  /**
+   * Records in the zone (all RRsets), for blast-radius shares. Counting reads the whole zone (half
+   * a second at 100,000 records), so a count is reused while the zone's serial has not moved: with
+   * SOA-EDIT-API set, PowerDNS moves it on every API write. Zones without it are counted every
+   * time, and a kept count is read again after a minute in any case, for edits that bypass the API.
+   */
   async countRecords(zone: string): Promise<number> {
+    const head = (await this.request('GET', `${this.zonePath(zone)}?rrsets=false`)) as ZoneHead;
+    const version =
+      typeof head.soa_edit_api === 'string' && head.soa_edit_api !== ''
+        ? `${String(head.serial)}/${String(head.edited_serial)}`
+        : null;
+    const key = toAbsolute(zone);
+    const kept = this.zoneCounts.get(key);
+    if (version !== null && kept?.version === version && Date.now() - kept.at < zoneCountReuseMs)
+      return kept.records;
     const body = (await this.request('GET', this.zonePath(zone))) as { rrsets: ApiRrset[] };
-    return body.rrsets.reduce((sum, r) => sum + r.records.length, 0);
+    const records = body.rrsets.reduce((sum, r) => sum + r.records.length, 0);
+    this.zoneCounts.delete(key);
+    if (version !== null) {
+      this.zoneCounts.set(key, { version, records, at: Date.now() });
+      // Oldest first (insertion order): a worker serving many zones keeps the recent ones.
+      if (this.zoneCounts.size > maxKeptZoneCounts)
+        this.zoneCounts.delete(this.zoneCounts.keys().next().value as string);
+    }
+    return records;
   }
 
   async zoneExists(zone: string): Promise<boolean> {

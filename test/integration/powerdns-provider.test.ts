@@ -179,3 +179,65 @@ describe('PowerDNS adapter (real PowerDNS)', () => {
     });
   });
 });
+
+describe('zone record counts (real PowerDNS)', () => {
+  const env = testEnv();
+
+  /** Counts the whole-zone reads the client makes while `fn` runs (GET of the zone itself, no query). */
+  async function fullReads<T>(zone: string, fn: () => Promise<T>): Promise<{ value: T; reads: number }> {
+    const original = globalThis.fetch;
+    let reads = 0;
+    const whole = `/zones/${encodeURIComponent(zone)}`;
+    globalThis.fetch = (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if ((init?.method ?? 'GET') === 'GET' && url.endsWith(whole)) reads += 1;
+      return original(input, init);
+    };
+    try {
+      return { value: await fn(), reads };
+    } finally {
+      globalThis.fetch = original;
+    }
+  }
+
+  it('reuses a count while the serial stands, and counts again after every API write', async () => {
+    const pdns = new PowerDnsClient(env.pdns);
+    const zone = await createTestZone(pdns, `count-${Math.random().toString(36).slice(2, 8)}`);
+    const first = await fullReads(zone, () => pdns.countRecords(zone));
+    assert.equal(first.reads, 1);
+    const again = await fullReads(zone, () => pdns.countRecords(zone));
+    assert.deepEqual(again, { value: first.value, reads: 0 });
+    await pdns.writeRrset(zone, `new.${zone}`, 'A', {
+      name: `new.${zone}`,
+      type: 'A',
+      ttl: 300,
+      records: ['192.0.2.1', '192.0.2.2'],
+    });
+    const after = await fullReads(zone, () => pdns.countRecords(zone));
+    assert.deepEqual(after, { value: first.value + 2, reads: 1 });
+  });
+
+  it('counts a zone whose serial does not follow API writes every time', async () => {
+    const pdns = new PowerDnsClient(env.pdns);
+    const zone = await createTestZone(pdns, `count-nosoa-${Math.random().toString(36).slice(2, 8)}`);
+    const response = await fetch(
+      `${env.pdns.apiUrl.replace(/\/$/, '')}/api/v1/servers/localhost/zones/${encodeURIComponent(zone)}`,
+      {
+        method: 'PUT',
+        headers: { 'X-API-Key': env.pdns.apiKey, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ soa_edit_api: '' }),
+      },
+    );
+    assert.ok(response.ok, `PUT soa_edit_api: ${response.status}`);
+    const first = await fullReads(zone, () => pdns.countRecords(zone));
+    const again = await fullReads(zone, () => pdns.countRecords(zone));
+    assert.deepEqual(again, { value: first.value, reads: 1 });
+    await pdns.writeRrset(zone, `new.${zone}`, 'A', {
+      name: `new.${zone}`,
+      type: 'A',
+      ttl: 300,
+      records: ['192.0.2.1'],
+    });
+    assert.equal(await pdns.countRecords(zone), first.value + 1);
+  });
+});

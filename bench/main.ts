@@ -20,6 +20,7 @@ import { benchEvidence } from './evidence-bench';
 import { benchCliStart } from './cli-start';
 import { stepBreakdownTable } from './step-breakdown';
 import { benchApprovalToWrite } from './approval-latency';
+import { benchBurst } from './burst';
 import { benchPeers } from './peers/peer-bench';
 import type { PendingApproval } from './cli-start';
 
@@ -421,7 +422,13 @@ async function main(): Promise<void> {
               dataDir: path.join(dataDir, 'peers'),
               sizes: peerSizes,
               repetitions: Number(process.env.BENCH_PEER_REPS ?? 3),
-              governedLabel: 'countersign (SDK, governed)',
+              governedLabel: 'countersign (governed)',
+              floor: {
+                label: 'bare API PATCH',
+                apply: async (zone, name, value) => {
+                  await pdns.writeRrset(zone, name, 'A', { name, type: 'A', ttl: 3600, records: [value] });
+                },
+              },
               governed: async (zone, name, value) => {
                 peerChange += 1;
                 const rec = exampleRecommendation({
@@ -455,6 +462,25 @@ async function main(): Promise<void> {
                 zone: 'prod.bench.test.',
                 run,
                 rounds: Number(process.env.BENCH_APPROVAL_ROUNDS ?? 10),
+                log: (line) => process.stderr.write(`${line}\n`),
+              }),
+            );
+          }
+          if (wanted('k')) {
+            // (k) a burst across many zones, until every change is executed.
+            const burst = Number(process.env.BENCH_BURST ?? 1000);
+            console.log(`\n(k) ${burst} automatic changes across 100 zones, ${CONCURRENCY * 5} in flight\n`);
+            console.log(
+              await benchBurst({
+                client,
+                countersign: cs,
+                pdns,
+                bareTaskQueue: 'bench-bare',
+                run,
+                changes: burst,
+                zones: 100,
+                concurrency: CONCURRENCY * 5,
+                bareActivities: AUTO_PATH_ACTIVITIES,
                 log: (line) => process.stderr.write(`${line}\n`),
               }),
             );

@@ -33,6 +33,14 @@ export interface PeerBenchContext {
   readonly repetitions: number;
   /** Applies one change through countersign; resolves when countersign says it is done. */
   readonly governed: (zone: string, name: string, value: string) => Promise<void>;
+  /**
+   * A floor to compare with: the same change made the cheapest way there is (e.g. one PowerDNS API
+   * PATCH, nothing governed), so growth that PowerDNS itself causes shows as such.
+   */
+  readonly floor?: {
+    readonly label: string;
+    readonly apply: (zone: string, name: string, value: string) => Promise<void>;
+  };
   /** How tables and the plot name the governed path (default "countersign (governed)"). */
   readonly governedLabel?: string;
   /** Where to write the plot (PNG); none when unset. */
@@ -260,6 +268,13 @@ export async function benchPeers(ctx: PeerBenchContext): Promise<PeerBenchResult
       }),
     ),
   ];
+  const floor = ctx.floor;
+  if (floor !== undefined)
+    contenders.push({
+      label: floor.label,
+      version: '',
+      prepare: (zone, _rrsets, name, value) => () => floor.apply(zone, name, value),
+    });
   const dnscontrolBin = findDnscontrol();
   if (dnscontrolBin === undefined) ctx.log('peers: no dnscontrol on PATH; comparing with octoDNS only');
   else

@@ -21,14 +21,22 @@ import { benchCliStart } from './cli-start';
 import { stepBreakdownTable } from './step-breakdown';
 import { benchApprovalToWrite } from './approval-latency';
 import { benchBurst } from './burst';
+import { benchParkedMemory } from './parked-memory';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { payloadConverterPath } from '../src/payloads/data-converter';
+import { writeFileSync } from 'node:fs';
 import { benchPeers } from './peers/peer-bench';
 import type { PendingApproval } from './cli-start';
 
 /**
- * `npm run bench`: on one fresh dev server and PowerDNS, measures (a) the governed auto path
- * against a bare workflow running the same number of no-op activities, (b) one change into a
- * 10,000-record zone end to end, (c) history events per route. Ratios compare numbers taken in
- * the same run, because these machines are shared and noisy.
+ * `npm run bench`: on one fresh dev server, PowerDNS and S3 server, measures (a) the governed auto
+ * path against a bare workflow running the same number of no-op activities, (b) one change into a
+ * 10,000-record zone, (c) history events per route, (d) policy evaluation, (e) the governors,
+ * (f) sealing and verifying evidence, (h) one automatic change step by step, (i) countersign
+ * against octoDNS (and DNSControl when on PATH) and a bare API PATCH at 100 to 100,000 records,
+ * with a plot, (j) approval to write, (k) a burst across 100 zones, (g) the command's cold start,
+ * (l) worker memory with changes parked in approval. Ratios compare numbers taken in the same run,
+ * because these machines are shared and noisy.
  */
 const N = Number(process.env.BENCH_N ?? 60);
 // `npm run bench -- b i` runs only those sections ((c) and (f) need (a)); none named: all of them.
@@ -481,6 +489,33 @@ async function main(): Promise<void> {
                 zones: 100,
                 concurrency: CONCURRENCY * 5,
                 bareActivities: AUTO_PATH_ACTIVITIES,
+                log: (line) => process.stderr.write(`${line}\n`),
+              }),
+            );
+          }
+          if (wanted('l')) {
+            // (l) a worker process's memory with changes parked in approval.
+            const { code } = await bundleWorkflowCode({
+              workflowsPath: require.resolve('../workflows'),
+              payloadConverterPath,
+              logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+            });
+            const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+            writeFileSync(bundlePath, code);
+            const parked = Number(process.env.BENCH_PARKED ?? 1000);
+            console.log(`\n(l) change worker process, ${parked} changes parked in approval\n`);
+            console.log(
+              await benchParkedMemory({
+                client,
+                temporalAddress,
+                pdns: { apiUrl: pdnsServer.apiUrl, apiKey: pdnsServer.apiKey },
+                dns: pdnsServer.dns,
+                approversPath: approvers.directoryPath,
+                bundlePath,
+                dataDir,
+                run,
+                parked,
+                cacheSizes: (process.env.BENCH_PARKED_CACHES ?? '250').split(',').map(Number),
                 log: (line) => process.stderr.write(`${line}\n`),
               }),
             );

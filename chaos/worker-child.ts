@@ -19,6 +19,8 @@ export interface WorkerChildOptions {
   readonly approvalExpirySeconds: number;
   /** The policy's verificationPatience; unset: the shipped default. */
   readonly verificationPatienceSeconds?: number;
+  /** The worker's workflow cache; unset: the worker's default. */
+  readonly maxCachedWorkflows?: number;
   /** Incarnations kept loaded for fast restarts; default 2. A scenario that never kills needs 0. */
   readonly standbys?: number;
 }
@@ -122,6 +124,7 @@ export class WorkerChild {
           ...(o.verificationPatienceSeconds === undefined
             ? []
             : [`--verification-patience=${o.verificationPatienceSeconds}`]),
+          ...(o.maxCachedWorkflows === undefined ? [] : [`--max-cached=${o.maxCachedWorkflows}`]),
         ],
         {
           stdio: ['ignore', log, log, 'ipc'],

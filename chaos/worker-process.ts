@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       'cooling-off': { type: 'string', default: '1' },
       'approval-expiry': { type: 'string', default: '3600' },
       'verification-patience': { type: 'string' },
+      'max-cached': { type: 'string' },
       standby: { type: 'boolean', default: false },
     },
   });
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     connection,
     taskQueue: need('task-queue'),
     workflowBundlePath: need('bundle'),
+    ...(values['max-cached'] === undefined ? {} : { maxCachedWorkflows: Number(values['max-cached']) }),
     directory: createDirectorySource(need('approvers')),
     deps: {
       powerdns: new PowerDnsClient({ apiUrl: need('pdns-api-url'), apiKey }),

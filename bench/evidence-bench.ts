@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { writeWorkflowBundle } from '../workers/workflow-bundle';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { EvidenceStore } from '../activities/evidence/evidence-store';
 import { folderStore } from '../activities/evidence/folder-store';
@@ -12,7 +11,6 @@ import { createSealActivities } from '../activities/evidence/seal-activities';
 import { verifyEvidence } from '../activities/evidence/verify-evidence';
 import { bundleKeyOf } from '../src/evidence/layout';
 import type { LedgerHead } from '../src/evidence/ledger';
-import { payloadConverterPath } from '../src/payloads/data-converter';
 import { generateEvidenceKey } from '../workers/evidence-key';
 import type { S3ServerHandle } from '../workers/stack/s3-server';
 import { percentile, table } from './stats';
@@ -101,12 +99,7 @@ export async function benchEvidence(o: {
   }
   const [, folder] = stores[0] as [string, EvidenceStore];
   const bundlePath = path.join(o.dataDir, 'verify-bundle.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    payloadConverterPath,
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-  });
-  writeFileSync(bundlePath, code);
+  await writeWorkflowBundle(bundlePath);
   for (const [name, replay] of [
     ['verify offline (signature, entries, ledger)', false],
     ['verify offline with the replay', { workflowBundlePath: bundlePath }],

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeWorkflowBundle } from '../workers/workflow-bundle';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { CountersignClient } from '../src/client/countersign-client';
@@ -22,9 +23,6 @@ import { stepBreakdownTable } from './step-breakdown';
 import { benchApprovalToWrite } from './approval-latency';
 import { benchBurst } from './burst';
 import { benchParkedMemory } from './parked-memory';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { payloadConverterPath } from '../src/payloads/data-converter';
-import { writeFileSync } from 'node:fs';
 import { benchPeers } from './peers/peer-bench';
 import type { PendingApproval } from './cli-start';
 
@@ -495,13 +493,7 @@ async function main(): Promise<void> {
           }
           if (wanted('l')) {
             // (l) a worker process's memory with changes parked in approval.
-            const { code } = await bundleWorkflowCode({
-              workflowsPath: require.resolve('../workflows'),
-              payloadConverterPath,
-              logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-            });
-            const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-            writeFileSync(bundlePath, code);
+            const bundlePath = await writeWorkflowBundle(path.join(dataDir, 'workflow-bundle.js'));
             const parked = Number(process.env.BENCH_PARKED ?? 1000);
             console.log(`\n(l) change worker process, ${parked} changes parked in approval\n`);
             console.log(

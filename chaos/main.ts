@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeWorkflowBundle } from '../workers/workflow-bundle';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { dataConverter, payloadConverterPath } from '../src/payloads/data-converter';
+import { dataConverter } from '../src/payloads/data-converter';
 import { runMain } from '../workers/preflight/run-main';
 import { PreconditionError } from '../workers/preflight/precondition-error';
 import { createApproverSet } from '../workers/stack/approver-set';
@@ -73,13 +73,7 @@ async function main(): Promise<number> {
   const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
   let failed = true;
   try {
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows'),
-      payloadConverterPath,
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-    });
-    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    writeFileSync(bundlePath, code);
+    const bundlePath = await writeWorkflowBundle(path.join(dataDir, 'workflow-bundle.js'));
     const connection = await Connection.connect({ address: stack.temporal.address });
     try {
       const rows = await runScenarios(

@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeWorkflowBundle } from '../workers/workflow-bundle';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
 import { runMain } from '../workers/preflight/run-main';
-import { payloadConverterPath } from '../src/payloads/data-converter';
-import { workflowInterceptorModules } from '../workers/tracing';
 
 /**
  * Test files run one at a time: on two cores, PowerDNS's SQLite backend and the dev server start
@@ -43,13 +41,7 @@ async function main(): Promise<number> {
   });
   try {
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows'),
-      payloadConverterPath,
-      workflowInterceptorModules,
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-    });
-    writeFileSync(bundlePath, code);
+    await writeWorkflowBundle(bundlePath);
     console.log(
       `countersign test: running ${files.length} test files one at a time (a few minutes); the servers stop at the end`,
     );

@@ -1,7 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { writeWorkflowBundle } from './workflow-bundle';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { payloadConverterPath } from '../src/payloads/data-converter';
 import { demoEvidenceKey, showSealedEvidence, writeEvidenceEnv } from './demo/evidence-demo';
 import { subjectOf } from '../src/kinds/kinds';
 import { createPolicySource } from '../activities/policy/policy-store';
@@ -17,7 +15,6 @@ import { showRegistrarChange } from './demo/registrar-demo';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
-import { workflowInterceptorModules } from './tracing';
 import { metricsAddressOf } from './config';
 import { ensureInstalled, projectRoot, temporalServerVersion } from './stack/install';
 import { startGovernedStack } from './stack/governed-stack';
@@ -68,13 +65,7 @@ async function main(): Promise<number> {
   const policy = createPolicySource(process.env.COUNTERSIGN_POLICY);
   // One bundle of the workflow code for both workers and for replaying sealed histories.
   const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    payloadConverterPath,
-    workflowInterceptorModules,
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-  });
-  writeFileSync(workflowBundlePath, code);
+  await writeWorkflowBundle(workflowBundlePath);
   const demoStart = new Date();
   const governed = await startGovernedStack({
     temporalBin,

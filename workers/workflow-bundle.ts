@@ -1,0 +1,22 @@
+import { writeFileSync } from 'node:fs';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { payloadConverterPath } from '../src/payloads/data-converter';
+import { workflowInterceptorModules } from './tracing';
+
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Bundles the workflow code once, as every worker loads it (the payload converter and the tracing
+ * interceptors included), and writes it to `file`: the demo, the tests, the benchmark and the chaos
+ * harness then start workers and replays from it without bundling again.
+ */
+export async function writeWorkflowBundle(file: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    payloadConverterPath,
+    workflowInterceptorModules,
+    logger: quiet,
+  });
+  writeFileSync(file, code);
+  return file;
+}

@@ -32,6 +32,8 @@ export const WorkerEnv = z.object({
   COUNTERSIGN_EPP_KEY_FILE: z.string().min(1).optional(),
   COUNTERSIGN_PARENT_DNS: z.string().min(1).optional(),
   COUNTERSIGN_SECRETS_DIR: z.string().min(1).optional(),
+  // How many workflows the worker keeps in memory (~2 MiB each); unset: createChangeWorker's default.
+  COUNTERSIGN_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).optional(),
   // The Prometheus endpoint (/metrics) of the worker process; `off` serves none.
   COUNTERSIGN_METRICS_ADDRESS: z.union([z.literal('off'), hostPort]).default(defaultMetricsAddress),
 });
@@ -48,6 +50,8 @@ export interface WorkerConfig {
   readonly escalationWebhook?: string;
   /** The registry for registrar changes; unset: they fail, saying no registry is configured. */
   readonly registry?: RegistryConfig;
+  /** Workflows kept in memory; unset: the default of createChangeWorker. */
+  readonly maxCachedWorkflows?: number;
   /** host:port of the Prometheus endpoint; unset: none (COUNTERSIGN_METRICS_ADDRESS=off). */
   readonly metricsAddress?: string;
 }
@@ -109,6 +113,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(e.COUNTERSIGN_ESCALATION_WEBHOOK === undefined
       ? {}
       : { escalationWebhook: e.COUNTERSIGN_ESCALATION_WEBHOOK }),
+    ...(e.COUNTERSIGN_MAX_CACHED_WORKFLOWS === undefined
+      ? {}
+      : { maxCachedWorkflows: e.COUNTERSIGN_MAX_CACHED_WORKFLOWS }),
     ...(e.COUNTERSIGN_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.COUNTERSIGN_METRICS_ADDRESS }),
     ...registryConfig(e),
   };

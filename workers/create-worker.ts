@@ -15,7 +15,7 @@ export interface ChangeWorkerOptions extends WorkerPlumbingOptions {
   readonly deps: ChangeActivityDeps;
   /** The approver directory; unset: nobody can be verified, so no approval counts (fail closed). */
   readonly directory?: DirectorySource;
-  /** Workflows kept in memory between tasks; default 250 (see below). */
+  /** Workflows kept in memory between tasks; default {@link defaultMaxCachedWorkflows}. */
   readonly maxCachedWorkflows?: number;
   /** History events after which a governor continues-as-new; default 4,000 (tests lower it). */
   readonly governorHistoryLimit?: number;
@@ -29,12 +29,15 @@ export interface ChangeWorkerOptions extends WorkerPlumbingOptions {
 }
 
 /**
- * Changes mostly wait for people, and a cached workflow costs about 1.5 MiB (measured by
- * `npm run chaos`): the SDK's default cache (sized from the heap, ~2,300 here) would hold every
- * parked change until the heap runs out. An evicted change is replayed from history when it is
- * next touched, which takes milliseconds.
+ * Changes mostly wait for people, and each cached workflow holds ~2 MiB of heap: the SDK evaluates
+ * the workflow code's modules (zod schemas, policy tables) once per workflow it holds. Its own
+ * default cache (sized from the heap, ~2,300 here) would keep every parked change until the heap
+ * runs out. An evicted change is replayed from history when it is next touched. Not lower: with
+ * 100, a storm of 200 changes on one zone (test/workflow/governor-storm.test.ts) thrashed the
+ * cache and stalled. COUNTERSIGN_MAX_CACHED_WORKFLOWS sets it per worker (`npm run bench -- l`
+ * measures the memory: 1.3 GiB RSS with 1,000 parked at 100, 2.2-2.7 GiB at 250).
  */
-const defaultMaxCachedWorkflows = 250;
+export const defaultMaxCachedWorkflows = 250;
 
 export function createChangeWorker(options: ChangeWorkerOptions): Promise<Worker> {
   // Governors are reached by update-with-start from an activity, over the worker's own connection;

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     connection,
     namespace: temporal.namespace,
     taskQueue: config.taskQueue,
+    ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
     ...(config.approversPath === undefined ? {} : { directory: createDirectorySource(config.approversPath) }),
     deps: {
       powerdns: new PowerDnsClient(config.pdns),

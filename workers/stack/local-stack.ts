@@ -3,6 +3,7 @@ import type { EppRegistryHandle, EppRegistryOptions } from './epp-registry/regis
 import { startEppRegistry } from './epp-registry/registry-process';
 import type { PowerDnsServer } from './powerdns-server';
 import { startPowerDns } from './powerdns-server';
+import { withPortRetry } from './port-retry';
 import { freePort } from './processes';
 import type { S3ServerHandle } from './s3-server';
 import { startS3Server } from './s3-server';
@@ -50,25 +51,36 @@ export interface LocalStack {
  * S3 server enforcing Object Lock, on loopback, stopped by PID.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const ports = options.ports ?? {
-    temporal: await freePort(),
-    ui: await freePort(),
-    pdnsApi: await freePort(),
-    dns: await freePort(),
-  };
-  const temporal = await startTemporalDevServer({
-    bin: options.temporalBin,
-    dataDir: path.join(options.dataDir, 'temporal'),
-    port: ports.temporal,
-    uiPort: ports.ui,
-    headless: options.headless ?? false,
+  const chosen = options.ports;
+  // Ports picked free can be taken before the server binds them (an outgoing connection's ephemeral
+  // port, another test run): then the server is started again on newly picked ports.
+  const attempts = chosen === undefined ? 3 : 1;
+  const pick = async () =>
+    chosen ?? {
+      temporal: await freePort(),
+      ui: await freePort(),
+      pdnsApi: await freePort(),
+      dns: await freePort(),
+    };
+  const temporal = await withPortRetry(attempts, async () => {
+    const ports = await pick();
+    return startTemporalDevServer({
+      bin: options.temporalBin,
+      dataDir: path.join(options.dataDir, 'temporal'),
+      port: ports.temporal,
+      uiPort: ports.ui,
+      headless: options.headless ?? false,
+    });
   });
   let pdns: PowerDnsServer;
   try {
-    pdns = await startPowerDns({
-      dir: path.join(options.dataDir, 'pdns'),
-      apiPort: ports.pdnsApi,
-      dnsPort: ports.dns,
+    pdns = await withPortRetry(attempts, async () => {
+      const ports = await pick();
+      return startPowerDns({
+        dir: path.join(options.dataDir, 'pdns'),
+        apiPort: ports.pdnsApi,
+        dnsPort: ports.dns,
+      });
     });
   } catch (err) {
     await temporal.stop();
@@ -81,8 +93,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...options.registry,
         dataDir: path.join(options.dataDir, 'epp-registry'),
         pdns: { apiUrl: pdns.apiUrl, apiKey: pdns.apiKey },
-        port: ports.epp ?? 0,
-        adminPort: ports.eppAdmin ?? 0,
+        port: chosen?.epp ?? 0,
+        adminPort: chosen?.eppAdmin ?? 0,
       });
     } catch (err) {
       await Promise.all([temporal.stop(), pdns.stop()]);
@@ -95,7 +107,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3 = await startS3Server({
         dataDir: path.join(options.dataDir, 's3'),
         bucket: evidenceBucket,
-        ...(ports.s3 === undefined ? {} : { port: ports.s3 }),
+        ...(chosen?.s3 === undefined ? {} : { port: chosen.s3 }),
       });
     } catch (err) {
       await registry?.stop();

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PreconditionError } from '../preflight/precondition-error';
@@ -19,14 +19,22 @@ export function startProcess(
   logFile: string,
   /** Added to the inherited environment: secrets go here, not into argv, which every local user can read. */
   env?: Readonly<Record<string, string>>,
+  /** Also hands stdout to the caller (`child.stdout`, e.g. for a ready line); it is copied into the log. */
+  pipeStdout = false,
 ): { child: ChildProcess; managed: ManagedProcess } {
-  const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
-  });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  // The child writes its log itself: a server that dies at once (a port taken) has its last words
+  // in the file when its exit is seen, and they survive this process dying too.
+  const log = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, {
+      stdio: ['ignore', pipeStdout ? 'pipe' : log, log],
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    });
+  } finally {
+    closeSync(log);
+  }
+  if (pipeStdout) child.stdout?.pipe(createWriteStream(logFile, { flags: 'a' }));
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const managed: ManagedProcess = {
@@ -38,7 +46,6 @@ export function startProcess(
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
-      out.end();
     },
   };
   return { child, managed };

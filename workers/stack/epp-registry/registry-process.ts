@@ -83,6 +83,8 @@ export async function startEppRegistry(options: EppRegistryOptions): Promise<Epp
     process.execPath,
     ['--import', tsx, main, ...args(options, dataDir)],
     logFile,
+    undefined,
+    true,
   );
   let ready: ReadyLine | undefined;
   let buffered = '';

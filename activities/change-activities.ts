@@ -7,6 +7,7 @@ import { FailureType } from '../src/failures';
 import { formatIssues } from '../src/issues';
 import type { Plan, RRset } from '../src/plan/plan';
 import { rrsetEquals } from '../src/plan/plan';
+import { authorOfFoundAfter } from '../src/plan/authorship';
 import { computePlan, kindOf, kindOfPlan, subjectOf } from '../src/kinds/kinds';
 import type { Decision } from '../src/policy/decision';
 import { evaluatePolicy } from '../src/policy/evaluate';
@@ -22,6 +23,7 @@ import { chainBreak, keyTags, unmatchedDs } from './dns/ds-check';
 import type { PowerDnsClient } from './powerdns/client';
 import { powerDnsZonePort } from './powerdns/zone-port';
 import type { ProviderPort, Receipt, VerifyResult } from './ports/provider-port';
+import { writeStamp } from './ports/provider-port';
 import type { PolicySource } from './policy/policy-store';
 
 export interface ChangeActivityDeps {
@@ -50,10 +52,16 @@ export type StageResult =
 /** What `execute` found and did. `stale`: live state was neither `before` nor `after`; nothing written. */
 export type ExecuteResult =
   | {
+      /** `applied`: this change wrote it; `already_applied`: it was there, written by someone else. */
       readonly outcome: 'applied' | 'already_applied';
       readonly live: RRset | null;
       /** The provider's transactions (EPP client and server ids); absent for providers without them. */
       readonly receipts?: readonly Receipt[];
+      /**
+       * Applied by an earlier attempt whose answer was lost, and how that is known: the write's own
+       * stamp on the data, or (a provider keeping no author) that an earlier attempt ran.
+       */
+      readonly acknowledgementLost?: 'stamp' | 'earlier_attempt';
     }
   | { readonly outcome: 'stale'; readonly live: RRset | null };
 
@@ -225,13 +233,26 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
      */
     async execute(plan: Plan): Promise<ExecuteResult> {
       const port = planPort(plan);
-      const { live } = await port.read(plan.zone, { name: plan.name, type: plan.type });
-      if (rrsetEquals(live, plan.after) || kindOfPlan(plan).inFlight?.(plan, live) === true)
-        return { outcome: 'already_applied', live };
+      const read = await port.read(plan.zone, { name: plan.name, type: plan.type });
+      const { live } = read;
+      const transaction = transactionIds();
+      if (rrsetEquals(live, plan.after) || kindOfPlan(plan).inFlight?.(plan, live) === true) {
+        const author = authorOfFoundAfter({
+          attempt: transaction.attempt,
+          stamps: read.stamps,
+          ownStamp: writeStamp(transaction, plan),
+        });
+        if (author === 'someone_else') return { outcome: 'already_applied', live };
+        log().info(
+          { planHash: plan.hash, attempt: transaction.attempt, proof: author },
+          'an earlier attempt wrote this; its answer was lost',
+        );
+        return { outcome: 'applied', live, acknowledgementLost: author };
+      }
       // Only a retry can find its own first step done; on a first attempt that state is someone else's.
-      const retry = Context.current().info.attempt > 1;
+      const retry = transaction.attempt > 1;
       if (retry && !rrsetEquals(live, plan.before) && kindOfPlan(plan).resumable?.(plan, live) === true) {
-        const receipts = await port.write({ ...plan, before: live }, transactionIds());
+        const receipts = await port.write({ ...plan, before: live }, transaction);
         log().info({ planHash: plan.hash, live, receipts }, 'resumed a write found half done');
         return { outcome: 'applied', live: plan.after, ...(receipts.length > 0 ? { receipts } : {}) };
       }
@@ -239,7 +260,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
         log().warn({ planHash: plan.hash, live }, 'live state moved away from the plan; not writing');
         return { outcome: 'stale', live };
       }
-      const receipts = await port.write(plan, transactionIds());
+      const receipts = await port.write(plan, transaction);
       log().info({ planHash: plan.hash, operation: plan.operation, receipts }, 'applied');
       return { outcome: 'applied', live: plan.after, ...(receipts.length > 0 ? { receipts } : {}) };
     },

@@ -19,6 +19,7 @@ import type { SealRequestActivities } from '../activities/evidence/seal-request'
 import type { VerificationVerdict } from '../src/verification/verdict';
 import { formatDuration } from '../src/policy/duration';
 import type { ChangeResult } from '../src/change/view';
+import { writeSummary } from '../src/change/write-summary';
 import { FailureType, nonRetryableFailureTypes } from '../src/failures';
 import { admitMessage } from '../src/payloads/message-intake';
 import { ChangeInputEnvelope, maxChangeInputBytes } from '../src/schema/change-input';
@@ -327,16 +328,21 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     const executed = await CancellationScope.nonCancellable(
       () => locks?.around(() => io.execute(plan)) ?? io.execute(plan),
     );
+    // Evidence names who wrote what is live (an answer lost after the write is still this change's).
+    const authorship = patched('write-authorship');
     run.record({
       stream: 'operation',
       step: `execute_${executed.outcome}`,
       actor: 'countersign',
-      summary: `execute: ${executed.outcome}`,
+      summary: authorship ? writeSummary('execute', executed) : `execute: ${executed.outcome}`,
       data: {
         planHash: plan.hash,
         live: executed.live,
         ...(executed.outcome !== 'stale' && executed.receipts !== undefined
           ? { receipts: executed.receipts }
+          : {}),
+        ...(authorship && executed.outcome === 'applied' && executed.acknowledgementLost !== undefined
+          ? { acknowledgementLost: executed.acknowledgementLost }
           : {}),
       },
     });
@@ -785,12 +791,19 @@ async function verifyOrRollBackThen(
   run.transition('rolling_back');
   const undo = invertPlan(plan);
   const undone = await io.execute(undo);
+  const authorship = patched('write-authorship');
   run.record({
     stream: 'operation',
     step: `rollback_${undone.outcome}`,
     actor: 'countersign',
-    summary: `rollback: ${undone.outcome}`,
-    data: { planHash: undo.hash, live: undone.live },
+    summary: authorship ? writeSummary('rollback', undone) : `rollback: ${undone.outcome}`,
+    data: {
+      planHash: undo.hash,
+      live: undone.live,
+      ...(authorship && undone.outcome === 'applied' && undone.acknowledgementLost !== undefined
+        ? { acknowledgementLost: undone.acknowledgementLost }
+        : {}),
+    },
   });
   if (undone.outcome === 'stale')
     return close(

@@ -25,6 +25,22 @@ export interface PortRead {
   readonly locks?: RRset | null;
   /** Records in the zone (blast radius), where the provider knows it. */
   readonly zoneRecords?: number;
+  /**
+   * The stamps countersign's writes left on the live state ({@link writeStamp}), where the provider
+   * keeps them with the data, written in the same transaction; absent where it keeps none (the
+   * registry, an RRset that does not exist).
+   */
+  readonly stamps?: readonly string[];
+}
+
+/**
+ * What a write leaves on the data where the provider keeps it (a PowerDNS RRset comment): the
+ * write's transaction (the workflow, the activity; the same for each attempt) and the plan. Read
+ * back by a retry that finds the plan's `after` already live: its own stamp proves the earlier
+ * attempt wrote it and only the answer was lost.
+ */
+export function writeStamp(transaction: TransactionIds, plan: Pick<Plan, 'hash'>): string {
+  return `countersign ${transaction.base} plan ${plan.hash}`;
 }
 
 /** Numbers a write's provider transactions so a retry is recognisable in the provider's records. */

@@ -16,6 +16,24 @@ interface ApiRrset {
   type: string;
   ttl: number;
   records: { content: string; disabled: boolean }[];
+  comments?: ApiComment[];
+}
+
+/** A PowerDNS RRset comment (kept per RRset, written in the same PATCH as the records). */
+interface ApiComment {
+  content: string;
+  account: string;
+  modified_at?: number;
+}
+
+/** The `account` of the comments countersign writes: whose they are, so only they are replaced. */
+export const stampAccount = 'countersign';
+
+/** One RRset as PowerDNS holds it: the records (null when absent) and the stamps countersign left on it. */
+export interface StampedRrset {
+  readonly rrset: RRset | null;
+  /** Contents of the comments with account {@link stampAccount}, oldest first. */
+  readonly stamps: readonly string[];
 }
 
 /**
@@ -100,10 +118,13 @@ export class PowerDnsClient {
 
   /** Reads one RRset (server-side filtered); null when absent. Records come back canonical. */
   async getRrset(zone: string, name: string, type: string): Promise<RRset | null> {
-    const query = `?rrset_name=${encodeURIComponent(toAbsolute(name))}&rrset_type=${encodeURIComponent(type)}`;
-    const body = (await this.request('GET', `${this.zonePath(zone)}${query}`)) as { rrsets: ApiRrset[] };
-    const match = body.rrsets.find((r) => r.name === toAbsolute(name) && r.type === type);
-    if (match === undefined) return null;
+    return (await this.getStampedRrset(zone, name, type)).rrset;
+  }
+
+  /** Reads one RRset with the stamps countersign's writes left on it (see {@link writeRrset}). */
+  async getStampedRrset(zone: string, name: string, type: string): Promise<StampedRrset> {
+    const match = await this.apiRrset(zone, name, type);
+    if (match === undefined) return { rrset: null, stamps: [] };
     const spec = recordTypeSpec(type);
     const records = match.records
       .filter((r) => !r.disabled)
@@ -113,22 +134,54 @@ export class PowerDnsClient {
         return parsed.ok ? parsed.content : r.content;
       })
       .sort();
-    if (records.length === 0) return null;
-    return { name: match.name, type: match.type, ttl: match.ttl, records };
+    const stamps = (match.comments ?? [])
+      .filter((c) => c.account === stampAccount)
+      .sort((a, b) => (a.modified_at ?? 0) - (b.modified_at ?? 0))
+      .map((c) => c.content);
+    if (records.length === 0) return { rrset: null, stamps };
+    return { rrset: { name: match.name, type: match.type, ttl: match.ttl, records }, stamps };
   }
 
-  /** Replaces (or, with `rrset` null, deletes) one RRset in a single all-or-nothing PATCH. */
-  async writeRrset(zone: string, name: string, type: string, rrset: RRset | null): Promise<void> {
-    const change =
-      rrset === null
-        ? { name: toAbsolute(name), type, changetype: 'DELETE' }
-        : {
-            name: rrset.name,
-            type: rrset.type,
-            ttl: rrset.ttl,
-            changetype: 'REPLACE',
-            records: rrset.records.map((content) => ({ content, disabled: false })),
-          };
+  private async apiRrset(zone: string, name: string, type: string): Promise<ApiRrset | undefined> {
+    const query = `?rrset_name=${encodeURIComponent(toAbsolute(name))}&rrset_type=${encodeURIComponent(type)}`;
+    const body = (await this.request('GET', `${this.zonePath(zone)}${query}`)) as { rrsets: ApiRrset[] };
+    return body.rrsets.find((r) => r.name === toAbsolute(name) && r.type === type);
+  }
+
+  /**
+   * Replaces (or, with `rrset` null, deletes) one RRset in a single all-or-nothing PATCH. With a
+   * `stamp`, the same PATCH leaves it as a comment on the RRset (account {@link stampAccount}),
+   * in place of countersign's earlier stamp; other people's comments on it are kept. A deleted
+   * RRset keeps no comments, so a delete carries no stamp.
+   */
+  async writeRrset(
+    zone: string,
+    name: string,
+    type: string,
+    rrset: RRset | null,
+    stamp?: string,
+  ): Promise<void> {
+    let change: Record<string, unknown>;
+    if (rrset === null) change = { name: toAbsolute(name), type, changetype: 'DELETE' };
+    else {
+      change = {
+        name: rrset.name,
+        type: rrset.type,
+        ttl: rrset.ttl,
+        changetype: 'REPLACE',
+        records: rrset.records.map((content) => ({ content, disabled: false })),
+      };
+      if (stamp !== undefined) {
+        // PowerDNS replaces an RRset's comments whole: the others are read and written back.
+        const others = ((await this.apiRrset(zone, name, type))?.comments ?? []).filter(
+          (c) => c.account !== stampAccount,
+        );
+        change.comments = [
+          ...others.map((c) => ({ content: c.content, account: c.account, modified_at: c.modified_at })),
+          { content: stamp, account: stampAccount },
+        ];
+      }
+    }
     await this.request('PATCH', this.zonePath(zone), { rrsets: [change] });
   }
 

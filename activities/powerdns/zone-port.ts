@@ -5,7 +5,8 @@ import type { Plan, RRset } from '../../src/plan/plan';
 import { judgeVerification } from '../../src/verification/verdict';
 import type { DnsServer, RrsetAnswer } from '../dns/query';
 import { queryRrset } from '../dns/query';
-import type { ProviderPort, VerifyResult } from '../ports/provider-port';
+import type { ProviderPort, TransactionIds, VerifyResult } from '../ports/provider-port';
+import { writeStamp } from '../ports/provider-port';
 import type { PowerDnsClient } from './client';
 
 /** Asks every server for the RRset; a server that cannot be asked answers "ERROR: why". */
@@ -54,15 +55,16 @@ export function powerDnsZonePort(
 ): ProviderPort {
   return {
     async read(zone: string, subject: Subject) {
-      const [live, zoneRecords] = await Promise.all([
-        powerdns.getRrset(zone, subject.name, subject.type),
+      const [{ rrset: live, stamps }, zoneRecords] = await Promise.all([
+        powerdns.getStampedRrset(zone, subject.name, subject.type),
         powerdns.countRecords(zone),
       ]);
-      return { live, zoneRecords };
+      // An absent RRset keeps no comments: nothing can be said about who removed it.
+      return { live, zoneRecords, ...(live === null ? {} : { stamps }) };
     },
-    async write(plan: Plan) {
+    async write(plan: Plan, transaction: TransactionIds) {
       // PowerDNS replaces an RRset whole; the caller's read just before is the compare.
-      await powerdns.writeRrset(plan.zone, plan.name, plan.type, plan.after);
+      await powerdns.writeRrset(plan.zone, plan.name, plan.type, plan.after, writeStamp(transaction, plan));
       return [];
     },
     async verify(plan: Plan, expected: RRset | null) {

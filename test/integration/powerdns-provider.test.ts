@@ -241,3 +241,68 @@ describe('zone record counts (real PowerDNS)', () => {
     assert.equal(await pdns.countRecords(zone), first.value + 1);
   });
 });
+
+describe('write stamps (real PowerDNS)', () => {
+  const env = testEnv();
+  const pdns = new PowerDnsClient(env.pdns);
+  const api = async (method: string, zone: string, body?: unknown, query = '') => {
+    const response = await fetch(
+      `${env.pdns.apiUrl}/api/v1/servers/localhost/zones/${encodeURIComponent(zone)}${query}`,
+      {
+        method,
+        headers: { 'X-API-Key': env.pdns.apiKey, 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+    );
+    assert.ok(response.ok, `${method} ${zone}: ${response.status} ${await response.clone().text()}`);
+    const text = await response.text();
+    return text === ''
+      ? undefined
+      : (JSON.parse(text) as { rrsets: { comments: { content: string; account: string }[] }[] });
+  };
+  const commentsOf = async (zone: string, name: string) =>
+    (await api('GET', zone, undefined, `?rrset_name=${encodeURIComponent(name)}&rrset_type=A`))?.rrsets[0]
+      ?.comments ?? [];
+
+  it("leaves the write's stamp in the same PATCH, replaces only countersign's own, keeps people's comments", async () => {
+    const zone = await createTestZone(pdns, `stamps-${Math.random().toString(36).slice(2, 8)}`);
+    const name = `www.${zone}`;
+    // A person's note on the RRset, as PowerDNS-Admin would leave it.
+    await api('PATCH', zone, {
+      rrsets: [
+        {
+          name,
+          type: 'A',
+          changetype: 'REPLACE',
+          comments: [{ content: 'owned by web team', account: 'alice' }],
+        },
+      ],
+    });
+    const first: RRset = { name, type: 'A', ttl: 300, records: ['192.0.2.51'] };
+    await pdns.writeRrset(zone, name, 'A', first, 'countersign CS-a-1 plan aa');
+    assert.deepEqual(await pdns.getStampedRrset(zone, name, 'A'), {
+      rrset: first,
+      stamps: ['countersign CS-a-1 plan aa'],
+    });
+
+    const second: RRset = { ...first, records: ['192.0.2.52'] };
+    await pdns.writeRrset(zone, name, 'A', second, 'countersign CS-b-4 plan bb');
+    assert.deepEqual((await pdns.getStampedRrset(zone, name, 'A')).stamps, ['countersign CS-b-4 plan bb']);
+    assert.deepEqual((await commentsOf(zone, name)).map((c) => `${c.account}: ${c.content}`).sort(), [
+      'alice: owned by web team',
+      'countersign: countersign CS-b-4 plan bb',
+    ]);
+
+    // A write by anyone else (no comments given) leaves the comments as they were: the stamp says
+    // who wrote last through countersign, and a retry checks it together with the records.
+    await pdns.writeRrset(zone, name, 'A', { ...first, records: ['192.0.2.53'] });
+    assert.deepEqual(await pdns.getStampedRrset(zone, name, 'A'), {
+      rrset: { ...first, records: ['192.0.2.53'] },
+      stamps: ['countersign CS-b-4 plan bb'],
+    });
+
+    // A deleted RRset keeps nothing, comments included.
+    await pdns.writeRrset(zone, name, 'A', null, 'countersign CS-c-1 plan cc');
+    assert.deepEqual(await pdns.getStampedRrset(zone, name, 'A'), { rrset: null, stamps: [] });
+  });
+});

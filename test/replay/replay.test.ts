@@ -37,12 +37,15 @@ const patchesOf = (events: readonly RawEvent[]) =>
 const activitiesOf = (events: readonly RawEvent[]) =>
   events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
 
+/** `v10-write-authorship` → 10: generations sort by number, not as text. */
+const generationNumber = (name: string) => Number(/^v(\d+)-/.exec(name)?.[1] ?? Number.NaN);
+
 describe('replay of recorded histories', () => {
   // One folder per recording generation: every generation must keep replaying on today's code.
   const generations = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && d.name !== 'tampered')
     .map((d) => d.name)
-    .sort();
+    .sort((a, b) => generationNumber(a) - generationNumber(b));
   const routes = [
     'approval-executed.json',
     'auto-executed.json',
@@ -61,6 +64,7 @@ describe('replay of recorded histories', () => {
       'v7-registrar',
       'v8-sealed-evidence',
       'v9-local-reads',
+      'v10-write-authorship',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -96,6 +100,18 @@ describe('replay of recorded histories', () => {
       activitiesOf(ledger).filter((a) => a === 'sealChange').length >= 4,
       'the ledger sealed too few changes',
     );
+  });
+
+  it('has write-authorship histories: every change that wrote took the patched evidence branch', () => {
+    for (const route of [
+      'approval-executed.json',
+      'auto-executed.json',
+      'dual-control-executed.json',
+      'registrar-locked-nameservers.json',
+    ]) {
+      const events = eventsOf('v10-write-authorship', route);
+      assert.ok(patchesOf(events).includes('write-authorship'), `${route} lacks the write-authorship patch`);
+    }
   });
 
   it('has fast-path histories: the read-only steps ran as local activities', () => {

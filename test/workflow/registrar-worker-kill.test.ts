@@ -146,10 +146,15 @@ describe('a worker killed between the registry applying an update and its answer
 
       const done = await withWorker(h, id, { registry: adapter.port }, () => submitted.handle.result());
       assert.equal(done.view.state, 'executed', done.view.outcome?.message);
-      assert.ok(
-        done.evidence.some((e) => e.step === 'execute_already_applied'),
-        done.evidence.map((e) => e.step).join(', '),
+      // The registry keeps no author: the retry takes the domain as its own write (an earlier
+      // attempt ran), says so, and never calls it someone else's.
+      const executed = done.evidence.find((e) => e.step.startsWith('execute_'));
+      assert.equal(executed?.step, 'execute_applied', done.evidence.map((e) => e.step).join(', '));
+      assert.equal(
+        (executed?.data as { acknowledgementLost?: string }).acknowledgementLost,
+        'earlier_attempt',
       );
+      assert.match(executed?.summary ?? '', /acknowledgement lost \(inferred: an earlier attempt/);
       assert.equal((await changing()).length, 1, 'exactly one changing domain:update');
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -169,6 +169,10 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
       const steps = result.evidence.map((e) => e.step);
       assert.ok(steps.includes('execute_already_applied'));
       assert.equal(
+        result.evidence.find((e) => e.step === 'execute_already_applied')?.summary,
+        'execute: already there, written by someone else; nothing written',
+      );
+      assert.equal(
         steps.some((s) => s.startsWith('rollback')),
         false,
       );

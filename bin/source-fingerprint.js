@@ -10,6 +10,8 @@ var crypto = require('node:crypto');
 /** The trees compiled into dist/: everything the command and the client SDK load at run time. */
 var sourceTrees = ['src', 'activities', 'workers', 'workflows'];
 var stampFile = path.join('dist', 'build-stamp.json');
+/** The workflow code bundled at build time, for workers (written before the stamp). */
+var workflowBundleFile = path.join('dist', 'workflow-bundle.js');
 
 function sourceFiles(root) {
   var files = [];
@@ -64,4 +66,5 @@ module.exports = {
   fingerprint: fingerprint,
   buildState: buildState,
   stampFile: stampFile,
+  workflowBundleFile: workflowBundleFile,
 };

@@ -86,8 +86,13 @@ export async function soaSerial(api: PdnsApi, zone: string): Promise<number> {
     );
     if (response.status >= 500) return 'retry';
     if (!response.ok) throw new Error(`PowerDNS: zone ${zone} answered ${response.status}`);
-    const body = (await response.json()) as { rrsets: { records: { content: string }[] }[] };
-    const serial = Number(body.rrsets[0]?.records[0]?.content.split(/\s+/)[2]);
+    const body = (await response.json()) as {
+      rrsets: { name: string; type: string; records: { content: string }[] }[];
+    };
+    // PowerDNS 4.7 answers a filtered read with the zone's commented RRsets too (records empty):
+    // countersign's write stamps are comments, so pick the SOA itself.
+    const soa = body.rrsets.find((r) => r.type === 'SOA' && r.name === zone);
+    const serial = Number(soa?.records[0]?.content.split(/\s+/)[2]);
     if (!Number.isInteger(serial)) throw new Error(`PowerDNS: zone ${zone} has no readable SOA serial`);
     return serial;
   });

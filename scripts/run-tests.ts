@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeWorkflowBundle } from '../workers/workflow-bundle';
+import { workflowBundle } from '../workers/prebuilt-bundle';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ensureInstalled, projectRoot } from '../workers/stack/install';
@@ -40,8 +40,8 @@ async function main(): Promise<number> {
     registry: { frameLogDir: eppFrames },
   });
   try {
-    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    await writeWorkflowBundle(bundlePath);
+    // npm test builds first, so this is the bundle workers start from in production.
+    const bundlePath = await workflowBundle(path.join(dataDir, 'workflow-bundle.js'));
     console.log(
       `countersign test: running ${files.length} test files one at a time (a few minutes); the servers stop at the end`,
     );

@@ -1,4 +1,4 @@
-import { writeWorkflowBundle } from './workflow-bundle';
+import { workflowBundle } from './prebuilt-bundle';
 import path from 'node:path';
 import { demoEvidenceKey, showSealedEvidence, writeEvidenceEnv } from './demo/evidence-demo';
 import { subjectOf } from '../src/kinds/kinds';
@@ -64,8 +64,7 @@ async function main(): Promise<number> {
   const signer = demoEvidenceKey(path.join(projectRoot, '.data', 'evidence-keys'));
   const policy = createPolicySource(process.env.COUNTERSIGN_POLICY);
   // One bundle of the workflow code for both workers and for replaying sealed histories.
-  const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');
-  await writeWorkflowBundle(workflowBundlePath);
+  const workflowBundlePath = await workflowBundle(path.join(dataDir, 'workflow-bundle.js'));
   const demoStart = new Date();
   const governed = await startGovernedStack({
     temporalBin,

@@ -3,6 +3,7 @@ import type { SigningKey } from '../src/evidence/signing';
 import { evidenceStoreFromEnv } from './evidence-config';
 import { loadSigningKey } from './evidence-key';
 import { createEvidenceWorker } from './evidence-worker';
+import { prebuiltWorkflowBundle } from './prebuilt-bundle';
 import { createLogger } from './logger';
 import { PreconditionError } from './preflight/precondition-error';
 import { runMain } from './preflight/run-main';
@@ -37,7 +38,16 @@ async function main(): Promise<void> {
     );
   const taskQueue = process.env.COUNTERSIGN_TASK_QUEUE ?? 'countersign';
   const { connection, address, namespace } = await connectWorker();
-  const worker = await createEvidenceWorker({ connection, namespace, taskQueue, key, store, logger });
+  const prebuilt = prebuiltWorkflowBundle();
+  const worker = await createEvidenceWorker({
+    connection,
+    namespace,
+    taskQueue,
+    key,
+    store,
+    logger,
+    ...('path' in prebuilt ? { workflowBundlePath: prebuilt.path } : {}),
+  });
   logger.info(
     { address, namespace, taskQueue, keyId: key.keyId, store: store.description },
     'evidence exporter started: closed changes of this task queue are sealed into the store',

@@ -4,6 +4,7 @@ import { createDirectorySource } from '../activities/approvals/directory-store';
 import { loadWorkerConfig } from './config';
 import { connectRegistry } from '../activities/epp/registry-connection';
 import { createChangeWorker } from './create-worker';
+import { prebuiltWorkflowBundle } from './prebuilt-bundle';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
 import { workerTracing } from './tracing';
@@ -31,7 +32,14 @@ async function main(): Promise<void> {
   const { connection } = temporal;
   await requireSearchAttributes(connection, temporal.namespace);
   const registry = config.registry === undefined ? undefined : connectRegistry(config.registry, logger);
+  const prebuilt = prebuiltWorkflowBundle();
+  if ('reason' in prebuilt)
+    logger.info(
+      { reason: prebuilt.reason },
+      'bundling the workflow code before polling (npm run build makes starts and restarts immediate)',
+    );
   const worker = await createChangeWorker({
+    ...('path' in prebuilt ? { workflowBundlePath: prebuilt.path } : {}),
     connection,
     namespace: temporal.namespace,
     taskQueue: config.taskQueue,
@@ -54,6 +62,7 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       metrics: config.metricsAddress === undefined ? 'off' : `http://${config.metricsAddress}/metrics`,
       evidence: 'closed changes ask the exporter (npm run exporter) to seal them',
+      workflowCode: 'path' in prebuilt ? 'prebuilt bundle (npm run build)' : 'bundled at start',
     },
     'worker started',
   );

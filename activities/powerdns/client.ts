@@ -145,6 +145,7 @@ export class PowerDnsClient {
   private async apiRrset(zone: string, name: string, type: string): Promise<ApiRrset | undefined> {
     const query = `?rrset_name=${encodeURIComponent(toAbsolute(name))}&rrset_type=${encodeURIComponent(type)}`;
     const body = (await this.request('GET', `${this.zonePath(zone)}${query}`)) as { rrsets: ApiRrset[] };
+    // PowerDNS 4.7 also lists the zone's other commented RRsets here (records empty): match exactly.
     return body.rrsets.find((r) => r.name === toAbsolute(name) && r.type === type);
   }
 

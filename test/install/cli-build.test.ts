@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { prebuiltWorkflowBundle } from '../../workers/prebuilt-bundle';
 
 // Plain CommonJS shared with bin/countersign.js; typed here by what the test uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -18,6 +19,16 @@ describe('the compiled command', () => {
   it('is current in this checkout (npm install and npm test build it)', () => {
     const state = fingerprinting.buildState(projectRoot);
     assert.deepEqual(state, { current: true }, 'dist/ is not the build of these sources: run npm run build');
+  });
+
+  it('bundled the workflow code for workers, so a worker polls without bundling first', () => {
+    const prebuilt = prebuiltWorkflowBundle(projectRoot);
+    assert.ok('path' in prebuilt, 'reason' in prebuilt ? prebuilt.reason : '');
+    assert.ok(
+      readFileSync(prebuilt.path).length > 1_000_000,
+      'the bundle is too small to hold the workflows',
+    );
+    assert.match(readFileSync(prebuilt.path, 'utf8'), /changeWorkflow/);
   });
 
   it('has a compiled file for every source file it fingerprints', () => {
@@ -70,8 +81,12 @@ describe('the command in a copy whose sources change', () => {
   after(() => rmSync(copy, { recursive: true, force: true }));
 
   it('builds, says how long it took, and then runs the build', () => {
-    assert.match(build(), /countersign build: \d+ files compiled into dist\/ in \d+ ms/);
+    assert.match(
+      build(),
+      /countersign build: \d+ files compiled into dist\/ in \d+ ms, the workflow code bundled in \d+ ms/,
+    );
     assert.deepEqual(state(), { current: true });
+    assert.deepEqual(prebuiltWorkflowBundle(copy), { path: path.join(copy, 'dist', 'workflow-bundle.js') });
     // Mark the compiled help text: only the build can print it.
     writeFileSync(
       compiledMain(),
@@ -105,6 +120,8 @@ describe('the command in a copy whose sources change', () => {
       );
       edit();
       assert.equal(state().current, false);
+      // Nor does a worker start from the stale workflow bundle.
+      assert.ok('reason' in prebuiltWorkflowBundle(copy));
       const out = help();
       assert.doesNotMatch(out, /COMPILED Govern/, 'the stale build ran');
       assert.match(out, /Govern AI-proposed DNS changes|EDITED Govern/);
@@ -115,6 +132,20 @@ describe('the command in a copy whose sources change', () => {
     build();
     assert.deepEqual(state(), { current: true });
     assert.match(help(), /EDITED Govern/);
+  });
+
+  it('never starts a worker from a bundle made with another Temporal SDK', () => {
+    const stampPath = path.join(copy, 'dist', 'build-stamp.json');
+    const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as { workflowBundle: { sdk: string } };
+    writeFileSync(
+      stampPath,
+      JSON.stringify({ ...stamp, workflowBundle: { ...stamp.workflowBundle, sdk: '0.0.1' } }),
+    );
+    const prebuilt = prebuiltWorkflowBundle(copy);
+    assert.ok('reason' in prebuilt);
+    assert.match(prebuilt.reason, /made with Temporal SDK 0\.0\.1, \d+\.\d+\.\d+ is installed/);
+    build();
+    assert.ok('path' in prebuiltWorkflowBundle(copy));
   });
 
   it('finds the shipped policy from the compiled code (one folder deeper than the source)', () => {

@@ -258,11 +258,14 @@ describe('write stamps (real PowerDNS)', () => {
     const text = await response.text();
     return text === ''
       ? undefined
-      : (JSON.parse(text) as { rrsets: { comments: { content: string; account: string }[] }[] });
+      : (JSON.parse(text) as {
+          rrsets: { name: string; type: string; comments: { content: string; account: string }[] }[];
+        });
   };
   const commentsOf = async (zone: string, name: string) =>
-    (await api('GET', zone, undefined, `?rrset_name=${encodeURIComponent(name)}&rrset_type=A`))?.rrsets[0]
-      ?.comments ?? [];
+    (await api('GET', zone, undefined, `?rrset_name=${encodeURIComponent(name)}&rrset_type=A`))?.rrsets.find(
+      (r) => r.name === name && r.type === 'A',
+    )?.comments ?? [];
 
   it("leaves the write's stamp in the same PATCH, replaces only countersign's own, keeps people's comments", async () => {
     const zone = await createTestZone(pdns, `stamps-${Math.random().toString(36).slice(2, 8)}`);

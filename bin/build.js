@@ -26,6 +26,8 @@ var before = fingerprinting.fingerprint(root);
  */
 function bundleWorkflows() {
   var file = path.join(root, fingerprinting.workflowBundleFile);
+  // npm ci in the image runs this before the sources are copied in: nothing to bundle yet.
+  if (!fs.existsSync(path.join(root, 'workflows', 'index.ts'))) return Promise.resolve(null);
   try {
     var bundler = require(path.join(dist, 'workers', 'workflow-bundle.js'));
     return bundler.writeWorkflowBundle(file).then(

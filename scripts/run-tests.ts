@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { workflowBundle } from '../workers/prebuilt-bundle';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -28,6 +29,18 @@ async function main(): Promise<number> {
   const files = selected.length > 0 ? selected : testFiles(path.join(projectRoot, 'test')).sort();
   mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'test-'));
+  // Ctrl-C or a SIGTERM stops the test files and then the servers this started, not only this process.
+  let tests: ChildProcess | undefined;
+  let interrupted = false;
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.log(`countersign test: ${signal}; stopping the tests and the servers ...`);
+    // The runner's own process group: the runner and each test file's process with it.
+    if (tests?.pid !== undefined) process.kill(-tests.pid, 'SIGTERM');
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   console.log(
     'countersign test: starting a Temporal dev server, PowerDNS, the EPP registry test double and an S3 server on free loopback ports ...',
   );
@@ -75,11 +88,16 @@ async function main(): Promise<number> {
             COUNTERSIGN_TEST_S3_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
           }),
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    if (interrupted) return 130;
+    tests = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
       stdio: 'inherit',
       env,
+      detached: true,
     });
-    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    const child = tests;
+    return await new Promise<number>((resolve) =>
+      child.on('exit', (code) => resolve(interrupted ? 130 : (code ?? 1))),
+    );
   } finally {
     try {
       await stack.stop();

@@ -54,10 +54,11 @@ interface OpenTelemetryWorkflowLib {
 
 /**
  * A workflow is traced only when its start carried a trace context (the header the client
- * interceptor adds), and only a traced workflow loads OpenTelemetry. That header is in its history, so every replay takes the same path, and a
- * workflow that started before tracing existed (a long-lived governor) replays exactly as it ran:
- * the OpenTelemetry interceptors would otherwise reorder its update completions. Untraced, every
- * call passes straight through, adding no await.
+ * interceptor adds), and only a traced workflow loads OpenTelemetry. That header is in its
+ * history, so every replay takes the same path, and a workflow that started before tracing
+ * existed (a long-lived governor) replays exactly as it ran: the OpenTelemetry interceptors would
+ * otherwise reorder its update completions. Untraced, every call passes straight through, adding
+ * no await.
  */
 export const interceptors = (): WorkflowInterceptors => {
   let otel:

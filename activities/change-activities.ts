@@ -226,10 +226,10 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       ).decision;
     },
 
-    /** Compare-and-set: writes `after` only while live still equals `before`. */
     /**
-     * Compare-and-set: writes `after` only while live still equals `before`. A retry after a crash
-     * finds `after` already there (or the kind's write in flight) and writes nothing again.
+     * Compare-and-set: writes `after` only while live still equals `before`. Finding `after` already
+     * there (or the kind's write in flight), it writes nothing and says whose it is: a retry's own
+     * stamp (or, where the provider keeps none, its earlier attempt) makes it this change's write.
      */
     async execute(plan: Plan): Promise<ExecuteResult> {
       const port = planPort(plan);

@@ -75,7 +75,7 @@ esbuild
     var compiled = Date.now();
     return bundleWorkflows().then(function (bundled) {
       var record = { fingerprint: before, files: files.length };
-      if (bundled) record.workflowBundle = { file: fingerprinting.workflowBundleFile, sdk: bundled };
+      if (bundled) record.workflowBundle = { sdk: bundled };
       fs.writeFileSync(stamp + '.tmp', JSON.stringify(record) + '\n');
       fs.renameSync(stamp + '.tmp', stamp);
       process.stdout.write(

@@ -22,7 +22,7 @@ export type PrebuiltBundle = { readonly path: string } | { readonly reason: stri
 export function prebuiltWorkflowBundle(root = packageRoot): PrebuiltBundle {
   const state = fingerprinting.buildState(root);
   if (!state.current) return { reason: state.reason };
-  let stamp: { workflowBundle?: { file?: unknown; sdk?: unknown } };
+  let stamp: { workflowBundle?: { sdk?: unknown } };
   try {
     stamp = JSON.parse(readFileSync(path.join(root, fingerprinting.stampFile), 'utf8')) as typeof stamp;
   } catch {

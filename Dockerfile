@@ -13,4 +13,5 @@ COPY tsconfig.json ./
 COPY policies ./policies
 RUN node bin/build.js
 USER node
-CMD ["npx", "tsx", "workers/main.ts"]
+# The compiled worker and the prebuilt workflow bundle: a restarted container polls at once.
+CMD ["node", "bin/run-entry.js", "workers/main"]

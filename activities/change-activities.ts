@@ -25,6 +25,9 @@ import { powerDnsZonePort } from './powerdns/zone-port';
 import type { ProviderPort, Receipt, VerifyResult } from './ports/provider-port';
 import { writeStamp } from './ports/provider-port';
 import type { PolicySource } from './policy/policy-store';
+import type { Delivery, DeliveryLedger } from './notify/delivery-ledger';
+import { memoryLedger } from './notify/delivery-ledger';
+import { notificationKey } from '../src/notify/notification-key';
 
 export interface ChangeActivityDeps {
   readonly powerdns: PowerDnsClient;
@@ -39,6 +42,11 @@ export interface ChangeActivityDeps {
   readonly escalationWebhook?: string;
   /** Folder for exported evidence bundles; unset: bundles stay in workflow history only. */
   readonly evidenceDir?: string;
+  /**
+   * What remembers delivered notifications and escalations across retries; unset: memory, which
+   * forgets them when the worker dies (the worker opens a folder ledger, see workers/main.ts).
+   */
+  readonly notificationLedger?: DeliveryLedger;
 }
 
 export type StageResult =
@@ -127,6 +135,29 @@ async function chainBreakFor(deps: ChangeActivityDeps, plan: Plan): Promise<stri
   }
 }
 
+const resentWarning =
+  'notification sent again: an earlier attempt stopped after starting to send it (a receiver that keeps idempotency keys drops the second)';
+
+/** One POST of an escalation to the notifier webhook; anything but 2xx fails the attempt. */
+async function postEscalation(url: string, key: string, payload: EscalationPayload): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+    body: JSON.stringify({ ...payload, idempotencyKey: key }),
+    signal: AbortSignal.timeout(10_000),
+  }).catch((err: Error) => {
+    throw ApplicationFailure.create({
+      type: FailureType.NotifierUnavailable,
+      message: `escalation webhook unreachable: ${err.message}`,
+    });
+  });
+  if (!response.ok)
+    throw ApplicationFailure.create({
+      type: FailureType.NotifierUnavailable,
+      message: `escalation webhook answered ${response.status}`,
+    });
+}
+
 export function createChangeActivities(deps: ChangeActivityDeps) {
   const log = () => {
     const info = Context.current().info;
@@ -149,6 +180,53 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     });
   };
   const planPort = (plan: Plan) => portFor(kindOfPlan(plan).port);
+  const ledger = deps.notificationLedger ?? memoryLedger();
+  /** The key of the notification this activity sends: the same on each of its retries. */
+  const eventKey = (event: string) => {
+    const info = Context.current().info;
+    return notificationKey(
+      {
+        workflowId: info.workflowExecution?.workflowId ?? 'none',
+        runId: info.workflowExecution?.runId ?? 'none',
+        activityId: info.activityId,
+      },
+      event,
+    );
+  };
+  /**
+   * A ledger that cannot be read or written must not cost the notification: it is sent (at least
+   * once beats not at all) and the ledger's trouble is logged.
+   */
+  const reportDelivery = (key: string, delivery: Delivery) => {
+    if (delivery === 'resent') log().warn({ idempotencyKey: key }, resentWarning);
+    if (delivery === 'already_sent')
+      log().info(
+        { idempotencyKey: key },
+        'notification already delivered by an earlier attempt; not sent again',
+      );
+  };
+  const deliverOnce = async (key: string, send: () => Promise<void>): Promise<Delivery> => {
+    // An object, not a variable: the callback moves it on, and the compiler cannot see that.
+    const at: { phase: 'before' | 'sending' | 'sent' } = { phase: 'before' };
+    try {
+      return await ledger.once(key, async () => {
+        at.phase = 'sending';
+        await send();
+        at.phase = 'sent';
+      });
+    } catch (err) {
+      // The send itself failed: the activity's retry policy decides, as for any failed call.
+      if (at.phase === 'sending') throw err;
+      log().error(
+        { idempotencyKey: key, err: (err as Error).message },
+        at.phase === 'sent'
+          ? 'notification sent, but the ledger could not record it (a retry may send it again)'
+          : 'notification ledger unusable; sending without it (a retry may send this again)',
+      );
+      if (at.phase === 'before') await send();
+      return 'sent';
+    }
+  };
   /** Same for every attempt of this activity in this workflow: the registry sees a retry as one. */
   const transactionIds = () => {
     const info = Context.current().info;
@@ -270,36 +348,32 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       return planPort(plan).verify(plan, expected);
     },
 
+    /** Tells the log (once per event, across retries and kills; the key names the event). */
     async notify(event: { kind: string; summary: string; tier: string }): Promise<void> {
-      log().info({ notification: event }, event.summary);
+      const key = eventKey(event.kind);
+      const delivery = await deliverOnce(key, async () => {
+        log().info({ notification: { ...event, idempotencyKey: key } }, event.summary);
+      });
+      reportDelivery(key, delivery);
     },
 
-    /** Escalates a waiting request: always to the log, and to the webhook when one is configured. */
+    /**
+     * Escalates a waiting request: to the log, and to the webhook when one is configured, once per
+     * escalation across retries and kills; the webhook gets the event's key as `Idempotency-Key`.
+     */
     async escalate(payload: EscalationPayload): Promise<void> {
-      log().warn({ escalation: payload }, `${payload.kind ?? 'approval'} needs a human: ${payload.what}`);
-      if (deps.escalationWebhook === undefined) return;
-      const response = await fetch(deps.escalationWebhook, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'Idempotency-Key':
-            payload.kind === undefined || payload.kind === 'approval'
-              ? `${payload.workflowId}:escalation:${payload.stage}`
-              : `${payload.workflowId}:${payload.kind}-escalation:${payload.stage}`,
-        },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(10_000),
-      }).catch((err: Error) => {
-        throw ApplicationFailure.create({
-          type: FailureType.NotifierUnavailable,
-          message: `escalation webhook unreachable: ${err.message}`,
-        });
+      const key = eventKey(`${payload.kind ?? 'approval'}-escalation-${payload.stage}`);
+      // The log and the webhook are two deliveries: a webhook that is down must not keep the log silent.
+      const logged = await deliverOnce(`${key} log`, async () => {
+        log().warn(
+          { escalation: payload, idempotencyKey: key },
+          `${payload.kind ?? 'approval'} needs a human: ${payload.what}`,
+        );
       });
-      if (!response.ok)
-        throw ApplicationFailure.create({
-          type: FailureType.NotifierUnavailable,
-          message: `escalation webhook answered ${response.status}`,
-        });
+      reportDelivery(key, logged);
+      const webhook = deps.escalationWebhook;
+      if (webhook === undefined) return;
+      reportDelivery(key, await deliverOnce(`${key} webhook`, () => postEscalation(webhook, key, payload)));
     },
 
     /** Writes the closing evidence bundle; rewriting the same bundle is harmless. */

@@ -33,6 +33,13 @@ export interface Audit {
   lost: Finding[];
   /** Closed, but not `executed` (or executed to the wrong live state). */
   notExecuted: Finding[];
+  /**
+   * Evidence saying a write was someone else's (`already_applied`, "written by someone else", "not
+   * written by this change"): nobody but the change itself writes a chaos zone, so it is false.
+   */
+  falseEvidence: Finding[];
+  /** Changes that failed verification and closed without rolling back their own write. */
+  skippedRollbacks: Finding[];
   /** Writes beyond one per executed change (two per rolled-back one), counted from SOA serials. */
   duplicateWrites: number;
   duplicateFindings: Finding[];
@@ -62,6 +69,8 @@ export function emptyAudit(): Audit {
     executed: 0,
     lost: [],
     notExecuted: [],
+    falseEvidence: [],
+    skippedRollbacks: [],
     duplicateWrites: 0,
     duplicateFindings: [],
     unapproved: [],
@@ -83,9 +92,14 @@ export interface AuditContext {
   readonly pdns: PdnsApi;
   readonly approvers: ApproverSet;
   readonly evidenceDir: string;
+  /**
+   * How every change must end: `executed` (the default), or `rolled_back` where verification was
+   * made to fail (then live state must be the plan's `before` again).
+   */
+  readonly expectedState?: 'executed' | 'rolled_back';
 }
 
-/** Audits each change against Temporal, PowerDNS and the exported bundles; every change is expected to end `executed`. */
+/** Audits each change against Temporal, PowerDNS and the exported bundles; every change must end `ctx.expectedState`. */
 export async function auditChanges(ctx: AuditContext, changes: readonly TrackedChange[]): Promise<Audit> {
   const audit = emptyAudit();
   const reader = new PowerDnsClient(ctx.pdns);
@@ -126,9 +140,10 @@ async function auditOne(
   // Failed, terminated or timed out: no result of its own, so only its writes and history can tell.
   const result: ChangeResult | undefined = status === 'COMPLETED' ? await handle.result() : undefined;
   const state = result?.view.state ?? `execution ${status.toLowerCase()}`;
+  const expectedState = ctx.expectedState ?? 'executed';
   const wrong: string[] = [];
   if (result === undefined) wrong.push(state);
-  else if (result.view.state !== 'executed')
+  else if (result.view.state !== expectedState)
     wrong.push(
       `ended ${state}: ${result.view.outcome?.code ?? ''} ${result.view.outcome?.message ?? ''}`.trim(),
     );
@@ -157,19 +172,50 @@ async function auditOne(
   }
 
   checkChain(ctx, change, result, audit);
+  checkAuthorship(change, result, audit);
   const plan = result.view.plan;
-  if (state === 'executed') {
-    audit.executed += 1;
+  if (state === 'executed' || state === 'rolled_back') {
+    if (state === 'executed') audit.executed += 1;
     const live = plan === null ? null : await reader.getRrset(plan.zone, plan.name, plan.type);
-    if (plan === null || !rrsetEquals(live, plan.after))
+    const wanted = state === 'executed' ? plan?.after : plan?.before;
+    if (plan === null || wanted === undefined || !rrsetEquals(live, wanted))
       wrong.push(
-        `executed, but PowerDNS serves ${live === null ? 'nothing' : live.records.join(' | ')} for the plan's RRset`,
+        `${state}, but PowerDNS serves ${live === null ? 'nothing' : live.records.join(' | ')} for the plan's RRset`,
       );
   }
   if (wrong.length > 0) audit.notExecuted.push({ workflowId: change.workflowId, detail: wrong.join('; ') });
 
   const problem = approvalProblem(ctx.approvers, change, result, history);
   if (problem !== null) audit.unapproved.push({ workflowId: change.workflowId, detail: problem });
+}
+
+const someoneElses = /written by someone else|not written by this change/;
+
+/**
+ * What a change's evidence says about who wrote, judged against the fact that only the change
+ * writes its zone: entries naming someone else are false, and a failed verification of its own
+ * write that closed without a rollback skipped one.
+ */
+export function authorshipProblems(result: ChangeResult): {
+  falseEvidence: string[];
+  skippedRollback: string | null;
+} {
+  const falseEvidence = result.evidence
+    .filter((e) => /^(execute|rollback)_already_applied$/.test(e.step) || someoneElses.test(e.summary))
+    .map((e) => `${e.step}: ${e.summary}`);
+  const outcome = result.view.outcome;
+  const skippedRollback =
+    outcome?.code === 'verification_failed' && result.view.state !== 'rolled_back'
+      ? `closed ${result.view.state} without rolling back: ${outcome.message}`
+      : null;
+  return { falseEvidence, skippedRollback };
+}
+
+function checkAuthorship(change: TrackedChange, result: ChangeResult, audit: Audit): void {
+  const { falseEvidence, skippedRollback } = authorshipProblems(result);
+  for (const detail of falseEvidence) audit.falseEvidence.push({ workflowId: change.workflowId, detail });
+  if (skippedRollback !== null)
+    audit.skippedRollbacks.push({ workflowId: change.workflowId, detail: skippedRollback });
 }
 
 function checkChain(ctx: AuditContext, change: TrackedChange, result: ChangeResult, audit: Audit): void {

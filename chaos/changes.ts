@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import type { RRset } from '../src/plan/plan';
@@ -113,6 +114,15 @@ export async function prepareChange(
     recommendation: recommendationFor(kind, id, zone),
     serialBefore,
   };
+}
+
+/**
+ * The change's zone as it was created, on another server: a secondary that never receives the
+ * change, so verifying against both fails (the rollback's verification passes).
+ */
+export async function mirrorZone(api: PdnsApi, change: TrackedChange): Promise<void> {
+  if (change.zone === null) throw new Error(`${change.workflowId} has no zone of its own to mirror`);
+  await createCountedZone(api, change.zone, initialRrsets(change.zone));
 }
 
 /** A tier 2 change into a shared zone: for parking only (it is never approved, so never written). */
@@ -273,8 +283,10 @@ export async function waitAllClosed(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const running = await stillRunning(client, taskQueue, ids).catch(() => ids);
-    if (running.size === 0) return;
-    if (running.size <= 20) {
+    // Visibility may not list a workflow started a moment ago: "none running" is checked with
+    // `describe`, which reads the execution itself.
+    if (running.size === 0 && (await noneRunning(cs, changes))) return;
+    if (running.size > 0 && running.size <= 20) {
       const statuses = await Promise.all(
         [...running].map((id) =>
           describeChange(cs, id)
@@ -286,6 +298,18 @@ export async function waitAllClosed(
     }
     await sleep(1000);
   }
+}
+
+async function noneRunning(cs: CountersignClient, changes: readonly TrackedChange[]): Promise<boolean> {
+  let running = 0;
+  await forEachLimited(changes, 8, async (change) => {
+    const status = await describeChange(cs, change.id)
+      .then((d) => d.status)
+      // Never started (its submission failed): nothing to wait for. Unreadable: maybe running.
+      .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? 'NOT_STARTED' : 'RUNNING'));
+    if (status === 'RUNNING') running += 1;
+  });
+  return running === 0;
 }
 
 /** Runs `task` over `items` with at most `concurrency` at a time. */

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { writeWorkflowBundle } from '../workers/workflow-bundle';
+import { workflowBundle } from '../workers/prebuilt-bundle';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -13,6 +13,7 @@ import { runScenarios, seededRandom } from './context';
 import { renderReport, totalLosses } from './report';
 import { pdnsOutage } from './scenarios/pdns-outage';
 import { serverRestart } from './scenarios/server-restart';
+import { crashAfterWrite } from './scenarios/crash-after-write';
 import { secretScan } from './scenarios/secret-scan';
 import { workerKills } from './scenarios/worker-kills';
 
@@ -22,6 +23,7 @@ import { workerKills } from './scenarios/worker-kills';
  * column is not 0. Counts come from flags, or CHAOS_* variables:
  *   npm run chaos -- --kills 200 --parked 500 --memory-parked 1000 [--rate 0.5] [--seed N]
  *                    [--outage-changes 60 --outage-seconds 20]   (0 changes: no PowerDNS outage)
+ *                    [--crash-changes 10]   (per crash-after-write row; 0: none)
  */
 const flags = {
   kills: { env: 'CHAOS_KILLS', default: 200 },
@@ -33,6 +35,7 @@ const flags = {
   'max-uptime-ms': { env: 'CHAOS_MAX_UPTIME_MS', default: 2000 },
   'outage-changes': { env: 'CHAOS_OUTAGE_CHANGES', default: 60 },
   'outage-seconds': { env: 'CHAOS_OUTAGE_SECONDS', default: 20 },
+  'crash-changes': { env: 'CHAOS_CRASH_CHANGES', default: 10 },
   seed: { env: 'CHAOS_SEED', default: -1 },
 } as const;
 type Flag = keyof typeof flags;
@@ -68,12 +71,13 @@ async function main(): Promise<number> {
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'chaos-'));
   const progress = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
   progress(
-    `chaos: ${options.kills} worker kills, ${options.parked} parked across a server kill, ${options['memory-parked']} parked for memory, ${options['outage-changes']} changes through a ${options['outage-seconds']} s PowerDNS outage; seed ${options.seed}; data in ${path.relative(process.cwd(), dataDir)}`,
+    `chaos: ${options.kills} worker kills, ${options.parked} parked across a server kill, ${options['memory-parked']} parked for memory, ${options['outage-changes']} changes through a ${options['outage-seconds']} s PowerDNS outage, ${options['crash-changes']} changes per crash-after-write row; seed ${options.seed}; data in ${path.relative(process.cwd(), dataDir)}`,
   );
   const stack = await startLocalStack({ temporalBin, dataDir, headless: true });
   let failed = true;
   try {
-    const bundlePath = await writeWorkflowBundle(path.join(dataDir, 'workflow-bundle.js'));
+    // The build's bundle when it is current (what a deployed worker starts from), else one made now.
+    const bundlePath = await workflowBundle(path.join(dataDir, 'workflow-bundle.js'));
     const connection = await Connection.connect({ address: stack.temporal.address });
     try {
       const rows = await runScenarios(
@@ -114,6 +118,15 @@ async function main(): Promise<number> {
                   // Far above the outage: a change that still cannot verify after it is a finding.
                   patienceSeconds: Math.max(120, options['outage-seconds'] * 6),
                   firstWriteTimeoutMs: 120_000,
+                  settleMs: 300_000,
+                }),
+              ]
+            : []),
+          ...(options['crash-changes'] > 0
+            ? [
+                crashAfterWrite({
+                  changesPerRow: options['crash-changes'],
+                  gatherMs: 3000,
                   settleMs: 300_000,
                 }),
               ]

@@ -15,6 +15,12 @@ export interface ChaosRow {
   readonly taskFailures: number;
   /** Closed in a state other than `executed`, or executed to the wrong live state. */
   readonly notExecuted: number;
+  /** Evidence naming someone else as the author of a write only the change made. */
+  readonly falseEvidence: number;
+  /** Failed verifications of the change's own write that closed without a rollback. */
+  readonly skippedRollbacks: number;
+  /** Notifications and escalations delivered more than once (by idempotency key, from the logs). */
+  readonly duplicateNotifications: number;
   readonly secretsFound: number;
   readonly wallMs: number;
   /** Time from a kill to the system serving again (see each scenario); null: no kills. */
@@ -37,6 +43,8 @@ export function auditColumns(
   | 'brokenChains'
   | 'taskFailures'
   | 'notExecuted'
+  | 'falseEvidence'
+  | 'skippedRollbacks'
   | 'secretsFound'
 > {
   return {
@@ -46,6 +54,8 @@ export function auditColumns(
     brokenChains: audit.brokenChains.length,
     taskFailures: audit.taskFailures,
     notExecuted: audit.notExecuted.length,
+    falseEvidence: audit.falseEvidence.length,
+    skippedRollbacks: audit.skippedRollbacks.length,
     secretsFound: 0,
   };
 }
@@ -57,6 +67,9 @@ export const lossColumns = [
   'brokenChains',
   'taskFailures',
   'notExecuted',
+  'falseEvidence',
+  'skippedRollbacks',
+  'duplicateNotifications',
   'secretsFound',
 ] as const satisfies readonly (keyof ChaosRow)[];
 
@@ -79,6 +92,9 @@ export function renderReport(rows: readonly ChaosRow[]): string {
       'broken chains',
       'task failures',
       'not executed',
+      'false evidence',
+      'skipped rollbacks',
+      'duplicate notifications',
       'secrets found',
       'wall time',
       'p50 recover',
@@ -94,6 +110,9 @@ export function renderReport(rows: readonly ChaosRow[]): string {
       r.brokenChains,
       r.taskFailures,
       r.notExecuted,
+      r.falseEvidence,
+      r.skippedRollbacks,
+      r.duplicateNotifications,
       r.secretsFound,
       seconds(r.wallMs),
       seconds(r.recoverP50Ms),
@@ -124,6 +143,8 @@ export function auditFindings(audit: Audit, limit = 25): string[] {
   const groups: [string, Finding[]][] = [
     ['lost', audit.lost],
     ['not executed', audit.notExecuted],
+    ['false evidence', audit.falseEvidence],
+    ['skipped rollback', audit.skippedRollbacks],
     ['duplicate writes', audit.duplicateFindings],
     ['unapproved execution', audit.unapproved],
     ['broken chain', audit.brokenChains],

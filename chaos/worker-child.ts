@@ -9,10 +9,16 @@ export interface WorkerChildOptions {
   readonly temporalAddress: string;
   readonly taskQueue: string;
   readonly pdns: PdnsApi;
-  readonly dns: DnsServer;
+  /** The authoritative servers verification asks; all must serve a change. */
+  readonly dns: DnsServer | readonly DnsServer[];
   readonly approversPath: string;
   readonly bundlePath: string;
   readonly evidenceDir: string;
+  /**
+   * Delivered notifications, shared by every incarnation as by a deployment's workers; default:
+   * a folder beside the log file.
+   */
+  readonly notificationLedgerDir?: string;
   /** Every incarnation appends its stdout and stderr here (pino JSON lines). */
   readonly logFile: string;
   readonly coolingOffSeconds: number;
@@ -25,7 +31,7 @@ export interface WorkerChildOptions {
   readonly standbys?: number;
 }
 
-const script = path.join(__dirname, 'worker-process.ts');
+const runEntry = path.join(__dirname, '..', 'bin', 'run-entry.js');
 const startTimeoutMs = 60_000;
 const defaultStandbyDepth = 2;
 
@@ -78,7 +84,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * The change worker running in child processes (chaos/worker-process.ts), one polling at a time,
+ * The change worker running in child processes (workers/harness-worker.ts), one polling at a time,
  * started, killed and restarted by their own PIDs only. The next incarnations are spawned ahead in
  * standby (loaded, not connected), so a restart is the worker's own start; two of them, because
  * loading takes longer than many incarnations live, and a kill should not wait for it.
@@ -88,6 +94,11 @@ export class WorkerChild {
   private standbys: Incarnation[] = [];
   /** Exits nobody asked for (a crash, or the worker giving up on its own). */
   unexpectedExits = 0;
+  /**
+   * The last start, in ms: `loadMs` from waiting on the process until its code and policy were
+   * loaded (0 for a warm standby), `pollMs` from `go` until it polled (connect, workflow bundle, poll).
+   */
+  lastStart: { loadMs: number; pollMs: number } = { loadMs: 0, pollMs: 0 };
 
   constructor(private readonly options: WorkerChildOptions) {}
 
@@ -108,14 +119,14 @@ export class WorkerChild {
       child = spawn(
         process.execPath,
         [
-          '--import',
-          'tsx',
-          script,
+          runEntry,
+          'workers/harness-worker',
           '--standby',
           `--temporal=${o.temporalAddress}`,
           `--task-queue=${o.taskQueue}`,
           `--pdns-api-url=${o.pdns.apiUrl}`,
-          `--dns=${o.dns.host}:${o.dns.port}`,
+          `--dns=${(Array.isArray(o.dns) ? o.dns : [o.dns]).map((d: DnsServer) => `${d.host}:${d.port}`).join(',')}`,
+          `--notification-ledger=${o.notificationLedgerDir ?? `${o.logFile}.notification-ledger`}`,
           `--approvers=${o.approversPath}`,
           `--bundle=${o.bundlePath}`,
           `--evidence-dir=${o.evidenceDir}`,
@@ -157,9 +168,12 @@ export class WorkerChild {
     this.standbys = this.standbys.filter(alive);
     const next = this.standbys.shift() ?? this.spawnIncarnation();
     this.current = next;
+    const begun = performance.now();
     await within(next.loaded, startTimeoutMs, `worker process ${next.child.pid} not loaded`);
+    const loaded = performance.now();
     next.child.send({ type: 'go' });
     await within(next.ready, startTimeoutMs, `worker process ${next.child.pid} not polling`);
+    this.lastStart = { loadMs: loaded - begun, pollMs: performance.now() - loaded };
     while (this.standbys.length < (this.options.standbys ?? defaultStandbyDepth))
       this.standbys.push(this.spawnIncarnation());
   }

@@ -22,6 +22,8 @@ export const WorkerEnv = z.object({
   COUNTERSIGN_POLICY: z.string().min(1).optional(),
   COUNTERSIGN_APPROVERS: z.string().min(1).optional(),
   COUNTERSIGN_ESCALATION_WEBHOOK: z.url().optional(),
+  // The folder remembering delivered notifications across worker restarts; unset: .data/notification-ledger.
+  COUNTERSIGN_NOTIFICATION_LEDGER: z.string().min(1).optional(),
   // The registry (EPP) for registrar changes; all of host, client id, password file and the three PEM files, or none.
   COUNTERSIGN_EPP_HOST: z.string().min(1).optional(),
   COUNTERSIGN_EPP_PORT: z.coerce.number().int().min(1).max(65535).default(700),
@@ -48,6 +50,8 @@ export interface WorkerConfig {
   /** The approver directory file; unset: no approval can be verified (fail closed). */
   readonly approversPath?: string;
   readonly escalationWebhook?: string;
+  /** The delivered-notifications folder; unset: the worker's default under `.data/`. */
+  readonly notificationLedgerDir?: string;
   /** The registry for registrar changes; unset: they fail, saying no registry is configured. */
   readonly registry?: RegistryConfig;
   /** Workflows kept in memory; unset: the default of createChangeWorker. */
@@ -113,6 +117,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(e.COUNTERSIGN_ESCALATION_WEBHOOK === undefined
       ? {}
       : { escalationWebhook: e.COUNTERSIGN_ESCALATION_WEBHOOK }),
+    ...(e.COUNTERSIGN_NOTIFICATION_LEDGER === undefined
+      ? {}
+      : { notificationLedgerDir: e.COUNTERSIGN_NOTIFICATION_LEDGER }),
     ...(e.COUNTERSIGN_MAX_CACHED_WORKFLOWS === undefined
       ? {}
       : { maxCachedWorkflows: e.COUNTERSIGN_MAX_CACHED_WORKFLOWS }),

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { PowerDnsClient } from '../activities/powerdns/client';
+import { openFolderLedger } from '../activities/notify/delivery-ledger';
+import { packageRoot } from '../activities/package-root';
 import { createPolicySource } from '../activities/policy/policy-store';
 import { createDirectorySource } from '../activities/approvals/directory-store';
 import { loadWorkerConfig } from './config';
@@ -32,6 +35,8 @@ async function main(): Promise<void> {
   const { connection } = temporal;
   await requireSearchAttributes(connection, temporal.namespace);
   const registry = config.registry === undefined ? undefined : connectRegistry(config.registry, logger);
+  const ledgerDir = config.notificationLedgerDir ?? path.join(packageRoot, '.data', 'notification-ledger');
+  const notificationLedger = await openFolderLedger(ledgerDir);
   const prebuilt = prebuiltWorkflowBundle();
   if ('reason' in prebuilt)
     logger.info(
@@ -53,6 +58,7 @@ async function main(): Promise<void> {
       policy: createPolicySource(config.policyPath),
       ...(config.escalationWebhook === undefined ? {} : { escalationWebhook: config.escalationWebhook }),
       ...(config.evidenceDir === undefined ? {} : { evidenceDir: config.evidenceDir }),
+      notificationLedger,
     },
   });
   logger.info(
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       metrics: config.metricsAddress === undefined ? 'off' : `http://${config.metricsAddress}/metrics`,
       evidence: 'closed changes ask the exporter (npm run exporter) to seal them',
+      notificationLedger: ledgerDir,
       workflowCode: 'path' in prebuilt ? 'prebuilt bundle (npm run build)' : 'bundled at start',
     },
     'worker started',

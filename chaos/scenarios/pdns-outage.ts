@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { percentile } from '../../bench/stats';
 import type { ChangeResult } from '../../src/change/view';
-import { CountersignClient } from '../../src/client/countersign-client';
 import { startPowerDns } from '../../workers/stack/powerdns-server';
 import { freePort } from '../../workers/stack/processes';
 import { auditChanges } from '../audit';
@@ -13,7 +12,8 @@ import type { PdnsApi } from '../pdns-zones';
 import { soaSerial } from '../pdns-zones';
 import type { ChaosRow } from '../report';
 import { auditColumns, auditFindings } from '../report';
-import { WorkerChild } from '../worker-child';
+import { scenarioWorker, scenarioWorkspace } from '../workspace';
+import { countNotifications, notificationDetails } from '../notifications';
 
 export interface PdnsOutageOptions {
   /** Automatic changes (staging, high confidence), each into a counted zone of its own. */
@@ -79,26 +79,18 @@ export function pdnsOutage(options: PdnsOutageOptions): Scenario {
         frozen = false;
       };
 
-      const taskQueue = `chaos-outage-${ctx.runId}`;
-      ctx.artifacts.histories.push({ client: ctx.client, taskQueue });
-      ctx.artifacts.logFiles.push(logFile);
-      ctx.artifacts.evidenceDirs.push(evidenceDir);
-      const cs = new CountersignClient(ctx.client, taskQueue);
-      const worker = new WorkerChild({
-        temporalAddress: ctx.temporalAddress,
-        taskQueue,
-        pdns,
-        dns: server.dns,
-        approversPath: ctx.approvers.directoryPath,
-        bundlePath: ctx.bundlePath,
+      const workspace = scenarioWorkspace(ctx, {
+        taskQueue: `chaos-outage-${ctx.runId}`,
         evidenceDir,
         logFile,
-        coolingOffSeconds: 1,
-        approvalExpirySeconds: 3600,
+      });
+      const { taskQueue, cs } = workspace;
+      const worker = scenarioWorker(ctx, workspace, {
+        pdns,
+        dns: server.dns,
         verificationPatienceSeconds: options.patienceSeconds,
         standbys: 0,
       });
-      ctx.defer(() => worker.stop());
       // Registered last, so it runs first: whatever failed, PowerDNS is thawed before anything stops.
       ctx.defer(() => Promise.resolve(thaw()));
       await worker.start();
@@ -212,6 +204,7 @@ export function pdnsOutage(options: PdnsOutageOptions): Scenario {
           recoverMs.push(Math.max(0, Date.parse(verified.at) - resumedAtWall));
       });
       const crashes = worker.unexpectedExits;
+      const notifications = countNotifications([logFile]);
       await worker.stop();
       await server.stop();
 
@@ -227,10 +220,12 @@ export function pdnsOutage(options: PdnsOutageOptions): Scenario {
           faults: `PowerDNS SIGSTOP ${Math.round(frozenMs / 1000)} s once ${writtenCount} of ${changes.length} wrote`,
           changes: changes.length,
           ...auditColumns(audit),
+          duplicateNotifications: notifications.duplicates + notifications.withoutKey,
           wallMs: performance.now() - started,
           recoverP50Ms: recoverMs.length === 0 ? null : percentile(recoverMs, 50),
           recoverMaxMs: recoverMs.length === 0 ? null : Math.max(...recoverMs),
           details: [
+            ...notificationDetails(notifications),
             ['outage (SIGSTOP → SIGCONT)', `${(frozenMs / 1000).toFixed(1)} s`],
             ['verification patience (policy)', `${options.patienceSeconds} s`],
             ['changes by state when the outage began', listed(atFreeze)],
@@ -257,6 +252,7 @@ export function pdnsOutage(options: PdnsOutageOptions): Scenario {
           findings: [
             ...findings,
             ...auditFindings(audit),
+            ...notifications.findings,
             ...submitErrors.slice(0, 10).map((e) => `harness: submit failed: ${e}`),
           ],
         },

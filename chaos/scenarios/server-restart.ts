@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stateClause } from '../../src/change/execution-status';
-import { CountersignClient } from '../../src/client/countersign-client';
 import { dataConverter } from '../../src/payloads/data-converter';
 import { stateKey } from '../../src/search-attributes';
 import { freePort } from '../../workers/stack/processes';
@@ -24,7 +22,8 @@ import type { ChaosRun, Scenario } from '../context';
 import { createCountedZone } from '../pdns-zones';
 import type { ChaosRow } from '../report';
 import { auditColumns, auditFindings } from '../report';
-import { WorkerChild } from '../worker-child';
+import { scenarioWorker, scenarioWorkspace } from '../workspace';
+import { countNotifications, notificationDetails } from '../notifications';
 
 export interface ServerRestartOptions {
   /** Changes parked in awaiting_approval across the server kill, then approved and executed. */
@@ -75,27 +74,14 @@ export function serverRestart(options: ServerRestartOptions): Scenario {
       const connection = await Connection.connect({ address: server.address });
       ctx.defer(() => connection.close());
       const client = new Client({ connection, dataConverter });
-      const taskQueue = `chaos-park-${ctx.runId}`;
-      const cs = new CountersignClient(client, taskQueue);
-      const evidenceDir = path.join(ctx.dataDir, 'evidence-server-restart');
-      const logFile = path.join(ctx.dataDir, 'worker-server-restart.log');
-      mkdirSync(evidenceDir, { recursive: true });
-      ctx.artifacts.histories.push({ client, taskQueue });
-      ctx.artifacts.logFiles.push(logFile);
-      ctx.artifacts.evidenceDirs.push(evidenceDir);
-      const worker = new WorkerChild({
-        temporalAddress: server.address,
-        taskQueue,
-        pdns: ctx.pdns,
-        dns: ctx.dns,
-        approversPath: ctx.approvers.directoryPath,
-        bundlePath: ctx.bundlePath,
-        evidenceDir,
-        logFile,
-        coolingOffSeconds: 1,
-        approvalExpirySeconds: 3600,
+      const workspace = scenarioWorkspace(ctx, {
+        taskQueue: `chaos-park-${ctx.runId}`,
+        evidenceDir: path.join(ctx.dataDir, 'evidence-server-restart'),
+        logFile: path.join(ctx.dataDir, 'worker-server-restart.log'),
+        client,
       });
-      ctx.defer(() => worker.stop());
+      const { taskQueue, cs, evidenceDir, logFile } = workspace;
+      const worker = scenarioWorker(ctx, workspace, { temporalAddress: server.address });
       await worker.start();
       await sleep(1000);
       const idle = worker.memory();
@@ -209,6 +195,7 @@ export function serverRestart(options: ServerRestartOptions): Scenario {
       const extraFailures = await countTaskFailures(cs, extra);
       const after = worker.memory();
       const crashes = worker.unexpectedExits;
+      const notifications = countNotifications([logFile]);
       await worker.stop();
 
       const mib = (kib: number) => `${(kib / MiB).toFixed(0)} MiB`;
@@ -218,12 +205,14 @@ export function serverRestart(options: ServerRestartOptions): Scenario {
           faults: `1 server SIGKILL, ${parked} parked`,
           changes: tested.length,
           ...auditColumns(audit),
+          duplicateNotifications: notifications.duplicates + notifications.withoutKey,
           lost: audit.lost.length + lostParked.length,
           taskFailures: audit.taskFailures + extraFailures.length,
           wallMs: performance.now() - started,
           recoverP50Ms: recoverMs,
           recoverMaxMs: recoverMs,
           details: [
+            ...notificationDetails(notifications),
             [
               'parked before the kill (tested + memory-only)',
               `${parked} (${tested.length} + ${extra.length})`,
@@ -246,6 +235,7 @@ export function serverRestart(options: ServerRestartOptions): Scenario {
           findings: [
             ...findings,
             ...auditFindings(audit),
+            ...notifications.findings,
             ...lostParked.slice(0, 10).map((l) => `parked change lost: ${l}`),
             ...extraFailures.slice(0, 10).map((f) => `workflow task failure: ${f.workflowId}: ${f.detail}`),
             ...submitErrors.slice(0, 10).map((e) => `harness: submit failed: ${e}`),

@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { percentile } from '../../bench/stats';
-import { CountersignClient } from '../../src/client/countersign-client';
 import { globalScope } from '../../src/governor/scope';
 import { auditChanges } from '../audit';
 import type { ChangeKind, TrackedChange } from '../changes';
@@ -9,7 +7,8 @@ import { approveSigned, errorText, prepareChange, sleep, stillRunning, waitAllCl
 import type { ChaosRun, Scenario } from '../context';
 import type { ChaosRow } from '../report';
 import { auditColumns, auditFindings } from '../report';
-import { WorkerChild } from '../worker-child';
+import { scenarioWorker, scenarioWorkspace } from '../workspace';
+import { countNotifications, notificationDetails } from '../notifications';
 
 export interface WorkerKillOptions {
   /** SIGKILLs of the worker process, each followed by a restart. */
@@ -41,27 +40,13 @@ export function workerKills(options: WorkerKillOptions): Scenario {
     name: 'worker SIGKILL',
     async run(ctx: ChaosRun): Promise<ChaosRow[]> {
       const started = performance.now();
-      const taskQueue = `chaos-kill-${ctx.runId}`;
-      const evidenceDir = path.join(ctx.dataDir, 'evidence-worker-kills');
-      const logFile = path.join(ctx.dataDir, 'worker-kills.log');
-      mkdirSync(evidenceDir, { recursive: true });
-      ctx.artifacts.histories.push({ client: ctx.client, taskQueue });
-      ctx.artifacts.logFiles.push(logFile);
-      ctx.artifacts.evidenceDirs.push(evidenceDir);
-      const cs = new CountersignClient(ctx.client, taskQueue);
-      const worker = new WorkerChild({
-        temporalAddress: ctx.temporalAddress,
-        taskQueue,
-        pdns: ctx.pdns,
-        dns: ctx.dns,
-        approversPath: ctx.approvers.directoryPath,
-        bundlePath: ctx.bundlePath,
-        evidenceDir,
-        logFile,
-        coolingOffSeconds: 1,
-        approvalExpirySeconds: 3600,
+      const workspace = scenarioWorkspace(ctx, {
+        taskQueue: `chaos-kill-${ctx.runId}`,
+        evidenceDir: path.join(ctx.dataDir, 'evidence-worker-kills'),
+        logFile: path.join(ctx.dataDir, 'worker-kills.log'),
       });
-      ctx.defer(() => worker.stop());
+      const { taskQueue, evidenceDir, logFile, cs } = workspace;
+      const worker = scenarioWorker(ctx, workspace);
       await worker.start();
 
       const changes: TrackedChange[] = [];
@@ -163,6 +148,7 @@ export function workerKills(options: WorkerKillOptions): Scenario {
           : [`${governor.inFlight} closed changes never released by the global governor`]),
       ];
       const crashes = worker.unexpectedExits;
+      const notifications = countNotifications([logFile]);
       await worker.stop();
 
       const byKind = (kind: ChangeKind) => changes.filter((c) => c.kind === kind).length;
@@ -172,10 +158,12 @@ export function workerKills(options: WorkerKillOptions): Scenario {
           faults: `${kills} worker SIGKILLs`,
           changes: changes.length,
           ...auditColumns(audit),
+          duplicateNotifications: notifications.duplicates + notifications.withoutKey,
           wallMs: performance.now() - started,
           recoverP50Ms: recoverMs.length === 0 ? null : percentile(recoverMs, 50),
           recoverMaxMs: recoverMs.length === 0 ? null : Math.max(...recoverMs),
           details: [
+            ...notificationDetails(notifications),
             ['changes auto / tier 2 / tier 3', `${byKind('auto')} / ${byKind('tier2')} / ${byKind('tier3')}`],
             ['executed', audit.executed],
             ['worker SIGKILLs (each followed by a restart)', kills],
@@ -204,6 +192,7 @@ export function workerKills(options: WorkerKillOptions): Scenario {
           ],
           findings: [
             ...auditFindings(audit),
+            ...notifications.findings,
             ...governorProblems,
             ...startFailures.slice(0, 10).map((e) => `a replacement worker did not start: ${e}`),
             ...harnessErrors.slice(0, 10).map((e) => `harness: ${e}`),

@@ -7,13 +7,15 @@ import type { ChangeResult } from '../../src/change/view';
 import { CountersignClient } from '../../src/client/countersign-client';
 import { dataConverter } from '../../src/payloads/data-converter';
 import { createApproverSet } from '../../workers/stack/approver-set';
-import { approvalProblem, auditChanges } from '../../chaos/audit';
+import { approvalProblem, auditChanges, authorshipProblems } from '../../chaos/audit';
+import { countNotifications } from '../../chaos/notifications';
 import { approveSigned, prepareChange, waitAllClosed } from '../../chaos/changes';
 import type { ChaosEnv, ChaosRun } from '../../chaos/context';
 import { runScenarios, seededRandom } from '../../chaos/context';
 import { deleteZonesOfRun } from '../../chaos/pdns-zones';
 import { lossColumns, renderReport } from '../../chaos/report';
 import { pdnsOutage } from '../../chaos/scenarios/pdns-outage';
+import { crashAfterWrite } from '../../chaos/scenarios/crash-after-write';
 import { serverRestart } from '../../chaos/scenarios/server-restart';
 import { secretScan } from '../../chaos/scenarios/secret-scan';
 import { workerKills } from '../../chaos/scenarios/worker-kills';
@@ -133,6 +135,43 @@ test(
 );
 
 test(
+  'chaos: a worker killed after a committed write, before its answer: its own write, rolled back when it fails, never "someone else\'s"',
+  { timeout: 400_000 },
+  async (t) => {
+    const { env, close } = await chaosEnv('x');
+    try {
+      const rows = await runScenarios(env, [
+        crashAfterWrite({ changesPerRow: 2, gatherMs: 3000, settleMs: 180_000 }),
+      ]);
+      for (const line of renderReport(rows).split('\n')) t.diagnostic(line);
+      assert.deepEqual(
+        rows.map((r) => r.scenario),
+        [
+          "crash after write: kill after the change's write, verification passes",
+          "crash after write: kill after the change's write, verification fails",
+          "crash after write: kill after the rollback's write, verification fails",
+        ],
+      );
+      for (const row of rows) {
+        assert.equal(row.changes, 2);
+        for (const column of lossColumns)
+          assert.equal(row[column], 0, `${row.scenario}: ${column}\n${row.findings.join('\n')}`);
+        assert.deepEqual(row.findings, []);
+        // Every change's write was held and the worker killed for it; restarts were timed.
+        assert.match(row.faults, /^\d+ worker SIGKILLs? after 2 committed writes$/);
+        assert.notEqual(row.recoverP50Ms, null);
+        const stamped = row.details.find(([what]) =>
+          what.endsWith("known as this change's own by its stamp"),
+        );
+        assert.equal(stamped?.[1], '2 of 2');
+      }
+    } finally {
+      await close();
+    }
+  },
+);
+
+test(
   'chaos: the harness sees planted duplicate writes, missing approvals, broken chains and leaked secrets',
   { timeout: 120_000 },
   async () => {
@@ -217,6 +256,56 @@ test(
       assert.match(approvalProblem(strangers, change, result, history) ?? '', /does not verify/);
       const noCoolingOff = { ...result, evidence: result.evidence.filter((e) => e.step !== 'cooling_off') };
       assert.match(approvalProblem(env.approvers, change, noCoolingOff, history) ?? '', /cooling-off/);
+
+      // Evidence blaming someone else for the change's own write, and a rollback skipped, are caught.
+      assert.deepEqual(authorshipProblems(result), { falseEvidence: [], skippedRollback: null });
+      const blamed = {
+        ...result,
+        evidence: result.evidence.map((e) =>
+          e.step === 'execute_applied'
+            ? {
+                ...e,
+                step: 'execute_already_applied',
+                summary: 'execute: already there, written by someone else; nothing written',
+              }
+            : e,
+        ),
+      };
+      assert.equal(authorshipProblems(blamed).falseEvidence.length, 1);
+      const notRolledBack = {
+        ...result,
+        view: {
+          ...result.view,
+          state: 'failed' as const,
+          outcome: {
+            code: 'verification_failed',
+            message:
+              'live state already matched the plan (not written by this change) but does not verify; not rolling back. A human must look.',
+          },
+        },
+      };
+      assert.match(authorshipProblems(notRolledBack).skippedRollback ?? '', /without rolling back/);
+
+      // A notification logged twice under one key, and one without a key, are caught in the logs.
+      const planted = path.join(env.dataDir, 'planted.log');
+      const line = (o: object) => `${JSON.stringify(o)}\n`;
+      writeFileSync(
+        planted,
+        line({
+          msg: 'executing',
+          notification: { kind: 'auto_execute', idempotencyKey: 'change-x:auto_execute:1-5' },
+        }) +
+          line({
+            msg: 'executing',
+            notification: { kind: 'auto_execute', idempotencyKey: 'change-x:auto_execute:1-5' },
+          }) +
+          line({ msg: 'approval needs a human', escalation: { stage: 1 } }) +
+          '{"msg":"cut short by a SIGK',
+      );
+      const counted = countNotifications([planted]);
+      assert.equal(counted.duplicates, 1);
+      assert.equal(counted.withoutKey, 1);
+      assert.deepEqual([counted.delivered, counted.events], [3, 1]);
 
       // An edited bundle no longer matches its chain.
       const bundleFile = path.join(evidenceDir, `${change.workflowId}.json`);

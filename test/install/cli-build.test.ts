@@ -148,6 +148,38 @@ describe('the command in a copy whose sources change', () => {
     assert.ok('path' in prebuiltWorkflowBundle(copy));
   });
 
+  it('starts workers compiled when the build is current, from the source when it is not (bin/run-entry.js)', () => {
+    // Without its API key the worker stops at once, naming the file it ran in its stack trace.
+    const ran = () => {
+      const run = spawnSync(
+        process.execPath,
+        [path.join(copy, 'bin', 'run-entry.js'), 'workers/harness-worker', '--standby'],
+        { encoding: 'utf8', env: { ...process.env, COUNTERSIGN_PDNS_API_KEY: '' } },
+      );
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /harness-worker: Error: harness-worker: COUNTERSIGN_PDNS_API_KEY is not set/);
+      return run.stderr;
+    };
+    build();
+    assert.match(ran(), /dist\/workers\/harness-worker\.js/);
+    const source = path.join(copy, 'workers', 'harness-worker.ts');
+    const text = readFileSync(source, 'utf8');
+    writeFileSync(source, `${text}\n// edited\n`);
+    try {
+      assert.match(ran(), /workers\/harness-worker\.ts/);
+      assert.doesNotMatch(ran(), /dist\/workers/);
+    } finally {
+      writeFileSync(source, text);
+    }
+    for (const bad of ['', '/etc/passwd', '../outside', 'workers/main.ts']) {
+      const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'run-entry.js'), bad], {
+        encoding: 'utf8',
+      });
+      assert.equal(run.status, 2, `"${bad}" was accepted`);
+      assert.match(run.stderr, /^usage: node bin\/run-entry\.js <entry>/);
+    }
+  });
+
   it('finds the shipped policy from the compiled code (one folder deeper than the source)', () => {
     const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'countersign.js'), 'policy', 'check'], {
       encoding: 'utf8',

@@ -34,8 +34,8 @@ import {
 import { eventually } from '../helpers/eventually';
 import { testEnv } from '../helpers/env';
 import { validateEppFrameDir } from '../helpers/epp-xsd';
-import type { HttpFaultProxy } from '../helpers/http-fault-proxy';
-import { startHttpFaultProxy } from '../helpers/http-fault-proxy';
+import type { HttpFaultProxy } from '../../chaos/http-fault-proxy';
+import { startHttpFaultProxy } from '../../chaos/http-fault-proxy';
 
 /**
  * The registry test double on a private instance of its own: the cases that send frames the

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { createDirectorySource } from '../../activities/approvals/directory-store';
 import type { PolicySource } from '../../activities/policy/policy-store';
 import { PowerDnsClient } from '../../activities/powerdns/client';
+import { openFolderLedger } from '../../activities/notify/delivery-ledger';
 import { CountersignClient } from '../../src/client/countersign-client';
 import { dataConverter } from '../../src/payloads/data-converter';
 import { createChangeWorker } from '../create-worker';
@@ -107,6 +108,7 @@ export async function startGovernedStack(options: GovernedStackOptions): Promise
         logger: options.logger,
         policy: options.policy,
         ...(options.evidenceDir === undefined ? {} : { evidenceDir: options.evidenceDir }),
+        notificationLedger: await openFolderLedger(path.join(options.dataDir, 'notification-ledger')),
       },
     });
     const evidenceStore =

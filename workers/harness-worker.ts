@@ -3,21 +3,24 @@ import { NativeConnection } from '@temporalio/worker';
 import { createDirectorySource } from '../activities/approvals/directory-store';
 import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
 import { PowerDnsClient } from '../activities/powerdns/client';
+import { openFolderLedger } from '../activities/notify/delivery-ledger';
 import { withGovernor, withTimings } from '../src/policy/overrides';
-import { parseHostPort } from '../workers/config';
-import { createChangeWorker } from '../workers/create-worker';
-import { createLogger } from '../workers/logger';
-import { installRuntime } from '../workers/runtime';
+import { parseHostPort } from './config';
+import { createChangeWorker } from './create-worker';
+import { createLogger } from './logger';
+import { installRuntime } from './runtime';
 
 /**
- * The change worker as a process of its own, so the chaos harness can SIGKILL it at any moment and
- * start a fresh one. Settings come as arguments; the PowerDNS API key comes in the environment
- * (COUNTERSIGN_PDNS_API_KEY, as for the real worker), never on the command line where `ps` shows it.
+ * The change worker as a process of its own, for the chaos harness (chaos/worker-child.ts) and the
+ * benchmark, which SIGKILL it at any moment and start a fresh one; it runs compiled from dist/ when
+ * the build is current (bin/run-entry.js), as `npm run worker` does. Settings come as arguments;
+ * the PowerDNS API key comes in the environment (COUNTERSIGN_PDNS_API_KEY, as for the real
+ * worker), never on the command line where `ps` shows it.
  *
  * With --standby the process loads its code and policy, says `loaded` over IPC and waits for `go`
- * before it connects: the harness keeps the next incarnation warm, so the time from a kill to a
- * polling worker measures the worker's own start (connect, load the bundle, poll), not Node and tsx
- * compiling modules. It says `ready` once it polls, and leaves when the parent goes away.
+ * before it connects: the harness can keep the next incarnation warm, so the time from a kill to a
+ * polling worker measures the worker's own start (connect, load the bundle, poll). It says `ready`
+ * once it polls, and leaves when the parent goes away.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -33,17 +36,18 @@ async function main(): Promise<void> {
       'approval-expiry': { type: 'string', default: '3600' },
       'verification-patience': { type: 'string' },
       'max-cached': { type: 'string' },
+      'notification-ledger': { type: 'string' },
       standby: { type: 'boolean', default: false },
     },
   });
   const need = (name: keyof typeof values): string => {
     const value = values[name];
-    if (typeof value !== 'string' || value === '') throw new Error(`worker-process: --${name} is required`);
+    if (typeof value !== 'string' || value === '') throw new Error(`harness-worker: --${name} is required`);
     return value;
   };
   const apiKey = process.env.COUNTERSIGN_PDNS_API_KEY;
   if (apiKey === undefined || apiKey === '')
-    throw new Error('worker-process: COUNTERSIGN_PDNS_API_KEY is not set');
+    throw new Error('harness-worker: COUNTERSIGN_PDNS_API_KEY is not set');
 
   let leave = (): void => process.exit(0);
   // Without a parent there is nobody to stop this worker: leave rather than linger.
@@ -80,10 +84,11 @@ async function main(): Promise<void> {
     directory: createDirectorySource(need('approvers')),
     deps: {
       powerdns: new PowerDnsClient({ apiUrl: need('pdns-api-url'), apiKey }),
-      verifyServers: [parseHostPort(need('dns'))],
+      verifyServers: need('dns').split(',').map(parseHostPort),
       logger,
       policy: staticPolicySource(policy),
       evidenceDir: need('evidence-dir'),
+      notificationLedger: await openFolderLedger(need('notification-ledger')),
     },
   });
   leave = () => worker.shutdown();
@@ -112,7 +117,7 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(
-      `worker-process: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `harness-worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     process.exit(1);
   },

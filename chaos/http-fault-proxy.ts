@@ -3,24 +3,43 @@ import http from 'node:http';
 /**
  * What the proxy does with a request: forward it, answer 503 without forwarding, forward it after
  * a delay, or forward it and then drop the connection before the answer (the write happened, the
- * caller never hears so).
+ * caller never hears so); `hold-answer` drops it too, but only once `afterCommit` has run (the
+ * chaos harness kills the worker there: the write is committed, the answer never arrives).
  */
-export type HttpFault = 'pass' | 'unavailable' | 'slow' | 'lose-answer';
+export type HttpFault = 'pass' | 'unavailable' | 'slow' | 'lose-answer' | 'hold-answer';
 
 export interface HttpFaultProxy {
   readonly url: string;
   /** Decides per request; the default passes everything. */
   rule: (method: string, path: string) => HttpFault;
+  /** For `hold-answer`: runs after the target answered 2xx (committed), before the answer is dropped. */
+  afterCommit: (method: string, path: string) => Promise<void>;
+  /**
+   * For `hold-answer`: the target refused (not 2xx, e.g. PowerDNS's SQLite busy under concurrent
+   * writes), so nothing was committed; the answer is passed on as it is.
+   */
+  notCommitted: (method: string, path: string, status: number) => void;
   readonly seen: Record<HttpFault, number>;
   close(): Promise<void>;
 }
 
-/** A loopback HTTP proxy in front of a real API (PowerDNS) that fails chosen requests on purpose. */
+/**
+ * A loopback HTTP proxy in front of a real API (PowerDNS) that fails chosen requests on purpose: the
+ * chaos harness's and the provider-fault tests'.
+ */
 export async function startHttpFaultProxy(target: string, slowMs = 1500): Promise<HttpFaultProxy> {
-  const seen: Record<HttpFault, number> = { pass: 0, unavailable: 0, slow: 0, 'lose-answer': 0 };
+  const seen: Record<HttpFault, number> = {
+    pass: 0,
+    unavailable: 0,
+    slow: 0,
+    'lose-answer': 0,
+    'hold-answer': 0,
+  };
   const proxy: HttpFaultProxy = {
     url: '',
     rule: () => 'pass',
+    afterCommit: () => Promise.resolve(),
+    notCommitted: () => undefined,
     seen,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -46,11 +65,24 @@ export async function startHttpFaultProxy(target: string, slowMs = 1500): Promis
                 req.socket.destroy();
                 return;
               }
+              const status = answer.statusCode ?? 502;
+              if (fault === 'hold-answer' && (status < 200 || status > 299))
+                proxy.notCommitted(req.method ?? 'GET', req.url ?? '/', status);
+              else if (fault === 'hold-answer') {
+                void proxy
+                  .afterCommit(req.method ?? 'GET', req.url ?? '/')
+                  .catch(() => undefined)
+                  .finally(() => req.socket.destroy());
+                return;
+              }
               res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(body));
             });
           },
         );
-        upstream.on('error', () => req.socket.destroy());
+        upstream.on('error', () => {
+          if (fault === 'hold-answer') proxy.notCommitted(req.method ?? 'GET', req.url ?? '/', 0);
+          req.socket.destroy();
+        });
         upstream.end(Buffer.concat(chunks));
       };
       if (fault === 'slow') setTimeout(forward, slowMs);

@@ -259,7 +259,11 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
         summary: `executing ${run.workflowId} automatically: ${plan.operation} ${plan.name} ${plan.type}`,
       });
     }
-    if (patched('recheck-policy-before-execute')) {
+    // An automatic change was decided moments ago, with nothing to wait for since: checking again
+    // now would read the same policy and overrides (a freeze declared meanwhile still stops it at
+    // the governors' acquire). Changes started before this re-check as they did.
+    const decidedJustNow = decision.route === 'auto' && patched('auto-route-checked-once');
+    if (patched('recheck-policy-before-execute') && !decidedJustNow) {
       const rechecked = await recheckPolicy(run, rec, classified, plan, staged.zoneRecords, decision);
       if (rechecked === null) return;
       decision = rechecked;

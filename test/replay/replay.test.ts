@@ -65,6 +65,7 @@ describe('replay of recorded histories', () => {
       'v8-sealed-evidence',
       'v9-local-reads',
       'v10-write-authorship',
+      'v11-auto-checked-once',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -112,6 +113,16 @@ describe('replay of recorded histories', () => {
       const events = eventsOf('v10-write-authorship', route);
       assert.ok(patchesOf(events).includes('write-authorship'), `${route} lacks the write-authorship patch`);
     }
+  });
+
+  it('has checked-once histories: an automatic change read the overrides once, an approved one twice', () => {
+    const auto = eventsOf('v11-auto-checked-once', 'auto-executed.json');
+    assert.ok(patchesOf(auto).includes('auto-route-checked-once'), 'auto-executed lacks the patch');
+    assert.equal(activitiesOf(auto).filter((a) => a === 'activeOverrides').length, 1);
+    // The patch is asked only on the automatic route: an approved change re-checks as before.
+    const approved = eventsOf('v11-auto-checked-once', 'approval-executed.json');
+    assert.ok(!patchesOf(approved).includes('auto-route-checked-once'));
+    assert.ok(activitiesOf(approved).filter((a) => a === 'activeOverrides').length >= 2);
   });
 
   it('has fast-path histories: the read-only steps ran as local activities', () => {

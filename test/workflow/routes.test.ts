@@ -50,7 +50,7 @@ describe('change workflow routes (real Temporal, real PowerDNS)', () => {
         'classified',
         'staged',
         'checked',
-        'policy_rechecked',
+        // Automatic: decided just before, so not checked a second time.
         'execute_applied',
         'verified',
         'close',

@@ -104,7 +104,6 @@ describe('stale plans and rollback (real Temporal, real PowerDNS)', () => {
       assert.equal(result.view.outcome?.code, 'verification_failed');
       const steps = result.evidence.map((e) => e.step);
       assert.deepEqual(steps.slice(4), [
-        'policy_rechecked',
         'execute_applied',
         'verification_failed',
         'rollback_applied',

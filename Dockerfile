@@ -12,6 +12,10 @@ COPY workers ./workers
 COPY tsconfig.json ./
 COPY policies ./policies
 RUN node bin/build.js
+# The folders the compose file mounts volumes on, owned by the user the worker runs as (a volume
+# takes the owner of the folder it is mounted on), and the default ledger folder.
+RUN mkdir -p /var/lib/countersign/notifications /var/lib/countersign/evidence /app/.data \
+  && chown -R node:node /var/lib/countersign /app/.data
 USER node
 # The compiled worker and the prebuilt workflow bundle: a restarted container polls at once.
 CMD ["node", "bin/run-entry.js", "workers/main"]

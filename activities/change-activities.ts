@@ -26,7 +26,7 @@ import type { ProviderPort, Receipt, VerifyResult } from './ports/provider-port'
 import { writeStamp } from './ports/provider-port';
 import type { PolicySource } from './policy/policy-store';
 import type { Delivery, DeliveryLedger } from './notify/delivery-ledger';
-import { memoryLedger } from './notify/delivery-ledger';
+import { markDeliveryUncertain, memoryLedger } from './notify/delivery-ledger';
 import { notificationKey } from '../src/notify/notification-key';
 
 export interface ChangeActivityDeps {
@@ -146,11 +146,17 @@ async function postEscalation(url: string, key: string, payload: EscalationPaylo
     body: JSON.stringify({ ...payload, idempotencyKey: key }),
     signal: AbortSignal.timeout(10_000),
   }).catch((err: Error) => {
-    throw ApplicationFailure.create({
+    const failure = ApplicationFailure.create({
       type: FailureType.NotifierUnavailable,
       message: `escalation webhook unreachable: ${err.message}`,
     });
+    // Refused or not found: nothing left this worker. Anything else (a timeout, a reset) may have
+    // reached the receiver before it failed.
+    const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+    throw code === 'ECONNREFUSED' || code === 'ENOTFOUND' ? failure : markDeliveryUncertain(failure);
   });
+  // The body is not read: release the connection now rather than when it is collected.
+  await response.body?.cancel().catch(() => undefined);
   if (!response.ok)
     throw ApplicationFailure.create({
       type: FailureType.NotifierUnavailable,
@@ -197,6 +203,14 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
    * A ledger that cannot be read or written must not cost the notification: it is sent (at least
    * once beats not at all) and the ledger's trouble is logged.
    */
+  /**
+   * The log line is the delivery: it must have left the process before the ledger says `sent`
+   * (pino writes asynchronously; a kill would lose a line still in its buffer).
+   */
+  const flushLog = () =>
+    new Promise<void>((resolve, reject) =>
+      deps.logger.flush((err) => (err === undefined || err === null ? resolve() : reject(err))),
+    );
   const reportDelivery = (key: string, delivery: Delivery) => {
     if (delivery === 'resent') log().warn({ idempotencyKey: key }, resentWarning);
     if (delivery === 'already_sent')
@@ -353,6 +367,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       const key = eventKey(event.kind);
       const delivery = await deliverOnce(key, async () => {
         log().info({ notification: { ...event, idempotencyKey: key } }, event.summary);
+        await flushLog();
       });
       reportDelivery(key, delivery);
     },
@@ -369,6 +384,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
           { escalation: payload, idempotencyKey: key },
           `${payload.kind ?? 'approval'} needs a human: ${payload.what}`,
         );
+        await flushLog();
       });
       reportDelivery(key, logged);
       const webhook = deps.escalationWebhook;

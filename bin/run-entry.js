@@ -18,10 +18,32 @@ process.argv.splice(2, 1);
 // Node 22.1+ keeps compiled code on disk between runs; Node 20 has no such cache and skips this.
 var nodeModule = require('node:module');
 if (typeof nodeModule.enableCompileCache === 'function') nodeModule.enableCompileCache();
-var build = require('./source-fingerprint').buildState(root);
-if (build.current) {
-  require(path.join(root, 'dist', entry + '.js'));
+var fs = require('node:fs');
+var fingerprinting = require('./source-fingerprint');
+var source = path.join(root, entry + '.ts');
+if (!fs.existsSync(source)) {
+  process.stderr.write(
+    'run-entry: ' +
+      entry +
+      '.ts does not exist; name a source file without its extension, such as workers/main\n',
+  );
+  process.exit(2);
+}
+var compiled = path.join(root, 'dist', entry + '.js');
+var build = fingerprinting.buildState(root);
+var inBuild = fingerprinting.sourceTrees.indexOf(entry.split('/')[0]) !== -1;
+if (build.current && inBuild && fs.existsSync(compiled)) {
+  require(compiled);
 } else {
+  // Only for a folder the build compiles: elsewhere (scripts, bench) tsx is the normal way.
+  if (inBuild)
+    process.stderr.write(
+      'run-entry: running ' +
+        entry +
+        '.ts through tsx (' +
+        (build.current ? 'not in the build' : build.reason) +
+        '); npm run build makes it start faster\n',
+    );
   require('tsx/cjs');
-  require(path.join(root, entry + '.ts'));
+  require(source);
 }

@@ -104,6 +104,7 @@ function failedRow(scenario: string, wallMs: number, err: unknown): ChaosRow {
     falseEvidence: 0,
     skippedRollbacks: 0,
     duplicateNotifications: 0,
+    lostNotifications: 0,
     secretsFound: 0,
     wallMs,
     recoverP50Ms: null,

@@ -3,8 +3,9 @@ import http from 'node:http';
 /**
  * What the proxy does with a request: forward it, answer 503 without forwarding, forward it after
  * a delay, or forward it and then drop the connection before the answer (the write happened, the
- * caller never hears so); `hold-answer` drops it too, but only once `afterCommit` has run (the
- * chaos harness kills the worker there: the write is committed, the answer never arrives).
+ * caller never hears so); `hold-answer` forwards it and, when the target accepted it (2xx), asks
+ * `afterCommit` whether to drop the answer (the chaos harness kills the worker first: the write is
+ * committed, the answer never arrives) or pass it on.
  */
 export type HttpFault = 'pass' | 'unavailable' | 'slow' | 'lose-answer' | 'hold-answer';
 
@@ -12,8 +13,8 @@ export interface HttpFaultProxy {
   readonly url: string;
   /** Decides per request; the default passes everything. */
   rule: (method: string, path: string) => HttpFault;
-  /** For `hold-answer`: runs after the target answered 2xx (committed), before the answer is dropped. */
-  afterCommit: (method: string, path: string) => Promise<void>;
+  /** For `hold-answer`: the target answered 2xx (committed); resolves to what to do with the answer. */
+  afterCommit: (method: string, path: string) => Promise<'drop' | 'relay'>;
   /**
    * For `hold-answer`: the target refused (not 2xx, e.g. PowerDNS's SQLite busy under concurrent
    * writes), so nothing was committed; the answer is passed on as it is.
@@ -38,7 +39,7 @@ export async function startHttpFaultProxy(target: string, slowMs = 1500): Promis
   const proxy: HttpFaultProxy = {
     url: '',
     rule: () => 'pass',
-    afterCommit: () => Promise.resolve(),
+    afterCommit: () => Promise.resolve('relay'),
     notCommitted: () => undefined,
     seen,
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -71,8 +72,11 @@ export async function startHttpFaultProxy(target: string, slowMs = 1500): Promis
               else if (fault === 'hold-answer') {
                 void proxy
                   .afterCommit(req.method ?? 'GET', req.url ?? '/')
-                  .catch(() => undefined)
-                  .finally(() => req.socket.destroy());
+                  .catch(() => 'drop' as const)
+                  .then((action) => {
+                    if (action === 'drop') req.socket.destroy();
+                    else res.writeHead(status, answer.headers).end(Buffer.concat(body));
+                  });
                 return;
               }
               res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(body));

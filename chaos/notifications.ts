@@ -6,8 +6,12 @@ export interface NotificationCount {
   readonly delivered: number;
   /** Distinct idempotency keys among them. */
   readonly events: number;
-  /** Deliveries beyond the first of a key. */
+  /** Deliveries beyond the first of a key, other than those the worker announced as possible repeats. */
   readonly duplicates: number;
+  /** Repeats the worker announced ("notification sent again": a kill in the window it admits). */
+  readonly announcedRepeats: number;
+  /** The workflow id of every key delivered at least once. */
+  readonly workflows: ReadonlySet<string>;
   /** Retries that found the delivery recorded and sent nothing. */
   readonly suppressed: number;
   /** Retries that sent again after an attempt that stopped mid-send (counted in `duplicates` only if both arrived). */
@@ -34,6 +38,7 @@ export function countNotifications(logFiles: readonly string[]): NotificationCou
   let suppressed = 0;
   let resent = 0;
   let withoutKey = 0;
+  const announced = new Set<string>();
   for (const file of logFiles) {
     if (!existsSync(file)) continue;
     for (const text of readFileSync(file, 'utf8').split('\n')) {
@@ -45,7 +50,10 @@ export function countNotifications(logFiles: readonly string[]): NotificationCou
         continue;
       }
       if (line.msg?.startsWith('notification already delivered') === true) suppressed += 1;
-      if (line.msg?.startsWith('notification sent again') === true) resent += 1;
+      if (line.msg?.startsWith('notification sent again') === true) {
+        resent += 1;
+        if (line.idempotencyKey !== undefined) announced.add(line.idempotencyKey);
+      }
       const isDelivery = line.notification !== undefined || line.escalation !== undefined;
       if (!isDelivery) continue;
       delivered += 1;
@@ -54,11 +62,16 @@ export function countNotifications(logFiles: readonly string[]): NotificationCou
       else perKey.set(key, (perKey.get(key) ?? 0) + 1);
     }
   }
-  const repeated = [...perKey.entries()].filter(([, n]) => n > 1);
+  const repeated = [...perKey.entries()].filter(([key, n]) => n > 1 && !announced.has(key));
+  const announcedRepeats = [...perKey.entries()]
+    .filter(([key, n]) => n > 1 && announced.has(key))
+    .reduce((sum, [, n]) => sum + n - 1, 0);
   return {
     delivered,
     events: perKey.size,
     duplicates: repeated.reduce((sum, [, n]) => sum + n - 1, 0),
+    announcedRepeats,
+    workflows: new Set([...perKey.keys()].map((key) => key.slice(0, key.indexOf(':')))),
     suppressed,
     resent,
     withoutKey,
@@ -74,6 +87,32 @@ export function notificationDetails(n: NotificationCount): [string, string | num
   return [
     ['notifications and escalations delivered / distinct events', `${n.delivered} / ${n.events}`],
     ['… retries that found theirs delivered and sent nothing', n.suppressed],
-    ['… sent again after an attempt stopped mid-send', n.resent],
+    [
+      '… sent again after an attempt stopped mid-send (announced)',
+      `${n.resent} (${n.announcedRepeats} arrived twice)`,
+    ],
   ];
+}
+
+/** Workflows among `expected` (each must have notified) with no delivery in the logs. */
+export function missingNotifications(n: NotificationCount, expected: readonly string[]): string[] {
+  return expected.filter((workflowId) => !n.workflows.has(workflowId));
+}
+
+/**
+ * The notification loss columns of a row: deliveries twice (beyond announced repeats) or without a
+ * key, and changes in `expected` (each notifies once before it executes) with no delivery at all.
+ */
+export function notificationColumns(
+  n: NotificationCount,
+  expected: readonly string[],
+): { columns: { duplicateNotifications: number; lostNotifications: number }; findings: string[] } {
+  const missing = missingNotifications(n, expected);
+  return {
+    columns: { duplicateNotifications: n.duplicates + n.withoutKey, lostNotifications: missing.length },
+    findings: [
+      ...n.findings,
+      ...missing.slice(0, 10).map((workflowId) => `notification lost: ${workflowId} never notified`),
+    ],
+  };
 }

@@ -21,6 +21,8 @@ export interface ChaosRow {
   readonly skippedRollbacks: number;
   /** Notifications and escalations delivered more than once (by idempotency key, from the logs). */
   readonly duplicateNotifications: number;
+  /** Changes that should have notified (automatic ones) with no notification in the logs. */
+  readonly lostNotifications: number;
   readonly secretsFound: number;
   readonly wallMs: number;
   /** Time from a kill to the system serving again (see each scenario); null: no kills. */
@@ -70,6 +72,7 @@ export const lossColumns = [
   'falseEvidence',
   'skippedRollbacks',
   'duplicateNotifications',
+  'lostNotifications',
   'secretsFound',
 ] as const satisfies readonly (keyof ChaosRow)[];
 
@@ -95,6 +98,7 @@ export function renderReport(rows: readonly ChaosRow[]): string {
       'false evidence',
       'skipped rollbacks',
       'duplicate notifications',
+      'lost notifications',
       'secrets found',
       'wall time',
       'p50 recover',
@@ -113,6 +117,7 @@ export function renderReport(rows: readonly ChaosRow[]): string {
       r.falseEvidence,
       r.skippedRollbacks,
       r.duplicateNotifications,
+      r.lostNotifications,
       r.secretsFound,
       seconds(r.wallMs),
       seconds(r.recoverP50Ms),

@@ -42,12 +42,12 @@ async function main(): Promise<void> {
   });
   const need = (name: keyof typeof values): string => {
     const value = values[name];
-    if (typeof value !== 'string' || value === '') throw new Error(`harness-worker: --${name} is required`);
+    if (typeof value !== 'string' || value === '') throw new Error(`--${name} is required`);
     return value;
   };
   const apiKey = process.env.COUNTERSIGN_PDNS_API_KEY;
   if (apiKey === undefined || apiKey === '')
-    throw new Error('harness-worker: COUNTERSIGN_PDNS_API_KEY is not set');
+    throw new Error('COUNTERSIGN_PDNS_API_KEY is not set (the PowerDNS API key, passed in the environment)');
 
   let leave = (): void => process.exit(0);
   // Without a parent there is nobody to stop this worker: leave rather than linger.

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PowerDnsClient } from '../activities/powerdns/client';
-import { openFolderLedger } from '../activities/notify/delivery-ledger';
+import { memoryLedger, openFolderLedger } from '../activities/notify/delivery-ledger';
 import { packageRoot } from '../activities/package-root';
 import { createPolicySource } from '../activities/policy/policy-store';
 import { createDirectorySource } from '../activities/approvals/directory-store';
@@ -36,7 +36,15 @@ async function main(): Promise<void> {
   await requireSearchAttributes(connection, temporal.namespace);
   const registry = config.registry === undefined ? undefined : connectRegistry(config.registry, logger);
   const ledgerDir = config.notificationLedgerDir ?? path.join(packageRoot, '.data', 'notification-ledger');
-  const notificationLedger = await openFolderLedger(ledgerDir);
+  // A ledger that cannot be opened must not keep the worker from running: notifications then
+  // survive retries within this process only, and the log says how to fix it.
+  const notificationLedger = await openFolderLedger(ledgerDir).catch((err: Error) => {
+    logger.warn(
+      { ledgerDir, err: err.message },
+      'the notification ledger folder cannot be used; a retry after a restart may send a notification twice. Point COUNTERSIGN_NOTIFICATION_LEDGER at a writable folder',
+    );
+    return memoryLedger();
+  });
   const prebuilt = prebuiltWorkflowBundle();
   if ('reason' in prebuilt)
     logger.info(

@@ -234,6 +234,7 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
       run,
       await checkPolicy(run, rec, classified, plan, staged.zoneRecords, overridesRead !== null),
     );
+    const checkedAt = Date.now();
     run.decision = decision;
     run.record({
       stream: 'decision',
@@ -259,10 +260,12 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
         summary: `executing ${run.workflowId} automatically: ${plan.operation} ${plan.name} ${plan.type}`,
       });
     }
-    // An automatic change was decided moments ago, with nothing to wait for since: checking again
-    // now would read the same policy and overrides (a freeze declared meanwhile still stops it at
-    // the governors' acquire). Changes started before this re-check as they did.
-    const decidedJustNow = decision.route === 'auto' && patched('auto-route-checked-once');
+    // An automatic change decided moments ago (nothing waited on a person; a notification retried
+    // through a worker crash can take longer): checking again now would read the same policy and
+    // overrides, and a freeze declared meanwhile still stops it at the governors' acquire. Changes
+    // started before this re-check as they did.
+    const decidedJustNow =
+      decision.route === 'auto' && Date.now() - checkedAt < 5000 && patched('auto-route-checked-once');
     if (patched('recheck-policy-before-execute') && !decidedJustNow) {
       const rechecked = await recheckPolicy(run, rec, classified, plan, staged.zoneRecords, decision);
       if (rechecked === null) return;

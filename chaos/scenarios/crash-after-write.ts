@@ -9,7 +9,7 @@ import type { TrackedChange } from '../changes';
 import { errorText, forEachLimited, mirrorZone, prepareChange, sleep, waitAllClosed } from '../changes';
 import type { ChaosRun, Scenario } from '../context';
 import { startHttpFaultProxy } from '../http-fault-proxy';
-import { countNotifications, notificationDetails } from '../notifications';
+import { countNotifications, notificationColumns, notificationDetails } from '../notifications';
 import type { ChaosRow } from '../report';
 import { auditColumns, auditFindings } from '../report';
 import { scenarioWorker, scenarioWorkspace } from '../workspace';
@@ -127,56 +127,75 @@ async function runRow(
     return changes.find((c) => c.zone !== null && decoded.endsWith(`/zones/${c.zone}`));
   };
 
-  // Each zone's PATCHes, counted at the proxy; the row's PATCH of each zone is held and the worker
-  // killed. Writes that commit close together share one kill: one gathering window per kill.
-  const patches = new Map<string, number>();
+  // Every PATCH of the row's zones goes through `hold-answer`; only writes PowerDNS committed (2xx)
+  // count, so a write it refused while busy (and the client's retry of it) is not mistaken for the
+  // next one. The row's write of each zone has its answer dropped after the worker is killed;
+  // writes that commit close together share one kill (one gathering window per kill).
+  const committed = new Map<string, number>();
   const held = new Set<string>();
+  /** Requests forwarded and not answered yet, with when they arrived. */
+  const inFlight = new Map<string, number>();
   const restartMs: number[] = [];
   const loadMs: number[] = [];
   const pollMs: number[] = [];
   const restartErrors: string[] = [];
   let kills = 0;
+  let lastKillAt = 0;
+  let refused = 0;
   let pendingKill: Promise<void> | undefined;
   let restarting: Promise<void> = Promise.resolve();
   proxy.rule = (method, requestPath) => {
     const change = zoneOf(requestPath);
-    if (method !== 'PATCH' || change === undefined) return 'pass';
-    const n = (patches.get(change.workflowId) ?? 0) + 1;
-    patches.set(change.workflowId, n);
-    if (n !== row.write) return 'pass';
-    held.add(change.workflowId);
+    if (method !== 'PATCH' || change === undefined || held.has(change.workflowId)) return 'pass';
+    inFlight.set(change.workflowId, performance.now());
     return 'hold-answer';
   };
-  let refused = 0;
-  // PowerDNS refused that write (its SQLite busy under concurrent writes): nothing committed, and
-  // the caller hears so; the change's next PATCH is the one to hold.
   proxy.notCommitted = (_method, requestPath) => {
     const change = zoneOf(requestPath);
     if (change === undefined) return;
+    inFlight.delete(change.workflowId);
     refused += 1;
-    patches.set(change.workflowId, (patches.get(change.workflowId) ?? 1) - 1);
-    held.delete(change.workflowId);
   };
-  proxy.afterCommit = () => {
-    pendingKill ??= (async () => {
-      const deadline = performance.now() + options.gatherMs;
-      while (held.size < changes.length && performance.now() < deadline) await sleep(50);
-      const killedAt = performance.now();
-      await worker.kill();
-      kills += 1;
-      pendingKill = undefined;
-      restarting = worker.start().then(
-        () => {
-          restartMs.push(performance.now() - killedAt);
-          loadMs.push(worker.lastStart.loadMs);
-          pollMs.push(worker.lastStart.pollMs);
-        },
-        (err: unknown) => {
-          restartErrors.push(errorText(err));
-        },
-      );
-    })();
-    return pendingKill;
+  const killAndRestart = async () => {
+    // Until every change's write is held, or the window closes with nothing more in flight: a
+    // write still inside PowerDNS at the kill would commit for a dead worker.
+    const deadline = performance.now() + options.gatherMs;
+    while (
+      (held.size < changes.length && performance.now() < deadline) ||
+      (inFlight.size > 0 && performance.now() < deadline + 5000)
+    )
+      await sleep(50);
+    const killedAt = performance.now();
+    lastKillAt = killedAt;
+    await worker.kill();
+    kills += 1;
+    pendingKill = undefined;
+    restarting = worker.start().then(
+      () => {
+        restartMs.push(performance.now() - killedAt);
+        loadMs.push(worker.lastStart.loadMs);
+        pollMs.push(worker.lastStart.pollMs);
+      },
+      (err: unknown) => {
+        restartErrors.push(errorText(err));
+      },
+    );
+  };
+  proxy.afterCommit = async (_method, requestPath) => {
+    const change = zoneOf(requestPath);
+    if (change === undefined) return 'relay';
+    const arrived = inFlight.get(change.workflowId) ?? 0;
+    inFlight.delete(change.workflowId);
+    const n = (committed.get(change.workflowId) ?? 0) + 1;
+    committed.set(change.workflowId, n);
+    if (n !== row.write) return 'relay';
+    held.add(change.workflowId);
+    // Sent by a worker already killed: its answer is lost anyway, and the worker now running did
+    // not write it, so it is not killed for it.
+    if (arrived < lastKillAt) return 'drop';
+    pendingKill ??= killAndRestart();
+    await pendingKill;
+    return 'drop';
   };
 
   const submitErrors: string[] = [];
@@ -193,7 +212,7 @@ async function runRow(
     await restarting;
   } finally {
     proxy.rule = () => 'pass';
-    proxy.afterCommit = () => Promise.resolve();
+    proxy.afterCommit = () => Promise.resolve('relay');
     proxy.notCommitted = () => undefined;
   }
 
@@ -228,6 +247,10 @@ async function runRow(
   });
   const crashes = worker.unexpectedExits;
   const notifications = countNotifications([logFile]);
+  const notified = notificationColumns(
+    notifications,
+    changes.map((c) => c.workflowId),
+  );
   await worker.stop();
 
   const seconds = (values: readonly number[]) =>
@@ -239,14 +262,14 @@ async function runRow(
     faults: `${kills} worker SIGKILL${kills === 1 ? '' : 's'} after ${held.size} committed write${held.size === 1 ? '' : 's'}`,
     changes: changes.length,
     ...auditColumns(audit),
-    duplicateNotifications: notifications.duplicates + notifications.withoutKey,
+    ...notified.columns,
     wallMs: performance.now() - started,
     recoverP50Ms: restartMs.length === 0 ? null : percentile(restartMs, 50),
     recoverMaxMs: restartMs.length === 0 ? null : Math.max(...restartMs),
     details: [
       ['expected end', expectedState],
       ['writes held (committed, answer dropped after the kill)', held.size],
-      ['… writes to hold that PowerDNS refused (passed on; the next one was held)', refused],
+      ['… writes PowerDNS refused (busy; passed on, not counted)', refused],
       [`${heldStep} known as this change's own by its stamp`, `${knownByStamp} of ${changes.length}`],
       ['restart = SIGKILL → cold worker polling, p50 / max', seconds(restartMs)],
       ['… process start (Node, modules, policy), p50 / max', seconds(loadMs)],
@@ -263,7 +286,7 @@ async function runRow(
     findings: [
       ...findings,
       ...auditFindings(audit),
-      ...notifications.findings,
+      ...notified.findings,
       ...restartErrors.slice(0, 5).map((e) => `a restarted worker did not start: ${e}`),
       ...submitErrors.slice(0, 5).map((e) => `harness: submit failed: ${e}`),
     ],

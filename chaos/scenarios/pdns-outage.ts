@@ -13,7 +13,7 @@ import { soaSerial } from '../pdns-zones';
 import type { ChaosRow } from '../report';
 import { auditColumns, auditFindings } from '../report';
 import { scenarioWorker, scenarioWorkspace } from '../workspace';
-import { countNotifications, notificationDetails } from '../notifications';
+import { countNotifications, notificationColumns, notificationDetails } from '../notifications';
 
 export interface PdnsOutageOptions {
   /** Automatic changes (staging, high confidence), each into a counted zone of its own. */
@@ -205,6 +205,10 @@ export function pdnsOutage(options: PdnsOutageOptions): Scenario {
       });
       const crashes = worker.unexpectedExits;
       const notifications = countNotifications([logFile]);
+      const notified = notificationColumns(
+        notifications,
+        changes.map((c) => c.workflowId),
+      );
       await worker.stop();
       await server.stop();
 
@@ -220,7 +224,7 @@ export function pdnsOutage(options: PdnsOutageOptions): Scenario {
           faults: `PowerDNS SIGSTOP ${Math.round(frozenMs / 1000)} s once ${writtenCount} of ${changes.length} wrote`,
           changes: changes.length,
           ...auditColumns(audit),
-          duplicateNotifications: notifications.duplicates + notifications.withoutKey,
+          ...notified.columns,
           wallMs: performance.now() - started,
           recoverP50Ms: recoverMs.length === 0 ? null : percentile(recoverMs, 50),
           recoverMaxMs: recoverMs.length === 0 ? null : Math.max(...recoverMs),
@@ -252,7 +256,7 @@ export function pdnsOutage(options: PdnsOutageOptions): Scenario {
           findings: [
             ...findings,
             ...auditFindings(audit),
-            ...notifications.findings,
+            ...notified.findings,
             ...submitErrors.slice(0, 10).map((e) => `harness: submit failed: ${e}`),
           ],
         },

@@ -145,6 +145,7 @@ export function secretScan(): Scenario {
           falseEvidence: 0,
           skippedRollbacks: 0,
           duplicateNotifications: 0,
+          lostNotifications: 0,
           secretsFound: hits.length,
           wallMs: performance.now() - started,
           recoverP50Ms: null,

@@ -23,7 +23,7 @@ import { createCountedZone } from '../pdns-zones';
 import type { ChaosRow } from '../report';
 import { auditColumns, auditFindings } from '../report';
 import { scenarioWorker, scenarioWorkspace } from '../workspace';
-import { countNotifications, notificationDetails } from '../notifications';
+import { countNotifications, notificationColumns, notificationDetails } from '../notifications';
 
 export interface ServerRestartOptions {
   /** Changes parked in awaiting_approval across the server kill, then approved and executed. */
@@ -196,6 +196,7 @@ export function serverRestart(options: ServerRestartOptions): Scenario {
       const after = worker.memory();
       const crashes = worker.unexpectedExits;
       const notifications = countNotifications([logFile]);
+      const notified = notificationColumns(notifications, []);
       await worker.stop();
 
       const mib = (kib: number) => `${(kib / MiB).toFixed(0)} MiB`;
@@ -205,7 +206,7 @@ export function serverRestart(options: ServerRestartOptions): Scenario {
           faults: `1 server SIGKILL, ${parked} parked`,
           changes: tested.length,
           ...auditColumns(audit),
-          duplicateNotifications: notifications.duplicates + notifications.withoutKey,
+          ...notified.columns,
           lost: audit.lost.length + lostParked.length,
           taskFailures: audit.taskFailures + extraFailures.length,
           wallMs: performance.now() - started,
@@ -235,7 +236,7 @@ export function serverRestart(options: ServerRestartOptions): Scenario {
           findings: [
             ...findings,
             ...auditFindings(audit),
-            ...notifications.findings,
+            ...notified.findings,
             ...lostParked.slice(0, 10).map((l) => `parked change lost: ${l}`),
             ...extraFailures.slice(0, 10).map((f) => `workflow task failure: ${f.workflowId}: ${f.detail}`),
             ...submitErrors.slice(0, 10).map((e) => `harness: submit failed: ${e}`),

@@ -8,7 +8,7 @@ import type { ChaosRun, Scenario } from '../context';
 import type { ChaosRow } from '../report';
 import { auditColumns, auditFindings } from '../report';
 import { scenarioWorker, scenarioWorkspace } from '../workspace';
-import { countNotifications, notificationDetails } from '../notifications';
+import { countNotifications, notificationColumns, notificationDetails } from '../notifications';
 
 export interface WorkerKillOptions {
   /** SIGKILLs of the worker process, each followed by a restart. */
@@ -149,6 +149,10 @@ export function workerKills(options: WorkerKillOptions): Scenario {
       ];
       const crashes = worker.unexpectedExits;
       const notifications = countNotifications([logFile]);
+      const notified = notificationColumns(
+        notifications,
+        changes.filter((c) => c.kind === 'auto').map((c) => c.workflowId),
+      );
       await worker.stop();
 
       const byKind = (kind: ChangeKind) => changes.filter((c) => c.kind === kind).length;
@@ -158,7 +162,7 @@ export function workerKills(options: WorkerKillOptions): Scenario {
           faults: `${kills} worker SIGKILLs`,
           changes: changes.length,
           ...auditColumns(audit),
-          duplicateNotifications: notifications.duplicates + notifications.withoutKey,
+          ...notified.columns,
           wallMs: performance.now() - started,
           recoverP50Ms: recoverMs.length === 0 ? null : percentile(recoverMs, 50),
           recoverMaxMs: recoverMs.length === 0 ? null : Math.max(...recoverMs),
@@ -192,7 +196,7 @@ export function workerKills(options: WorkerKillOptions): Scenario {
           ],
           findings: [
             ...auditFindings(audit),
-            ...notifications.findings,
+            ...notified.findings,
             ...governorProblems,
             ...startFailures.slice(0, 10).map((e) => `a replacement worker did not start: ${e}`),
             ...harnessErrors.slice(0, 10).map((e) => `harness: ${e}`),

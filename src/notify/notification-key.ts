@@ -9,8 +9,11 @@ export interface NotificationOrigin {
 /**
  * The idempotency key of one notification: the same on every retry of the activity that sends it
  * (a retry after a crash is the same event), different for the next event, even of the same kind
- * (a second escalation of a re-opened request). Readable first: the workflow and what happened.
+ * (a second escalation of a re-opened request, the same activity id in a continued-as-new run).
+ * Readable first: the workflow and what happened.
  */
 export function notificationKey(origin: NotificationOrigin, event: string): string {
-  return `${origin.workflowId}:${event}:${origin.runId.slice(0, 8)}-${origin.activityId}`;
+  // The whole run id: run ids are UUIDv7 on current servers, whose first characters are a
+  // timestamp shared by every run started within a minute (a governor continued-as-new).
+  return `${origin.workflowId}:${event}:${origin.runId}-${origin.activityId}`;
 }

@@ -8,7 +8,7 @@ import { CountersignClient } from '../../src/client/countersign-client';
 import { dataConverter } from '../../src/payloads/data-converter';
 import { createApproverSet } from '../../workers/stack/approver-set';
 import { approvalProblem, auditChanges, authorshipProblems } from '../../chaos/audit';
-import { countNotifications } from '../../chaos/notifications';
+import { countNotifications, notificationColumns } from '../../chaos/notifications';
 import { approveSigned, prepareChange, waitAllClosed } from '../../chaos/changes';
 import type { ChaosEnv, ChaosRun } from '../../chaos/context';
 import { runScenarios, seededRandom } from '../../chaos/context';
@@ -300,12 +300,30 @@ test(
             notification: { kind: 'auto_execute', idempotencyKey: 'change-x:auto_execute:1-5' },
           }) +
           line({ msg: 'approval needs a human', escalation: { stage: 1 } }) +
+          // A repeat the worker announced is reported, not counted as a duplicate.
+          line({
+            msg: 'executing',
+            notification: { kind: 'auto_execute', idempotencyKey: 'change-y:auto_execute:1-5' },
+          }) +
+          line({
+            msg: 'notification sent again: an earlier attempt …',
+            idempotencyKey: 'change-y:auto_execute:1-5',
+          }) +
+          line({
+            msg: 'executing',
+            notification: { kind: 'auto_execute', idempotencyKey: 'change-y:auto_execute:1-5' },
+          }) +
           '{"msg":"cut short by a SIGK',
       );
       const counted = countNotifications([planted]);
       assert.equal(counted.duplicates, 1);
       assert.equal(counted.withoutKey, 1);
-      assert.deepEqual([counted.delivered, counted.events], [3, 1]);
+      assert.deepEqual([counted.delivered, counted.events, counted.announcedRepeats], [5, 2, 1]);
+      // An automatic change that never notified is a lost notification.
+      assert.deepEqual(notificationColumns(counted, ['change-x', 'change-y', 'change-z']).columns, {
+        duplicateNotifications: 2,
+        lostNotifications: 1,
+      });
 
       // An edited bundle no longer matches its chain.
       const bundleFile = path.join(evidenceDir, `${change.workflowId}.json`);

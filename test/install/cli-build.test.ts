@@ -157,7 +157,7 @@ describe('the command in a copy whose sources change', () => {
         { encoding: 'utf8', env: { ...process.env, COUNTERSIGN_PDNS_API_KEY: '' } },
       );
       assert.equal(run.status, 1, run.stderr);
-      assert.match(run.stderr, /harness-worker: Error: harness-worker: COUNTERSIGN_PDNS_API_KEY is not set/);
+      assert.match(run.stderr, /harness-worker: Error: COUNTERSIGN_PDNS_API_KEY is not set/);
       return run.stderr;
     };
     build();

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { DeliveryLedger } from '../../activities/notify/delivery-ledger';
-import { memoryLedger, openFolderLedger } from '../../activities/notify/delivery-ledger';
+import {
+  markDeliveryUncertain,
+  memoryLedger,
+  openFolderLedger,
+} from '../../activities/notify/delivery-ledger';
 import { notificationKey } from '../../src/notify/notification-key';
 
 const root = mkdtempSync(path.join(tmpdir(), 'countersign-ledger-'));
@@ -71,7 +75,18 @@ describe('notification keys', () => {
       assert.equal(notificationKey(c.a, c.eventA) === notificationKey(c.b, c.eventB), c.same);
     });
   it('reads as workflow, event, then the attempt-proof part', () => {
-    assert.equal(notificationKey(origin, 'auto_execute'), 'change-abc:auto_execute:0f3a9c2e-7');
+    assert.equal(
+      notificationKey(origin, 'auto_execute'),
+      'change-abc:auto_execute:0f3a9c2e-1111-2222-3333-444455556666-7',
+    );
+  });
+  it('two runs started within the same minute (UUIDv7 run ids share their first characters): different keys', () => {
+    const first = { ...origin, runId: '01a23b59-6a1c-7c1e-9b0e-2f4c8d1e0a11', activityId: '1' };
+    const next = { ...first, runId: '01a23b59-6f02-7d33-8a91-0c5e7b2d4f90' };
+    assert.notEqual(
+      notificationKey(first, 'governor-escalation-1'),
+      notificationKey(next, 'governor-escalation-1'),
+    );
   });
 });
 
@@ -90,6 +105,18 @@ for (const kind of kinds)
       assert.equal(calls.n, 1);
       assert.equal(await ledger.once('k2', send), 'sent', 'another key is another notification');
       assert.equal(calls.n, 2);
+    });
+
+    it('a send that may have reached the receiver (a timeout) makes the next one announce a possible repeat', async () => {
+      const ledger = await kind.open(freshDir());
+      let calls = 0;
+      const send = async () => {
+        calls += 1;
+        if (calls === 1) throw markDeliveryUncertain(new Error('timed out after the request went out'));
+      };
+      await assert.rejects(ledger.once('k', send), /timed out/);
+      assert.equal(await ledger.once('k', send), 'resent');
+      assert.equal(await ledger.once('k', send), 'already_sent');
     });
 
     it('a send that failed is sent again by the retry, as a first delivery', async () => {
@@ -126,6 +153,19 @@ describe('folder ledger across processes', () => {
     assert.equal(await (await openFolderLedger(dir)).once('k', send), 'resent');
     assert.equal(await (await openFolderLedger(dir)).once('k', send), 'already_sent');
     assert.equal(calls.n, 2);
+  });
+
+  it('two attempts at once (a timed-out one still running): the second says it may be a repeat', async () => {
+    const dir = freshDir();
+    const [a, b] = [await openFolderLedger(dir), await openFolderLedger(dir)];
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const first = a.once('k', () => slow);
+    // Let the first attempt claim the entry before the second looks.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await b.once('k', counter().send);
+    release();
+    assert.deepEqual([await first, second], ['sent', 'resent']);
   });
 
   it('an unreadable entry counts as an attempt that may have sent', async () => {

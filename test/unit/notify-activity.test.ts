@@ -117,7 +117,7 @@ describe('notifications across retries and worker restarts', () => {
     assert.equal(sent.length, 1);
     assert.equal(
       (sent[0]!.notification as { idempotencyKey: string }).idempotencyKey,
-      `${workflowId}:auto_execute:0f3a9c2e-5`,
+      `${workflowId}:auto_execute:0f3a9c2e-5555-6666-7777-888899990000-5`,
     );
     assert.ok(second.lines.some((l) => String(l.msg).startsWith('notification already delivered')));
     // A later activity (another event) is delivered.
@@ -148,7 +148,7 @@ describe('notifications across retries and worker restarts', () => {
     );
     const mine = received.slice(before);
     assert.equal(mine.length, 1, 'one POST for one escalation');
-    const key = `${workflowId}:approval-escalation-1:0f3a9c2e-11`;
+    const key = `${workflowId}:approval-escalation-1:0f3a9c2e-5555-6666-7777-888899990000-11`;
     assert.equal(mine[0]!.key, key);
     assert.equal(mine[0]!.body.idempotencyKey, key);
     assert.equal(deliveries([...worker.lines, ...restarted.lines], 'escalation').length, 1);

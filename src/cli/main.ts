@@ -34,6 +34,8 @@ import { registerEvidenceCommands } from './evidence-commands';
 import { renderTimelines, timelinesOf } from '../evidence/timelines';
 import { InputError, readJsonInput } from './read-input';
 import { CommandExit } from './command-exit';
+import { renderChangeList } from './change-list';
+import { nextSteps } from './next-steps';
 
 // Modules a command loads when it runs, not at start: `countersign --help` then loads commander and
 // little else (zod schemas, the Temporal client and the evidence stack cost 50-300 ms each).
@@ -123,39 +125,88 @@ program
         limit: Number(options.limit),
       }),
     );
-    const text = rows
-      .map(
-        (r) =>
-          `${r.workflowId}\t${r.state ?? '-'}\ttier ${r.tier ?? '-'}\t${r.environment ?? '-'}\t${r.zone ?? '-'}\t${r.startTime}`,
-      )
-      .join('\n');
-    print(rows, rows.length === 0 ? 'no changes' : text);
+    print(
+      [...rows].sort((a, b) => b.startTime.localeCompare(a.startTime)),
+      renderChangeList(rows),
+    );
   });
+
+/** The approver directory the worker uses (COUNTERSIGN_APPROVERS), parsed; undefined when unset. */
+async function approverDirectory() {
+  const file = process.env.COUNTERSIGN_APPROVERS;
+  if (file === undefined || file === '') return undefined;
+  const text = await readFile(file, 'utf8').catch((err: Error) => {
+    throw new InputError(`COUNTERSIGN_APPROVERS=${file} cannot be read: ${err.message}`);
+  });
+  return { file, directory: lazy.directoryStore().parseDirectory(text, file) };
+}
+
+/** Who the caller is: --as, or the principal of --key; both given, they must agree. */
+async function callerOf(options: { as?: string; key?: string }): Promise<string | undefined> {
+  const fromKey = options.key === undefined ? undefined : (await readKey(options.key)).principal;
+  if (options.as !== undefined && fromKey !== undefined && options.as.toLowerCase() !== fromKey.toLowerCase())
+    throw new InputError(`--as ${options.as} does not match the key file, which belongs to ${fromKey}`);
+  return options.as ?? fromKey;
+}
 
 program
   .command('pending')
   .description(
-    'changes waiting for an approval you can give (your roles, not your own changes), soonest expiry first',
+    'changes waiting for an approval you can give (your roles, not your own changes), soonest expiry first; --cooling-off: approved changes that can still be vetoed',
   )
-  .option('--key <file>', 'your key file: who you are')
-  .option('--role <role...>', 'your roles (default: looked up in COUNTERSIGN_APPROVERS when set)')
-  .action(async (options: { key?: string; role?: string[] }) => {
-    const principal = options.key === undefined ? undefined : (await readKey(options.key)).principal;
+  .option('--as <principal>', 'who you are (your roles come from the approver directory)')
+  .option('--key <file>', 'your key file: who you are, as --as')
+  .option(
+    '--role <role...>',
+    'your roles (default: looked up in COUNTERSIGN_APPROVERS, the directory the worker uses)',
+  )
+  .option(
+    '--cooling-off',
+    'list the changes in cooling-off instead: approved, executing at the end unless vetoed',
+  )
+  .action(async (options: { as?: string; key?: string; role?: string[]; coolingOff?: boolean }) => {
+    if (options.coolingOff === true) {
+      const views = await withClient(async (client) => {
+        const rows = await client.list({ state: 'cooling_off', limit: 100 });
+        return Promise.all(rows.map((r) => client.status(r.workflowId).catch(() => undefined)));
+      });
+      const open = views.filter((v) => v !== undefined && v.state === 'cooling_off');
+      open.sort((a, b) => (a?.coolingOffUntil ?? '').localeCompare(b?.coolingOffUntil ?? ''));
+      print(
+        open.map((v) => ({
+          workflowId: v?.workflowId,
+          coolingOffUntil: v?.coolingOffUntil,
+          planHash: v?.plan?.hash,
+        })),
+        open.length === 0
+          ? 'nothing is in cooling-off'
+          : [
+              'in cooling-off, executing at the time shown unless vetoed (countersign reject <id> --key <key file> --plan-hash <hash> --reason "<why>"):',
+              ...open.map(
+                (v) =>
+                  `${v?.workflowId}  until ${v?.coolingOffUntil ?? '-'}  plan ${v?.plan?.hash.slice(0, 16) ?? '-'}  ${v === undefined ? '' : lazy.kinds().changeTitle(v.recommendation)}`,
+              ),
+            ].join('\n'),
+      );
+      return;
+    }
+    const principal = await callerOf(options);
     let roles = options.role;
-    const directoryFile = process.env.COUNTERSIGN_APPROVERS;
-    if (
-      roles === undefined &&
-      principal !== undefined &&
-      directoryFile !== undefined &&
-      directoryFile !== ''
-    ) {
-      const who = lazy
-        .directory()
-        .identify(
-          lazy.directoryStore().parseDirectory(await readFile(directoryFile, 'utf8'), directoryFile),
-          principal,
-        );
-      if (who.kind === 'human') roles = [...who.roles];
+    let rolesFrom = roles === undefined ? '' : 'roles given with --role';
+    if (roles === undefined && principal !== undefined) {
+      const found = await approverDirectory();
+      if (found === undefined)
+        rolesFrom = `no approver directory (COUNTERSIGN_APPROVERS is not set): showing changes for any role; set it or pass --role`;
+      else {
+        const who = lazy.directory().identify(found.directory, principal);
+        if (who.kind === 'human') {
+          roles = [...who.roles];
+          rolesFrom = `roles of ${principal} in ${found.file}: ${roles.join(', ') || 'none'}`;
+        } else
+          throw new InputError(
+            `${principal} is ${who.kind === 'service' ? 'a service principal' : 'not'} in the approver directory ${found.file}; only people listed there under humans can approve`,
+          );
+      }
     }
     const queue = await withClient((client) =>
       client.pending({
@@ -181,8 +232,18 @@ program
           tier: r.view.decision?.tier,
         })),
         unreadable: queue.unreadable,
+        ...(rolesFrom === '' ? {} : { rolesFrom }),
       },
-      [rows.length === 0 ? 'nothing waits for you' : text, unreadable].filter((t) => t !== '').join('\n'),
+      [
+        rolesFrom,
+        rows.length === 0 ? 'nothing waits for you' : text,
+        unreadable,
+        rows.length === 0
+          ? ''
+          : 'approve one: countersign approve <id> --key <key file> --plan-hash <plan> --reason "<why>"',
+      ]
+        .filter((t) => t !== '')
+        .join('\n'),
     );
   });
 
@@ -193,6 +254,13 @@ program
   .requiredOption('--out <file>', 'where to write the key file (mode 0600; keep it secret)')
   .option('--key-id <id>', 'the key id to register (default: principal and date)')
   .action(async (options: { as: string; out: string; keyId?: string }) => {
+    const found = await approverDirectory();
+    const who = found === undefined ? undefined : lazy.directory().identify(found.directory, options.as);
+    // Approvals are for people: a key for an agent's principal could never count, and suggests a mix-up.
+    if (who?.kind === 'service')
+      process.stderr.write(
+        `warning: ${options.as} is a service principal in ${found?.file}: its approvals never count (only humans approve). Writing the key anyway; check --as.\n`,
+      );
     const keyId =
       options.keyId ?? `${options.as.split('@')[0] ?? 'key'}-${new Date().toISOString().slice(0, 10)}`;
     const key = lazy.approverKeys().generateApproverKey(options.as, keyId);
@@ -207,6 +275,24 @@ program
       `key written to ${options.out} (keep it secret)\nregister it in the approver directory under humans:\n${lazy.yaml().stringify([entry])}`,
     );
   });
+
+/**
+ * The change's view once a counted decision has taken effect: a final approval moves the change
+ * on (to cooling-off or execution) a moment after the update returns, so a view still showing it
+ * approved but waiting is read again, for up to 3 s.
+ */
+async function settledView(client: CountersignClient, id: string) {
+  let view = await client.status(id);
+  for (
+    let i = 0;
+    i < 15 && view.state === 'awaiting_approval' && view.approval?.state.status === 'approved';
+    i += 1
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    view = await client.status(id);
+  }
+  return view;
+}
 
 async function readKey(file: string): Promise<ApproverKeyFile> {
   const parsed = lazy.approverKeys().ApproverKeyFile.safeParse(await readJsonInput(file));
@@ -258,9 +344,15 @@ for (const decision of ['approve', 'reject'] as const) {
             ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
           }),
         );
+        const next = await withClient((client) => settledView(client, id)).then(
+          (view) => nextSteps(id, view),
+          () => [`follow it: countersign status ${id}`],
+        );
         print(
-          { ...verdict, planHash, principal: key.principal },
-          `${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`,
+          { ...verdict, planHash, principal: key.principal, next },
+          [`${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`, ...next].join(
+            '\n',
+          ),
         );
         if (!verdict.counted) process.exitCode = ExitCode.refused;
       },

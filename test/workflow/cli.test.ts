@@ -267,6 +267,147 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
     assert.match(mismatch.stderr, /does not match the key file/);
   });
 
+  it('guides a dual-control change: who is left, the cooling-off and how to veto it, the veto queue, the roles it used', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const env = {
+      TEMPORAL_ADDRESS: h.env.temporalAddress,
+      COUNTERSIGN_TASK_QUEUE: id,
+      COUNTERSIGN_APPROVERS: h.approvers.directoryPath,
+    };
+    const cs = h.countersign(id);
+    await withWorker(h, id, { timings: { approvalExpirySeconds: 600, coolingOffSeconds: 600 } }, async () => {
+      // The production apex MX: an SRE and a service owner, then cooling-off.
+      await cs.submit(
+        exampleRecommendation({
+          id,
+          zone,
+          environment: 'production',
+          change: { kind: 'dns.upsert_rrset', name: zone, type: 'MX', ttl: 3600, records: [`5 mx6.${zone}`] },
+        }),
+      );
+      const waiting = await cs.waitForState(id, ['awaiting_approval']);
+      const plan = waiting.approval?.planHash.slice(0, 16) ?? '';
+
+      // The same identity options as approve: --as alone finds the roles in the worker's directory.
+      const asDave = await eventually(async () => {
+        const run = await runCli(['pending', '--as', 'dave@example.com'], { env });
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, new RegExp(`change-${id}`));
+        return run.stdout;
+      });
+      assert.match(asDave, /^roles of dave@example\.com in .+: service-owner$/m);
+      assert.match(asDave, /approve one: countersign approve <id>/);
+      const agent = await runCli(['pending', '--as', 'aiops-dns-agent'], { env });
+      assert.equal(agent.code, 2);
+      assert.match(agent.stderr, /aiops-dns-agent is a service principal in the approver directory/);
+      const noDirectory = await runCli(['pending', '--as', 'dave@example.com'], {
+        env: { ...env, COUNTERSIGN_APPROVERS: '' },
+      });
+      assert.match(noDirectory.stdout, /no approver directory \(COUNTERSIGN_APPROVERS is not set\)/);
+
+      const approve = (principal: string) =>
+        runCli(
+          [
+            'approve',
+            id,
+            '--as',
+            principal,
+            '--key',
+            h.approvers.keyPath(principal),
+            '--plan-hash',
+            plan,
+            '--reason',
+            'reviewed',
+          ],
+          { env },
+        );
+      const first = await approve('alice@example.com');
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /^counted: approval 1 of 2 counted; still needed: 1 service-owner$/m);
+      assert.match(
+        first.stdout,
+        /^1 of 2 approvals counted; 1 more needed by \S+, otherwise it expires and nothing is written$/m,
+      );
+      assert.match(
+        first.stdout,
+        new RegExp(`^another approver: countersign approve ${id} --key <key file> --plan-hash ${plan}`, 'm'),
+      );
+
+      const last = await approve('dave@example.com');
+      assert.equal(last.code, 0, last.stderr);
+      assert.match(
+        last.stdout,
+        /^every approval counted; cooling-off until \S+: it executes then, unless someone vetoes$/m,
+      );
+      assert.match(
+        last.stdout,
+        new RegExp(`^veto: countersign reject ${id} --key <key file> --plan-hash ${plan}`, 'm'),
+      );
+
+      // The veto queue lists it, with its end.
+      const queue = await eventually(async () => {
+        const run = await runCli(['pending', '--cooling-off'], { env });
+        assert.match(run.stdout, new RegExp(`change-${id}  until \\S+  plan ${plan}`));
+        return run.stdout;
+      });
+      assert.match(queue, /^in cooling-off, executing at the time shown unless vetoed/);
+
+      const veto = await runCli(
+        [
+          'reject',
+          id,
+          '--key',
+          h.approvers.keyPath('alice@example.com'),
+          '--plan-hash',
+          plan,
+          '--reason',
+          'wrong MX',
+        ],
+        { env },
+      );
+      assert.equal(veto.code, 0, veto.stderr);
+      assert.match(veto.stdout, /^closed rejected: /m);
+      assert.match(veto.stdout, new RegExp(`^what happened, step by step: countersign evidence ${id}$`, 'm'));
+
+      // list: a header, newest first, with the requester.
+      const listed = await eventually(async () => {
+        const run = await runCli(['list', '--limit', '500'], { env });
+        assert.match(run.stdout, new RegExp(`rejected .+change-${id}`));
+        return run.stdout;
+      });
+      assert.match(listed, /^STARTED\s+STATE\s+TIER\s+REQUESTER\s+ENV\s+ZONE\s+CHANGE$/m);
+      const started = listed
+        .split('\n')
+        .slice(1)
+        .map((l) => l.slice(0, 19));
+      assert.deepEqual(started, [...started].sort().reverse(), 'newest first');
+    });
+  });
+
+  it('keygen warns before making a key for a service principal, whose approvals never count', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'countersign-keygen-'));
+    const made = await runCli(
+      ['keygen', '--as', 'aiops-dns-agent', '--out', path.join(dir, 'agent.key.json')],
+      {
+        env: { COUNTERSIGN_APPROVERS: h.approvers.directoryPath },
+      },
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(
+      made.stderr,
+      /^warning: aiops-dns-agent is a service principal in .+: its approvals never count/,
+    );
+    const person = await runCli(
+      ['keygen', '--as', 'frank@example.com', '--out', path.join(dir, 'frank.key.json')],
+      {
+        env: { COUNTERSIGN_APPROVERS: h.approvers.directoryPath },
+      },
+    );
+    assert.equal(person.code, 0, person.stderr);
+    assert.doesNotMatch(person.stderr, /warning/);
+  });
+
   it('pending lists what waits on the caller: their roles, not their own changes', async (t) => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);

@@ -353,7 +353,9 @@ export function registerOverrideCommands(program: Command, deps: OverrideCommand
         const parsed = exceptionModule().ExceptionSpec.safeParse(candidate);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          throw new InputError(`exception ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+          throw new InputError(
+            `exception ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+          );
         }
         const spec: ExceptionSpec = parsed.data;
         const key = await deps.readKey(o.key);

@@ -28,6 +28,7 @@ import type { PolicySource } from './policy/policy-store';
 import type { Delivery, DeliveryLedger } from './notify/delivery-ledger';
 import { markDeliveryUncertain, memoryLedger } from './notify/delivery-ledger';
 import { notificationKey } from '../src/notify/notification-key';
+import { chatMessage } from '../src/notify/chat-message';
 
 export interface ChangeActivityDeps {
   readonly powerdns: PowerDnsClient;
@@ -40,6 +41,8 @@ export interface ChangeActivityDeps {
   readonly policy: PolicySource;
   /** Notifier webhook for escalations (JSON POST, retried by Temporal); unset: the log only. */
   readonly escalationWebhook?: string;
+  /** A chat tool's incoming webhook (Slack-compatible body) for escalations; unset: none. */
+  readonly chatWebhook?: string;
   /** Folder for exported evidence bundles; unset: bundles stay in workflow history only. */
   readonly evidenceDir?: string;
   /**
@@ -138,17 +141,17 @@ async function chainBreakFor(deps: ChangeActivityDeps, plan: Plan): Promise<stri
 const resentWarning =
   'notification sent again: an earlier attempt stopped after starting to send it (a receiver that keeps idempotency keys drops the second)';
 
-/** One POST of an escalation to the notifier webhook; anything but 2xx fails the attempt. */
-async function postEscalation(url: string, key: string, payload: EscalationPayload): Promise<void> {
+/** One POST of an escalation to a webhook (`what` names it); anything but 2xx fails the attempt. */
+async function postEscalation(url: string, key: string, body: object, what: string): Promise<void> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
-    body: JSON.stringify({ ...payload, idempotencyKey: key }),
+    body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   }).catch((err: Error) => {
     const failure = ApplicationFailure.create({
       type: FailureType.NotifierUnavailable,
-      message: `escalation webhook unreachable: ${err.message}`,
+      message: `${what} unreachable: ${err.message}`,
     });
     // Refused or not found: nothing left this worker. Anything else (a timeout, a reset) may have
     // reached the receiver before it failed.
@@ -160,7 +163,7 @@ async function postEscalation(url: string, key: string, payload: EscalationPaylo
   if (!response.ok)
     throw ApplicationFailure.create({
       type: FailureType.NotifierUnavailable,
-      message: `escalation webhook answered ${response.status}`,
+      message: `${what} answered ${response.status}`,
     });
 }
 
@@ -373,8 +376,9 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     },
 
     /**
-     * Escalates a waiting request: to the log, and to the webhook when one is configured, once per
-     * escalation across retries and kills; the webhook gets the event's key as `Idempotency-Key`.
+     * Escalates a waiting request: to the log, the JSON webhook and the chat webhook (each when
+     * configured), once per escalation and channel across retries and kills; webhooks get the
+     * event's key as `Idempotency-Key`.
      */
     async escalate(payload: EscalationPayload): Promise<void> {
       const key = eventKey(`${payload.kind ?? 'approval'}-escalation-${payload.stage}`);
@@ -388,8 +392,21 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       });
       reportDelivery(key, logged);
       const webhook = deps.escalationWebhook;
-      if (webhook === undefined) return;
-      reportDelivery(key, await deliverOnce(`${key} webhook`, () => postEscalation(webhook, key, payload)));
+      if (webhook !== undefined)
+        reportDelivery(
+          key,
+          await deliverOnce(`${key} webhook`, () =>
+            postEscalation(webhook, key, { ...payload, idempotencyKey: key }, 'escalation webhook'),
+          ),
+        );
+      const chat = deps.chatWebhook;
+      if (chat !== undefined)
+        reportDelivery(
+          key,
+          await deliverOnce(`${key} chat`, () =>
+            postEscalation(chat, key, chatMessage(payload, key), 'chat webhook'),
+          ),
+        );
     },
 
     /** Writes the closing evidence bundle; rewriting the same bundle is harmless. */

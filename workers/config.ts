@@ -22,6 +22,8 @@ export const WorkerEnv = z.object({
   COUNTERSIGN_POLICY: z.string().min(1).optional(),
   COUNTERSIGN_APPROVERS: z.string().min(1).optional(),
   COUNTERSIGN_ESCALATION_WEBHOOK: z.url().optional(),
+  // A chat tool's incoming webhook (Slack-compatible) for escalations.
+  COUNTERSIGN_CHAT_WEBHOOK: z.url().optional(),
   // The folder remembering delivered notifications across worker restarts; unset: .data/notification-ledger.
   COUNTERSIGN_NOTIFICATION_LEDGER: z.string().min(1).optional(),
   // The registry (EPP) for registrar changes; all of host, client id, password file and the three PEM files, or none.
@@ -50,6 +52,8 @@ export interface WorkerConfig {
   /** The approver directory file; unset: no approval can be verified (fail closed). */
   readonly approversPath?: string;
   readonly escalationWebhook?: string;
+  /** A chat tool's incoming webhook for escalations (Slack-compatible body). */
+  readonly chatWebhook?: string;
   /** The delivered-notifications folder; unset: the worker's default under `.data/`. */
   readonly notificationLedgerDir?: string;
   /** The registry for registrar changes; unset: they fail, saying no registry is configured. */
@@ -117,6 +121,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(e.COUNTERSIGN_ESCALATION_WEBHOOK === undefined
       ? {}
       : { escalationWebhook: e.COUNTERSIGN_ESCALATION_WEBHOOK }),
+    ...(e.COUNTERSIGN_CHAT_WEBHOOK === undefined ? {} : { chatWebhook: e.COUNTERSIGN_CHAT_WEBHOOK }),
     ...(e.COUNTERSIGN_NOTIFICATION_LEDGER === undefined
       ? {}
       : { notificationLedgerDir: e.COUNTERSIGN_NOTIFICATION_LEDGER }),

@@ -65,6 +65,7 @@ async function main(): Promise<void> {
       logger,
       policy: createPolicySource(config.policyPath),
       ...(config.escalationWebhook === undefined ? {} : { escalationWebhook: config.escalationWebhook }),
+      ...(config.chatWebhook === undefined ? {} : { chatWebhook: config.chatWebhook }),
       ...(config.evidenceDir === undefined ? {} : { evidenceDir: config.evidenceDir }),
       notificationLedger,
     },

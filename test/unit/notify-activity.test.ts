@@ -18,8 +18,9 @@ import { createLogger } from '../../workers/logger';
  * to a real HTTP receiver, each with the event's idempotency key.
  */
 interface Received {
+  readonly path: string;
   readonly key: string | undefined;
-  readonly body: { idempotencyKey?: string; what?: string };
+  readonly body: { idempotencyKey?: string; what?: string; text?: string; blocks?: { type: string }[] };
 }
 
 const root = mkdtempSync(path.join(tmpdir(), 'countersign-notify-'));
@@ -40,6 +41,7 @@ before(async () => {
         return;
       }
       received.push({
+        path: req.url ?? '',
         key: req.headers['idempotency-key'] as string | undefined,
         body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received['body'],
       });
@@ -57,7 +59,7 @@ after(async () => {
 
 let n = 0;
 /** Activities of one worker process: its own logger, and the ledger folder shared by all. */
-async function workerProcess(ledgerDir: string, webhook?: string) {
+async function workerProcess(ledgerDir: string, webhook?: string, chat?: string) {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -72,6 +74,7 @@ async function workerProcess(ledgerDir: string, webhook?: string) {
     policy: () => Promise.reject(new Error('no policy in this test')),
     notificationLedger: await openFolderLedger(ledgerDir),
     ...(webhook === undefined ? {} : { escalationWebhook: webhook }),
+    ...(chat === undefined ? {} : { chatWebhook: chat }),
   });
   return { activities, lines };
 }
@@ -159,5 +162,31 @@ describe('notifications across retries and worker restarts', () => {
     });
     assert.equal(received.length - before, 2);
     assert.notEqual(received.at(-1)!.key, key);
+  });
+
+  it('escalate: a chat tool gets a Slack-compatible message once, with the same key', async () => {
+    const ledgerDir = path.join(root, `l${(n += 1)}`);
+    const workflowId = `change-chat-${n}`;
+    const before = received.length;
+    const chatUrl = url.replace(/\/hook$/, '/chat');
+    const worker = await workerProcess(ledgerDir, url, chatUrl);
+    await attemptOf(workflowId, '21', 1).run(
+      (arg) => worker.activities.escalate(arg),
+      escalation(workflowId),
+    );
+    const restarted = await workerProcess(ledgerDir, url, chatUrl);
+    await attemptOf(workflowId, '21', 2).run(
+      (arg) => restarted.activities.escalate(arg),
+      escalation(workflowId),
+    );
+    const mine = received.slice(before);
+    assert.deepEqual(mine.map((r) => r.path).sort(), ['/chat', '/hook']);
+    const chat = mine.find((r) => r.path === '/chat');
+    assert.equal(chat?.key, `${workflowId}:approval-escalation-1:0f3a9c2e-5555-6666-7777-888899990000-21`);
+    assert.match(chat?.body.text ?? '', /^Approval needed: www A in example\.com/);
+    assert.deepEqual(
+      chat?.body.blocks?.map((b) => b.type),
+      ['header', 'section', 'section', 'section', 'context'],
+    );
   });
 });

@@ -26,3 +26,28 @@ describe('COUNTERSIGN_MAX_CACHED_WORKFLOWS', () => {
           err.message.includes('start the worker again'),
       ));
 });
+
+describe('notification settings', () => {
+  it('takes the chat webhook and the ledger folder when set, and leaves them unset otherwise', () => {
+    const set = loadWorkerConfig({
+      ...base,
+      COUNTERSIGN_CHAT_WEBHOOK: 'https://hooks.slack.example/services/T0/B0/x',
+      COUNTERSIGN_NOTIFICATION_LEDGER: '/var/lib/countersign/notifications',
+    });
+    assert.equal(set.chatWebhook, 'https://hooks.slack.example/services/T0/B0/x');
+    assert.equal(set.notificationLedgerDir, '/var/lib/countersign/notifications');
+    const unset = loadWorkerConfig(base);
+    assert.equal(unset.chatWebhook, undefined);
+    assert.equal(unset.notificationLedgerDir, undefined);
+  });
+
+  for (const [variable, value] of [
+    ['COUNTERSIGN_CHAT_WEBHOOK', 'not a url'],
+    ['COUNTERSIGN_NOTIFICATION_LEDGER', ''],
+  ] as const)
+    it(`refuses ${variable}=${JSON.stringify(value)}, naming the variable`, () =>
+      assert.throws(
+        () => loadWorkerConfig({ ...base, [variable]: value }),
+        (err: Error) => err.message.startsWith(`worker configuration: ${variable}: `),
+      ));
+});

@@ -28,6 +28,7 @@ import type { PolicySource } from './policy/policy-store';
 import type { Delivery, DeliveryLedger } from './notify/delivery-ledger';
 import { markDeliveryUncertain, memoryLedger } from './notify/delivery-ledger';
 import { notificationKey } from '../src/notify/notification-key';
+import type { EscalationFacts } from '../src/notify/chat-message';
 import { chatMessage } from '../src/notify/chat-message';
 
 export interface ChangeActivityDeps {
@@ -76,20 +77,13 @@ export type ExecuteResult =
     }
   | { readonly outcome: 'stale'; readonly live: RRset | null };
 
-/** What an escalation tells the people who can decide (the log and the notifier webhook get it). */
-export interface EscalationPayload {
+/**
+ * What an escalation tells the people who can decide (the log and the webhooks get it): the facts
+ * the chat message renders, with the kinds the workflows send.
+ */
+export interface EscalationPayload extends EscalationFacts {
   /** What needs a human: a pending approval (absent in older histories) or an unverifiable write. */
   readonly kind?: 'approval' | 'verification' | 'provider' | 'governor' | 'lock';
-  readonly workflowId: string;
-  readonly stage: number;
-  readonly notify: readonly string[];
-  readonly what: string;
-  readonly why: string;
-  readonly risk: string;
-  readonly riskOfWaiting: string;
-  readonly whoCanDecide: string;
-  readonly howToDecide: string;
-  readonly expiresAt: string;
 }
 
 export type { VerifyResult };

@@ -1,4 +1,4 @@
-/** What an escalation says, as the change workflow and the governors send it. */
+/** What an escalation says, as the change workflow and the governors send it (EscalationPayload). */
 export interface EscalationFacts {
   readonly kind?: string;
   readonly workflowId: string;

@@ -90,6 +90,16 @@ const notifier = proxyActivities<ChangeActivities>({
 
 /** One AI recommendation, from submission to a verified change (or a reasoned refusal). */
 export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> {
+  // Patches asked right after a local activity's result are asked here first, in the first
+  // workflow task: asked only there, the marker could land in another workflow task on replay
+  // than when it was recorded (a local activity's result reaching the workflow one task later,
+  // seen with SDK 1.24 as a nondeterminism error on replay). Histories that recorded a marker at
+  // its old place answer false here and true there.
+  const sealingAtStart = patched('sealed-evidence');
+  const askedAtStart: PatchesAtStart = {
+    recheck: patched('recheck-policy-before-execute'),
+    checkedOnce: patched('auto-route-checked-once'),
+  };
   const admitted = admitMessage(input, ChangeInputEnvelope, maxChangeInputBytes);
   if (!admitted.ok) {
     // Not a change at all (a client that skipped the SDK): fail the workflow with the reason, no retries.
@@ -125,7 +135,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   recordProposed(run);
 
   try {
-    await govern(run, input);
+    await govern(run, input, askedAtStart);
   } catch (err) {
     if (isCancellation(err)) {
       // Cancellation can only land before execution starts: execution onwards is non-cancellable.
@@ -161,7 +171,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
     // closed, from its history: the change only asks for it. A failed ask leaves it unsealed,
     // which `countersign audit` shows; it must not fail a finished change.
     const sealRequested = async () => {
-      if (!patched('sealed-evidence')) return;
+      if (!(sealingAtStart || patched('sealed-evidence'))) return;
       try {
         await sealing.requestSeal();
       } catch (err) {
@@ -179,7 +189,13 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   });
 }
 
-async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
+/** Patches answered in the first workflow task (see changeWorkflow). */
+interface PatchesAtStart {
+  readonly recheck: boolean;
+  readonly checkedOnce: boolean;
+}
+
+async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStart): Promise<void> {
   run.transition('validating');
   const rec = await readsOf(run).validate(input.recommendation);
   run.recommendation = rec;
@@ -265,8 +281,10 @@ async function govern(run: ChangeRun, input: ChangeInput): Promise<void> {
     // overrides, and a freeze declared meanwhile still stops it at the governors' acquire. Changes
     // started before this re-check as they did.
     const decidedJustNow =
-      decision.route === 'auto' && Date.now() - checkedAt < 5000 && patched('auto-route-checked-once');
-    if (patched('recheck-policy-before-execute') && !decidedJustNow) {
+      decision.route === 'auto' &&
+      Date.now() - checkedAt < 5000 &&
+      (atStart.checkedOnce || patched('auto-route-checked-once'));
+    if ((atStart.recheck || patched('recheck-policy-before-execute')) && !decidedJustNow) {
       const rechecked = await recheckPolicy(run, rec, classified, plan, staged.zoneRecords, decision);
       if (rechecked === null) return;
       decision = rechecked;

@@ -23,6 +23,7 @@ interface RawEvent {
   };
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } };
+  workflowTaskCompletedEventAttributes?: object;
 }
 const eventsOf = (generation: string, file: string) =>
   (JSON.parse(readFileSync(path.join(dir, generation, file), 'utf8')) as { events: RawEvent[] }).events;
@@ -66,6 +67,7 @@ describe('replay of recorded histories', () => {
       'v9-local-reads',
       'v10-write-authorship',
       'v11-auto-checked-once',
+      'v12-patches-at-start',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -123,6 +125,26 @@ describe('replay of recorded histories', () => {
     const approved = eventsOf('v11-auto-checked-once', 'approval-executed.json');
     assert.ok(!patchesOf(approved).includes('auto-route-checked-once'));
     assert.ok(activitiesOf(approved).filter((a) => a === 'activeOverrides').length >= 2);
+  });
+
+  it('has patches-at-start histories: the patches asked after a local activity are recorded in the first workflow task', () => {
+    for (const route of routes) {
+      const events = eventsOf('v12-patches-at-start', route);
+      const firstTaskEnd = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+      const firstLocalActivity = events.findIndex(
+        (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+      );
+      assert.ok(
+        firstTaskEnd > 0 && firstLocalActivity > firstTaskEnd,
+        `${route}: no first task before the reads`,
+      );
+      const early = patchesOf(events.slice(firstTaskEnd, firstLocalActivity));
+      for (const id of ['sealed-evidence', 'recheck-policy-before-execute', 'auto-route-checked-once'])
+        assert.ok(early.includes(id), `${route}: ${id} not in the first workflow task (${early.join(', ')})`);
+      // Asked once: no second marker of the same patch later on.
+      for (const id of ['sealed-evidence', 'recheck-policy-before-execute', 'auto-route-checked-once'])
+        assert.equal(patchesOf(events).filter((p) => p === id).length, 1, `${route}: ${id} recorded twice`);
+    }
   });
 
   it('has fast-path histories: the read-only steps ran as local activities', () => {

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import { finalStates, activeStates } from '../change/states';
 import type { ChangeState } from '../change/states';
+import type { ChangeView } from '../change/view';
 import type * as DecisionCardModule from '../change/decision-card';
 import type * as KindsModule from '../kinds/kinds';
 import type { CountersignClient } from '../client/countersign-client';
@@ -170,13 +171,13 @@ program
         const rows = await client.list({ state: 'cooling_off', limit: 100 });
         return Promise.all(rows.map((r) => client.status(r.workflowId).catch(() => undefined)));
       });
-      const open = views.filter((v) => v !== undefined && v.state === 'cooling_off');
-      open.sort((a, b) => (a?.coolingOffUntil ?? '').localeCompare(b?.coolingOffUntil ?? ''));
+      const open = views.filter((v): v is ChangeView => v !== undefined && v.state === 'cooling_off');
+      open.sort((a, b) => (a.coolingOffUntil ?? '').localeCompare(b.coolingOffUntil ?? ''));
       print(
         open.map((v) => ({
-          workflowId: v?.workflowId,
-          coolingOffUntil: v?.coolingOffUntil,
-          planHash: v?.plan?.hash,
+          workflowId: v.workflowId,
+          coolingOffUntil: v.coolingOffUntil,
+          planHash: v.plan?.hash,
         })),
         open.length === 0
           ? 'nothing is in cooling-off'
@@ -184,7 +185,7 @@ program
               'in cooling-off, executing at the time shown unless vetoed (countersign reject <id> --key <key file> --plan-hash <hash> --reason "<why>"):',
               ...open.map(
                 (v) =>
-                  `${v?.workflowId}  until ${v?.coolingOffUntil ?? '-'}  plan ${v?.plan?.hash.slice(0, 16) ?? '-'}  ${v === undefined ? '' : lazy.kinds().changeTitle(v.recommendation)}`,
+                  `${v.workflowId}  until ${v.coolingOffUntil ?? '-'}  plan ${v.plan?.hash.slice(0, 16) ?? '-'}  ${lazy.kinds().changeTitle(v.recommendation)}`,
               ),
             ].join('\n'),
       );
@@ -334,20 +335,23 @@ for (const decision of ['approve', 'reject'] as const) {
             `--as ${options.as} does not match the key file, which belongs to ${key.principal}`,
           );
         }
-        const { verdict, planHash } = await withClient((client) =>
-          client.decide(id, {
+        // One connection for the decision and the view after it; a view that cannot be read still
+        // leaves the verdict to print.
+        const { verdict, planHash, next } = await withClient(async (client) => {
+          const decided = await client.decide(id, {
             key,
             decision,
             reason: options.reason,
             planHash: options.planHash,
             validForSeconds: Number(options.validFor),
             ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
-          }),
-        );
-        const next = await withClient((client) => settledView(client, id)).then(
-          (view) => nextSteps(id, view),
-          () => [`follow it: countersign status ${id}`],
-        );
+          });
+          const steps = await settledView(client, id).then(
+            (view) => nextSteps(id, view),
+            () => [`follow it: countersign status ${id}`],
+          );
+          return { ...decided, next: steps };
+        });
         print(
           { ...verdict, planHash, principal: key.principal, next },
           [`${verdict.counted ? 'counted' : `refused (${verdict.code})`}: ${verdict.message}`, ...next].join(

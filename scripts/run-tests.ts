@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { workflowBundle } from '../workers/prebuilt-bundle';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ensureInstalled, projectRoot } from '../workers/stack/install';
+import { ensureInstalled, projectRoot, runInstallScript } from '../workers/stack/install';
 import { startLocalStack } from '../workers/stack/local-stack';
 import { runMain } from '../workers/preflight/run-main';
 
@@ -27,6 +27,11 @@ async function main(): Promise<number> {
   const { temporalBin } = ensureInstalled();
   const selected = process.argv.slice(2);
   const files = selected.length > 0 ? selected : testFiles(path.join(projectRoot, 'test')).sort();
+  // The browser tests drive the Temporal UI in the system's Chromium (installed only when they run).
+  const browserTests = files.some((f) => f.split(path.sep).includes('browser'));
+  const chromium = browserTests ? runInstallScript('install-browser.sh').trim().split('\n').pop() : undefined;
+  // Screenshots and other artefacts outlive the run (the servers' data folder does not).
+  const artifacts = path.join(projectRoot, '.data', 'test-artifacts');
   mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const dataDir = mkdtempSync(path.join(projectRoot, '.data', 'test-'));
   // Ctrl-C or a SIGTERM stops the test files and then the servers this started, not only this process.
@@ -49,7 +54,8 @@ async function main(): Promise<number> {
   const stack = await startLocalStack({
     temporalBin,
     dataDir,
-    headless: true,
+    // The Web UI too: the browser tests approve through it, as an approver would.
+    headless: !browserTests,
     registry: { frameLogDir: eppFrames },
   });
   try {
@@ -67,6 +73,10 @@ async function main(): Promise<number> {
       COUNTERSIGN_TEST_WORKFLOW_BUNDLE: bundlePath,
       COUNTERSIGN_TEST_DATA_DIR: dataDir,
       COUNTERSIGN_TEMPORAL_BIN: temporalBin,
+      COUNTERSIGN_TEST_ARTIFACTS: artifacts,
+      ...(chromium === undefined || stack.temporal.uiUrl === null
+        ? {}
+        : { COUNTERSIGN_TEST_CHROMIUM: chromium, COUNTERSIGN_TEST_TEMPORAL_UI: stack.temporal.uiUrl }),
       // Workers that tests start as child processes must not all claim the default metrics port.
       COUNTERSIGN_METRICS_ADDRESS: process.env.COUNTERSIGN_METRICS_ADDRESS ?? 'off',
       ...(stack.registry === undefined

@@ -8,7 +8,7 @@ import type {
 } from '../src/approvals/reducer';
 import { initialApprovalState, reviewAttempt, reviewVeto } from '../src/approvals/reducer';
 import { seatsFilled, seatsOf } from '../src/approvals/role-matching';
-import { renderDecisionCard } from '../src/change/decision-card';
+import { cardForTemporalUi, renderDecisionCard } from '../src/change/decision-card';
 import type { ChangeState } from '../src/change/states';
 import type { ChangeResult, ChangeView } from '../src/change/view';
 import type { EvidenceEntry, EvidenceInput } from '../src/evidence/chain';
@@ -121,7 +121,7 @@ export class ChangeRun {
       ...(this.overridesAware && this.marks.size > 0 ? [{ key: overrideKey, value: [...this.marks] }] : []),
     ]);
     if (state === 'executing') this.executionStarted = true;
-    setCurrentDetails(renderDecisionCard(this.view()));
+    setCurrentDetails(cardForTemporalUi(renderDecisionCard(this.view())));
     log.info('change state', { state, planHash: this.plan?.hash });
   }
 
@@ -301,7 +301,7 @@ export class ChangeRun {
         ...(verdict.counted ? {} : { code: verdict.code }),
       },
     });
-    setCurrentDetails(renderDecisionCard(this.view()));
+    setCurrentDetails(cardForTemporalUi(renderDecisionCard(this.view())));
   }
 
   private tryVeto(attempt: ApprovalAttempt, request: ApprovalRequest): Verdict {
@@ -351,7 +351,7 @@ export class ChangeRun {
       summary: `approved under break-glass ${grant.id} of ${grant.holder} (${grant.scope}, until ${grant.expiresAt}): no second approver; a different operator reviews it afterwards`,
       data: grant,
     });
-    setCurrentDetails(renderDecisionCard(this.view()));
+    setCurrentDetails(cardForTemporalUi(renderDecisionCard(this.view())));
   }
 
   result(): ChangeResult {

@@ -27,6 +27,7 @@ import type { Plan } from '../src/plan/plan';
 import { invertPlan } from '../src/plan/plan';
 import { reconcile } from '../src/policy/reconcile';
 import type { Decision } from '../src/policy/decision';
+import { reasonSentence } from '../src/policy/reason-sentence';
 import { describeTier } from '../src/policy/decision';
 import type { Recommendation } from '../src/schema/recommendation';
 import { ChangeRun } from './change-run';
@@ -744,7 +745,8 @@ function escalationPayload(
     notify,
     what: `${changeTitle(rec)} in ${rec.target.zone} (${rec.target.environment})`,
     why: rec.rationale,
-    risk: `${describeTier(decision.tier)}; ${decision.reasons.map((r) => r.rule).join(', ')}`,
+    // Sentences for people; the rule ids are in the evidence and `countersign status --json`.
+    risk: `${describeTier(decision.tier)}: ${decision.reasons.map(reasonSentence).join(' ')}`,
     riskOfWaiting: `the request is rejected (fail closed) at ${new Date(expiresAt).toISOString()} if nobody decides${rec.incidentId === undefined ? '' : `; incident ${rec.incidentId} is open`}`,
     whoCanDecide:
       run.approval.status === 'pending'

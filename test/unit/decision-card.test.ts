@@ -104,43 +104,111 @@ function viewOf(
 }
 
 describe('renderDecisionCard', () => {
+  /** The card's lines without the hard-break spaces that end some of them. */
+  const linesOf = (card: string) => card.split('\n').map((l) => l.trimEnd());
   const expectedLines: { label: string; line: (v: ChangeView) => string }[] = [
-    { label: 'title', line: () => '### dns.upsert_rrset api.example.com. A — awaiting_approval' },
-    { label: 'target', line: () => '**Target** example.com. (production, tenant acme)' },
+    {
+      label: 'headline: what it waits on, from whom, by when',
+      line: () => '**Waiting for 1 more approval (1 sre) by 2026-11-21 10:05 UTC**',
+    },
+    {
+      label: 'status line: state, tier and workflow',
+      line: () => `state \`awaiting_approval\` · ${describeTier(2)} · \`change-rec-42\``,
+    },
+    {
+      label: 'what changes',
+      line: () =>
+        '**What changes** dns.upsert_rrset api.example.com. A in example.com. (production, tenant acme)',
+    },
+    { label: 'diff, removed', line: () => '- api.example.com. 300 A 192.0.2.20' },
+    { label: 'diff, added', line: () => '+ api.example.com. 300 A 192.0.2.21' },
+    {
+      label: 'rollback',
+      line: () => '**If verification fails** restore 1 record(s), TTL 300, verified by DNS query',
+    },
+    {
+      label: 'risk: tier 2 under the shipped policy version',
+      line: (v) => `**Risk** ${describeTier(2)} under policy ${v.decision!.policyVersion}, because:`,
+    },
+    {
+      label: 'the reason, as a sentence',
+      line: () => '- Production changes need a human approval, however confident the AI is.',
+    },
+    { label: 'who decides: one sre', line: () => '**Who decides** 1 different person: 1 sre' },
+    {
+      label: 'by when, and what happens then',
+      line: () => '**By** 2026-11-21 10:05 UTC; undecided by then, it expires and nothing is written',
+    },
+    {
+      label: 'exclusions with why',
+      line: () => '**May not approve** aiops-dns-agent (agent); bob@example.com (requester)',
+    },
+    { label: 'approvals so far', line: () => '**Approvals** 0 of 1 (pending)' },
+    {
+      label: 'the signed command',
+      line: (v) =>
+        `- signed, from a terminal: \`countersign approve rec-42 --plan-hash ${v.plan!.hash.slice(0, 16)} --key <your key file> --reason "<why>"\` (or \`reject\`)`,
+    },
     {
       label: 'proposer',
       line: () =>
-        '**Proposed by** aiops-dns-agent (ops-llm 2026-10, prompt dns-remediation@3) on behalf of bob@example.com',
-    },
-    { label: 'confidence', line: () => '**Confidence** 0.88 · incident INC-7' },
-    { label: 'change', line: (v) => `**Change** (plan ${v.plan!.hash.slice(0, 16)})` },
-    { label: 'diff, removed', line: () => '- api.example.com. 300 A 192.0.2.20' },
-    { label: 'diff, added', line: () => '+ api.example.com. 300 A 192.0.2.21' },
-    { label: 'rollback', line: () => '**Rollback** restore 1 record(s), TTL 300, verified by DNS query' },
-    {
-      label: 'risk: tier 2 under the shipped policy version',
-      line: (v) => `**Risk** ${describeTier(2)} under policy ${v.decision!.policyVersion}`,
+        '**Proposed by** aiops-dns-agent (ops-llm 2026-10, prompt dns-remediation@3) on behalf of bob@example.com, confidence 0.88, incident INC-7',
     },
     {
-      label: 'the reason: production.default',
-      line: () =>
-        '- `production.default` environment = production: production changes need a human approval, however confident the AI is',
+      label: 'record for auditors',
+      line: (v) =>
+        `plan ${v.plan!.hash.slice(0, 16)} · policy ${v.decision!.policyVersion} · evidence 4 entries, head 000000000000`,
     },
-    { label: 'needs: one sre', line: () => '**Needs** 1 distinct approver(s): 1 sre' },
-    { label: 'approvals', line: () => '**Approvals** 0 of 1 (pending), expires 2026-11-21T10:05:00.000Z' },
-    { label: 'exclusions', line: () => '- may not approve: aiops-dns-agent, bob@example.com' },
   ];
   for (const expected of expectedLines) {
     it(`contains the ${expected.label} line`, () => {
       const v = view();
       assert.equal(v.decision!.policyVersion, shipped.policy.version);
       const card = renderDecisionCard(v);
-      assert.ok(card.split('\n').includes(expected.line(v)), `missing ${expected.line(v)} in card:\n${card}`);
+      assert.ok(linesOf(card).includes(expected.line(v)), `missing ${expected.line(v)} in card:\n${card}`);
     });
   }
 
-  it('puts the diff inside a diff code block', () => {
+  it('puts the most important facts first: what waits, what changes, the risk, who decides, how', () => {
+    const lines = linesOf(renderDecisionCard(view()));
+    const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+    const order = [
+      '**Waiting for',
+      '**What changes**',
+      '**Risk**',
+      '**Who decides**',
+      '**To decide**',
+      '**Proposed by**',
+    ].map(at);
+    assert.ok(
+      order.every((i) => i >= 0),
+      `a section is missing: ${order.join(', ')}`,
+    );
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+    );
+  });
+
+  it('keeps lines apart for renderers that join them: hard breaks, blank lines around lists', () => {
     const lines = renderDecisionCard(view()).split('\n');
+    const by = lines.findIndex((l) => l.startsWith('**By**'));
+    assert.ok(lines[by]!.endsWith('  '), 'a fact followed by another ends in a hard break');
+    let fenced = false;
+    lines.forEach((line, i) => {
+      if (line.startsWith('```')) fenced = !fenced;
+      const next = lines[i + 1];
+      if (fenced || next === undefined || line.startsWith('```') || next.startsWith('```')) return;
+      if (line.startsWith('- ') !== next.startsWith('- '))
+        assert.ok(
+          line === '' || next === '',
+          `no blank line between ${JSON.stringify(line)} and ${JSON.stringify(next)}`,
+        );
+    });
+  });
+
+  it('puts the diff inside a diff code block', () => {
+    const lines = linesOf(renderDecisionCard(view()));
     const start = lines.indexOf('```diff');
     assert.ok(start >= 0);
     assert.deepEqual(lines.slice(start, start + 4), [
@@ -151,20 +219,40 @@ describe('renderDecisionCard', () => {
     ]);
   });
 
+  it('gives the Temporal UI signal input with the full plan hash, and says whether it counts', () => {
+    const v = view();
+    const tier2 = view({ decision: { ...v.decision!, channels: ['signed', 'ui'] } });
+    const card = renderDecisionCard(tier2);
+    const json = card.slice(card.indexOf('```json') + '```json'.length, card.lastIndexOf('```'));
+    assert.deepEqual(JSON.parse(json), {
+      principal: '<you@example.com>',
+      reason: '<why>',
+      planHash: v.plan!.hash,
+    });
+    assert.match(card, /name `approve` \(or `reject`\), with this input; it counts for this change/);
+    const signedOnly = renderDecisionCard(view({ decision: { ...v.decision!, channels: ['signed'] } }));
+    assert.match(
+      signedOnly,
+      /name `reject`, with this input; an approval sent here does not count for this change/,
+    );
+    for (const line of signedOnly.split('\n')) assert.ok(line.length <= 80 || !line.startsWith(' '), line);
+  });
+
   it('tier 3 at the apex: the risk, the reason and the roles needed, with the cooling-off delay', () => {
     const v = viewOf({ ...apiA, name: 'example.com' }, null);
     assert.equal(v.decision!.tier, 3);
-    const lines = renderDecisionCard(v).split('\n');
+    const lines = linesOf(renderDecisionCard(v));
     for (const line of [
-      `**Risk** ${describeTier(3)} under policy ${shipped.policy.version}`,
-      '- `production.apex` environment, apex = production, true: production zone apex, dual control and a cooling-off delay',
-      '**Needs** 2 distinct approver(s): 1 sre + 1 service-owner, then 15m cooling-off',
-      '**Approvals** 0 of 2 (pending), expires 2026-11-21T10:05:00.000Z',
+      '**Waiting for 2 more approvals (1 sre + 1 service-owner) by 2026-11-21 10:05 UTC**',
+      `**Risk** ${describeTier(3)} under policy ${shipped.policy.version}, because:`,
+      '- Production zone apex, dual control and a cooling-off delay.',
+      '**Who decides** 2 different people: 1 sre + 1 service-owner, then 15m of cooling-off in which any approver may veto',
+      '**Approvals** 0 of 2 (pending)',
     ])
       assert.ok(lines.includes(line), `missing ${line} in:\n${lines.join('\n')}`);
   });
 
-  it('lists every reason with its rule id and threshold', () => {
+  it('says every reason as a sentence with the value it measured; rule ids stay out of the card', () => {
     // 7 of 20 records in a zone labelled critical: a rule with a bound and the blast-radius guard.
     const v = viewOf(
       { ...apiA, records: addresses(3, 101) },
@@ -177,32 +265,31 @@ describe('renderDecisionCard', () => {
       d.reasons.map((r) => r.rule),
       ['production.critical_zone_wide_update', 'blast_radius.update_share'],
     );
-    const lines = renderDecisionCard(v).split('\n');
+    const card = renderDecisionCard(v);
     for (const line of [
-      `**Risk** ${describeTier(3)} under policy ${shipped.policy.version}`,
-      '- `production.critical_zone_wide_update` environment, zoneLabels.criticality, recordsTouched = production, high, 7 (recordsTouched > 4): several records at once in a zone labelled critical',
-      '- `blast_radius.update_share` plan = 35.0% of 20 records (> 30%): the plan touches a large share of the zone',
-      '**Needs** 2 distinct approver(s): 2 sre, then 15m cooling-off',
+      '- Several records at once in a zone labelled critical: recordsTouched 7 (> 4).',
+      '- The plan touches a large share of the zone: 35.0% of 20 records (> 30%).',
+      '**Who decides** 2 different people: 2 sre, then 15m of cooling-off in which any approver may veto',
     ])
-      assert.ok(lines.includes(line), `missing ${line} in:\n${lines.join('\n')}`);
-    for (const reason of d.reasons) {
-      const line = lines.find((l) => l.startsWith(`- \`${reason.rule}\` `));
-      assert.ok(line !== undefined, `no line for ${reason.rule}`);
-      if (reason.threshold !== undefined) assert.ok(line.includes(`(${reason.threshold})`), line);
-    }
+      assert.ok(linesOf(card).includes(line), `missing ${line} in:\n${card}`);
+    for (const reason of d.reasons) assert.ok(!card.includes(reason.rule), `${reason.rule} in the card`);
   });
 
-  it('has no Needs line for an automatic decision', () => {
+  it('has no Who decides line for an automatic decision', () => {
     const v = viewOf(apiA, null, 50, 'staging');
     assert.equal(v.decision!.tier, 2, 'confidence 0.875 is below the automatic threshold');
     const auto = view({
       decision: { ...v.decision!, tier: 1, route: 'auto', approvals: { count: 0, roles: [] } },
     });
-    assert.ok(!renderDecisionCard(auto).includes('**Needs**'));
-    assert.ok(renderDecisionCard(v).includes('**Needs** 1 distinct approver(s)\n'));
+    assert.ok(!renderDecisionCard(auto).includes('**Who decides**'));
+    assert.ok(
+      linesOf(renderDecisionCard(v)).includes(
+        '**Who decides** 1 different person, anyone in the approver directory',
+      ),
+    );
   });
 
-  it('shows given approvals, a rejection, cooling-off and the outcome', () => {
+  it('shows given approvals with their channel, a rejection, cooling-off and the outcome', () => {
     const base = view();
     const text = renderDecisionCard(
       view({
@@ -212,29 +299,63 @@ describe('renderDecisionCard', () => {
           required: 2,
           state: {
             status: 'rejected',
-            approvals: [{ principal: 'alice@example.com', reason: 'looks right', at: 1, channel: 'update' }],
-            rejection: { principal: 'carol@example.com', reason: 'wrong pool', at: 2, channel: 'signal' },
+            approvals: [{ principal: 'alice@example.com', reason: 'looks right', at: 1, channel: 'signed' }],
+            rejection: { principal: 'carol@example.com', reason: 'wrong pool', at: 2, channel: 'ui' },
           },
         },
         coolingOffUntil: '2026-11-20T11:00:00.000Z',
         outcome: { code: 'rejected', message: 'rejected by carol@example.com' },
       }),
     );
-    const cardLines = text.split('\n');
+    const cardLines = linesOf(text);
     for (const line of [
-      '**Approvals** 1 of 2 (rejected), expires 2026-11-21T10:05:00.000Z',
-      '- approved by alice@example.com: looks right',
-      '- rejected by carol@example.com: wrong pool',
-      '**Cooling-off** until 2026-11-20T11:00:00.000Z; any approver may veto',
-      '**Outcome** rejected: rejected by carol@example.com',
+      '**Rejected: rejected by carol@example.com**',
+      '**Approvals** 1 of 2 (rejected):',
+      '- approved by alice@example.com (signed): looks right',
+      '- rejected by carol@example.com (Temporal UI): wrong pool',
+      '**Cooling-off** until 2026-11-20 11:00 UTC; any approver may veto',
+      '**Outcome** `rejected`: rejected by carol@example.com',
     ])
       assert.ok(cardLines.includes(line), `missing ${line} in:\n${text}`);
+    assert.ok(!text.includes('**To decide**'), 'a closed change offers no way to decide');
+  });
+
+  it('in cooling-off: says until when and how to veto', () => {
+    const base = view();
+    const text = renderDecisionCard(
+      view({
+        state: 'cooling_off',
+        coolingOffUntil: '2026-11-20T11:00:00.000Z',
+        approval: { ...base.approval!, state: { status: 'approved', approvals: [] } },
+      }),
+    );
+    const lines = linesOf(text);
+    assert.equal(
+      lines[0],
+      '**Cooling off until 2026-11-20 11:00 UTC: it executes then unless an approver vetoes**',
+    );
+    assert.ok(lines.includes('**To veto**'), text);
+    assert.ok(
+      lines.some((l) => l.includes('`countersign reject rec-42 --plan-hash')),
+      text,
+    );
+  });
+
+  it('escapes the markup a headline could carry from a caller', () => {
+    const base = view();
+    const text = renderDecisionCard(
+      view({ state: 'refused', outcome: { code: 'refused', message: 'bad *value* in _name_' } }),
+    );
+    assert.equal(linesOf(text)[0], '**Refused: bad \\*value\\* in \\_name\\_**');
+    assert.ok(base.state === 'awaiting_approval');
   });
 
   it('describes the rollback of a create as deleting the RRset', () => {
     const base = view();
     const create: Plan = { ...base.plan!, operation: 'create', before: null };
-    assert.ok(renderDecisionCard(view({ plan: create })).includes('**Rollback** delete the RRset again'));
+    assert.ok(
+      renderDecisionCard(view({ plan: create })).includes('**If verification fails** delete the RRset again'),
+    );
   });
 
   it('omits the plan, risk and approval sections when they do not exist yet', () => {
@@ -242,16 +363,16 @@ describe('renderDecisionCard', () => {
       view({ state: 'validating', plan: null, decision: null, approval: null }),
     );
     for (const absent of [
-      '**Change**',
       '```diff',
-      '**Rollback**',
+      '**If verification fails**',
       '**Risk**',
       '**Approvals**',
       '**Cooling-off**',
       '**Outcome**',
+      '**To decide**',
     ])
       assert.ok(!text.includes(absent), `${absent} should be absent`);
-    assert.ok(text.startsWith('### dns.upsert_rrset api.example.com. A — validating'));
+    assert.ok(text.startsWith('**Being checked (validating)**'), text);
   });
   it('shows a freeze in force, the break-glass it was approved under and the exceptions applied', () => {
     const grant = {
@@ -300,7 +421,7 @@ describe('renderDecisionCard', () => {
       '**Break-glass** approved by alice@example.com under bg-1 (zone:example.com., until 2026-11-20T11:00:00.000Z, incident INC-7): no second approver; a different operator reviews it afterwards',
       '**Exception** ttl-auto (zone:example.com., loosen to tier 0) owned by carol@example.com, until 2026-11-27T10:00:00.000Z: CDN migration',
     ])
-      assert.ok(text.split('\n').includes(expected), `missing ${expected} in:\n${text}`);
+      assert.ok(linesOf(text).includes(expected), `missing ${expected} in:\n${text}`);
     assert.ok(!renderDecisionCard(view()).includes('**Frozen**'), 'no overrides, no lines');
   });
 });

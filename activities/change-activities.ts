@@ -82,8 +82,8 @@ export type ExecuteResult =
  * the chat message renders, with the kinds the workflows send.
  */
 export interface EscalationPayload extends EscalationFacts {
-  /** What needs a human: a pending approval (absent in older histories) or an unverifiable write. */
-  readonly kind?: 'approval' | 'verification' | 'provider' | 'governor' | 'lock';
+  /** What needs a human: a request just opened, a pending approval (absent in older histories), an unverifiable write. */
+  readonly kind?: 'request' | 'approval' | 'verification' | 'provider' | 'governor' | 'lock';
 }
 
 export type { VerifyResult };
@@ -380,7 +380,9 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       const logged = await deliverOnce(`${key} log`, async () => {
         log().warn(
           { escalation: payload, idempotencyKey: key },
-          `${payload.kind ?? 'approval'} needs a human: ${payload.what}`,
+          payload.kind === 'request'
+            ? `approval requested: ${payload.what}`
+            : `${payload.kind ?? 'approval'} needs a human: ${payload.what}`,
         );
         await flushLog();
       });

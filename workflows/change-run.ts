@@ -84,6 +84,8 @@ export class ChangeRun {
    * overrides are read while staging; false in histories recorded before that.
    */
   fastPath = false;
+  /** An approval request is announced to the approvers when it opens; false in histories recorded before that. */
+  announcesRequests = false;
   /** The overrides in force in this change's scopes when it last asked. */
   overrides: ActiveOverrides = noActiveOverrides;
   /** The break-glass grant this change was approved under, if any. */

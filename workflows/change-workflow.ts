@@ -101,6 +101,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
     recheck: patched('recheck-policy-before-execute'),
     checkedOnce: patched('auto-route-checked-once'),
   };
+  const announcesRequests = patched('announce-approval-requests');
   const admitted = admitMessage(input, ChangeInputEnvelope, maxChangeInputBytes);
   if (!admitted.ok) {
     // Not a change at all (a client that skipped the SDK): fail the workflow with the reason, no retries.
@@ -120,6 +121,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   // Likewise for freezes, break-glass and exceptions, which the governors keep.
   run.overridesAware = run.governed && patched('overrides');
   run.fastPath = patched('local-reads');
+  run.announcesRequests = announcesRequests;
   setHandler(governorNudgeSignal, () => {
     run.nudges += 1;
   });
@@ -554,6 +556,15 @@ async function waitWithEscalation(run: ChangeRun, decision: Decision, expiresAt:
   const stages = [...decision.escalation]
     .sort((a, b) => a.afterSeconds - b.afterSeconds)
     .filter((stage) => openedAt + stage.afterSeconds * 1000 < expiresAt);
+  if (run.announcesRequests) {
+    // The people who can decide hear of the request when it opens, not only when it has waited.
+    const roles = [...new Set(decision.approvals.roles.map((r) => r.role))];
+    const payload = {
+      ...escalationPayload(run, decision, 0, roles.length === 0 ? ['approvers'] : roles, expiresAt),
+      kind: 'request' as const,
+    };
+    await sendEscalation(run, payload, `approval requested from ${payload.notify.join(', ')}`);
+  }
   for (const [index, stage] of stages.entries()) {
     if (await condition(decided, Math.max(0, openedAt + stage.afterSeconds * 1000 - Date.now()))) return true;
     const payload = escalationPayload(run, decision, index + 1, stage.notify, expiresAt);
@@ -710,7 +721,7 @@ async function escalateOperation(
 async function sendEscalation(run: ChangeRun, payload: EscalationPayload, summary: string): Promise<void> {
   // Only reminders about waiting approvals are budgeted; a write that cannot be verified or a
   // provider outage always reaches people.
-  const reminder = payload.kind === undefined || payload.kind === 'approval';
+  const reminder = payload.kind === undefined || payload.kind === 'approval' || payload.kind === 'request';
   if (run.governed && reminder && !(await escalationAllowed(run, `${payload.stage}-${run.evidence.length}`)))
     return;
   try {
@@ -740,6 +751,7 @@ function escalationPayload(
   const rec = run.recommendation;
   const plan = run.plan;
   return {
+    kind: 'approval',
     workflowId: run.workflowId,
     stage,
     notify,

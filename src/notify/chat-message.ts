@@ -33,6 +33,7 @@ const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;
 const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 const kindTitle: Record<string, string> = {
+  request: 'Approval requested',
   approval: 'Approval needed',
   verification: 'A written change could not be verified',
   provider: 'The DNS provider is not answering',

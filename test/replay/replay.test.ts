@@ -68,6 +68,7 @@ describe('replay of recorded histories', () => {
       'v10-write-authorship',
       'v11-auto-checked-once',
       'v12-patches-at-start',
+      'v13-announced-requests',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -145,6 +146,16 @@ describe('replay of recorded histories', () => {
       for (const id of ['sealed-evidence', 'recheck-policy-before-execute', 'auto-route-checked-once'])
         assert.equal(patchesOf(events).filter((p) => p === id).length, 1, `${route}: ${id} recorded twice`);
     }
+  });
+
+  it('has announced-request histories: a request is announced when it opens, an automatic change announces nothing', () => {
+    for (const route of ['approval-executed.json', 'dual-control-executed.json']) {
+      const events = eventsOf('v13-announced-requests', route);
+      assert.ok(patchesOf(events).includes('announce-approval-requests'), `${route} lacks the patch`);
+      assert.ok(activitiesOf(events).includes('escalate'), `${route} announced nothing`);
+    }
+    const auto = eventsOf('v13-announced-requests', 'auto-executed.json');
+    assert.ok(!activitiesOf(auto).includes('escalate'), 'an automatic change has no request to announce');
   });
 
   it('has fast-path histories: the read-only steps ran as local activities', () => {

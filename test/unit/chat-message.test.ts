@@ -95,6 +95,14 @@ describe('an escalation for a chat tool (Slack-compatible incoming webhook)', ()
       input: { kind: 'verification' },
       check: (m) => assert.match(textOf(m.blocks[0]), /^A written change could not be verified: /),
     },
+    {
+      name: 'a request that just opened says so, with the command to approve',
+      input: { kind: 'request', stage: 0 },
+      check: (m) => {
+        assert.match(textOf(m.blocks[0]), /^Approval requested: /);
+        assert.match(m.text, /countersign approve /);
+      },
+    },
   ];
   for (const c of hostile)
     it(c.name, () => {

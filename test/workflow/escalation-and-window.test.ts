@@ -88,13 +88,15 @@ describe('escalation and execution window (real Temporal, real PowerDNS)', () =>
         assert.equal(result.view.state, 'expired');
         const mine = received.filter((p) => p.workflowId === `change-${id}`);
         assert.deepEqual(
-          mine.map((p) => [p.stage, p.notify]),
+          mine.map((p) => [p.stage, p.kind, p.notify]),
           [
-            [1, ['sre']],
-            [2, ['service-owner']],
+            // Announced to the roles that can decide when it opens, then each stage.
+            [0, 'request', ['sre']],
+            [1, 'approval', ['sre']],
+            [2, 'approval', ['service-owner']],
           ],
         );
-        const first = mine[0] as EscalationPayload;
+        const first = mine[1] as EscalationPayload;
         assert.match(first.what, /dns\.upsert_rrset api\..* A in .* \(production\)/);
         assert.match(first.riskOfWaiting, /rejected \(fail closed\)/);
         assert.match(first.whoCanDecide, /1 sre/);
@@ -103,7 +105,7 @@ describe('escalation and execution window (real Temporal, real PowerDNS)', () =>
           result.evidence
             .filter((e) => e.step === 'escalated')
             .map((e) => (e.data as EscalationPayload).stage),
-          [1, 2],
+          [0, 1, 2],
         );
         assert.deepEqual((await queryRrset(h.env.dns, `api.${zone}`, 'A')).rrset?.records, ['192.0.2.20']);
       },
@@ -130,6 +132,9 @@ describe('escalation and execution window (real Temporal, real PowerDNS)', () =>
       await eventually(async () => {
         const { awaitingApproval } = await cs.governorStatus({ kind: 'zone', name: zone });
         assert.ok(awaitingApproval.some((a) => a.changeId === `change-${id}`));
+        // And the request's announcement went out (its escalation budget is the governors' too).
+        const { entries } = await cs.evidence(id);
+        assert.ok(entries.some((e) => e.step === 'escalated'));
       }, 20_000);
       // An unreadable policy holds the change before execution (fail closed) for longer than the window.
       writeFileSync(file, 'version: broken\nrules: [');

@@ -378,12 +378,14 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       const key = eventKey(`${payload.kind ?? 'approval'}-escalation-${payload.stage}`);
       // The log and the webhook are two deliveries: a webhook that is down must not keep the log silent.
       const logged = await deliverOnce(`${key} log`, async () => {
-        log().warn(
-          { escalation: payload, idempotencyKey: key },
-          payload.kind === 'request'
-            ? `approval requested: ${payload.what}`
-            : `${payload.kind ?? 'approval'} needs a human: ${payload.what}`,
-        );
+        // A request that just opened is news, not trouble: info; one that has waited is a warning.
+        if (payload.kind === 'request')
+          log().info({ escalation: payload, idempotencyKey: key }, `approval requested: ${payload.what}`);
+        else
+          log().warn(
+            { escalation: payload, idempotencyKey: key },
+            `${payload.kind ?? 'approval'} needs a human: ${payload.what}`,
+          );
         await flushLog();
       });
       reportDelivery(key, logged);

@@ -11,7 +11,8 @@ import type { ApproverKeyFile } from '../src/client/approver-keys';
 import { seedZone } from './demo/seed';
 import { freshGovernors, showBudgetExhausted } from './demo/governor-demo';
 import { showOverrides } from './demo/override-demo';
-import { showRegistrarChange } from './demo/registrar-demo';
+import { demoRegistrarTaskQueue, showRegistrarChange } from './demo/registrar-demo';
+import { closeEarlierChanges } from './demo/earlier-runs';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
@@ -32,6 +33,8 @@ import { runMain } from './preflight/run-main';
 const once = process.argv.includes('--once') || process.env.CI === 'true';
 /** The demo's sealed evidence is locked for a day: long enough to look at, short enough to clean up. */
 const demoRetentionDays = 1;
+/** The demo's change queues: the main one and the registrar section's. */
+const demoTaskQueues = ['countersign', demoRegistrarTaskQueue];
 
 async function main(): Promise<number> {
   const parsedPorts = demoPorts(process.env);
@@ -99,10 +102,19 @@ async function main(): Promise<number> {
       `seeded example.com (production, ${prodRecords} records) and staging.example.net (staging, ${stagingRecords} records)`,
     );
 
-    const ended = await freshGovernors(governed.client, 'countersign');
-    if (ended > 0) console.log(`ended ${ended} governor(s) of an earlier demo run: budgets start fresh`);
-
     const run = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    const earlier = await closeEarlierChanges(governed.client, demoTaskQueues, `change-demo-${run}-`);
+    if (earlier > 0)
+      console.log(
+        `closing ${earlier} change(s) an earlier demo run left waiting (cancelled before executing: nothing written); this run's changes are demo-${run}-*`,
+      );
+    let ended = 0;
+    for (const queue of demoTaskQueues) ended += await freshGovernors(governed.client, queue);
+    if (ended > 0) console.log(`ended ${ended} governor(s) of an earlier demo run: budgets start fresh`);
+    console.log(
+      `policy: ${process.env.COUNTERSIGN_POLICY ?? 'policies/default.yaml'} (read at every decision: an edit applies to the next one, no restart)`,
+    );
+
     const samples = demoSamples(run);
     console.log(`\nsubmitting ${samples.length} AI recommendations (run ${run}):`);
     const rows: string[][] = [];

@@ -2,14 +2,19 @@ import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/com
 import { Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { approvalLatencyBuckets, countersignMetrics } from '../workflows/change-metrics';
+import { FailureLog } from './failure-log';
 import { PreconditionError } from './preflight/precondition-error';
 
-/** Adapts pino (object first) to the Temporal SDK logger (message first). */
-class PinoSdkLogger implements SdkLogger {
+/**
+ * Adapts pino (object first) to the Temporal SDK logger (message first). Failures are logged one
+ * line each, with their message, and the stack only the first time (see FailureLog).
+ */
+export class PinoSdkLogger implements SdkLogger {
+  private readonly failures = new FailureLog();
   constructor(private readonly pino: Logger) {}
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
-    this.pino[method](meta ?? {}, message);
+    this.pino[method](this.failures.shape(message, meta ?? {}), message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

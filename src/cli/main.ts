@@ -14,6 +14,7 @@ import type * as ValidationModule from '../schema/validate-recommendation';
 import type * as DirectoryModule from '../approvals/directory';
 import type * as DirectoryStoreModule from '../../activities/approvals/directory-store';
 import type * as YamlModule from 'yaml';
+import type * as ListWatchModule from './list-watch';
 import {
   ChangeClosedError,
   ChangeNotFoundError,
@@ -119,13 +120,28 @@ program
     new Option('--state <state>', 'only changes in this state').choices([...activeStates, ...finalStates]),
   )
   .option('--limit <n>', 'at most this many', '50')
-  .action(async (options: { state?: ChangeState; limit: string }) => {
-    const rows = await withClient((client) =>
-      client.list({
-        ...(options.state === undefined ? {} : { state: options.state }),
-        limit: Number(options.limit),
-      }),
-    );
+  .option('--watch [seconds]', 'refresh the table every few seconds (default 2) until Ctrl-C')
+  .action(async (options: { state?: ChangeState; limit: string; watch?: string | boolean }) => {
+    const query = {
+      ...(options.state === undefined ? {} : { state: options.state }),
+      limit: Number(options.limit),
+    };
+    if (options.watch !== undefined) {
+      const { watchInterval, watchList } = require('./list-watch') as typeof ListWatchModule;
+      const seconds = watchInterval(options.watch);
+      if (json)
+        throw new InputError('--watch draws a table for people; with --json, run list on your own schedule');
+      await withClient((client) =>
+        watchList(
+          () => client.list(query),
+          seconds,
+          (text) => process.stdout.write(text),
+          process.stdout.isTTY === true,
+        ),
+      );
+      return;
+    }
+    const rows = await withClient((client) => client.list(query));
     print(
       [...rows].sort((a, b) => b.startTime.localeCompare(a.startTime)),
       renderChangeList(rows),

@@ -12,7 +12,12 @@ export interface CliRun {
 /** Runs the real `countersign` executable, as a user would. */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; stdin?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    stdin?: string;
+    /** Sends SIGINT (Ctrl-C) once the output so far satisfies this: for commands that run until stopped. */
+    interruptWhen?: (stdout: string) => boolean;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
@@ -21,7 +26,14 @@ export function runCli(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!interrupted && options.interruptWhen?.(stdout) === true) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));

@@ -653,4 +653,50 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       );
     });
   });
+
+  it('list --watch refreshes the table, says what moved, and stops cleanly on Ctrl-C', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const env = { TEMPORAL_ADDRESS: h.env.temporalAddress, COUNTERSIGN_TASK_QUEUE: id };
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.45'] },
+    });
+    await withWorker(h, id, {}, async () => {
+      const cs = h.countersign(id);
+      await cs.submit(rec);
+      const waiting = await cs.waitForState(id, ['awaiting_approval']);
+      let rejected = false;
+      let decided: Promise<unknown> = Promise.resolve();
+      const watched = await runCli(['list', '--watch', '0.5', '--limit', '200'], {
+        env,
+        interruptWhen: (out) => {
+          // Once the waiting change is on screen, a person rejects it; stop when the table shows that.
+          if (!rejected && out.includes(`change-${id}`)) {
+            rejected = true;
+            decided = cs.decide(id, {
+              key: h.key('alice@example.com'),
+              decision: 'reject',
+              reason: 'watching it close',
+              planHash: waiting.approval?.planHash ?? '',
+            });
+          }
+          return out.includes(`change-${id}: awaiting_approval → rejected`);
+        },
+      });
+      await decided;
+      assert.equal(watched.code, 0, watched.stderr);
+      assert.match(watched.stdout, /^STARTED +STATE +TIER +REQUESTER +ENV +ZONE +CHANGE$/m);
+      assert.match(watched.stdout, /moved since the last refresh:/);
+      assert.match(watched.stdout, /updated \d\d:\d\d:\d\d UTC · every 0\.5 s · Ctrl-C to stop/);
+      const refused = await runCli(['list', '--watch', 'soon'], { env });
+      assert.equal(refused.code, 2);
+      assert.match(
+        refused.stderr,
+        /--watch: expected seconds between refreshes, 0\.5 to 3600, received soon/,
+      );
+    });
+  });
 });

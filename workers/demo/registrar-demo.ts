@@ -11,7 +11,8 @@ import { createChangeWorker } from '../create-worker';
 import type { GovernedStack } from '../stack/governed-stack';
 import { registerDomain } from './registry-seed';
 
-const taskQueue = 'countersign-registrar-demo';
+export const demoRegistrarTaskQueue = 'countersign-registrar-demo';
+const taskQueue = demoRegistrarTaskQueue;
 const locks = ['clientDeleteProhibited', 'clientTransferProhibited', 'clientUpdateProhibited'];
 
 /**

@@ -4,17 +4,16 @@ import type { ListedChange } from '../../src/client/countersign-client';
 import { movedSince, watchFrame, watchInterval } from '../../src/cli/list-watch';
 import { InputError } from '../../src/cli/read-input';
 
-const row = (workflowId: string, state: string): ListedChange =>
-  ({
-    workflowId,
-    state,
-    status: 'RUNNING',
-    startTime: '2026-12-03T10:00:00.000Z',
-    tier: '2',
-    requester: 'aiops-dns-agent',
-    environment: 'production',
-    zone: 'example.com.',
-  }) as unknown as ListedChange;
+const row = (workflowId: string, state: string): ListedChange => ({
+  workflowId,
+  state,
+  status: 'RUNNING',
+  startTime: '2026-12-03T10:00:00.000Z',
+  tier: '2',
+  requester: 'aiops-dns-agent',
+  environment: 'production',
+  zone: 'example.com.',
+});
 
 describe('countersign list --watch', () => {
   const intervals: { value: string | boolean; seconds?: number }[] = [

@@ -13,7 +13,7 @@ export const ExitCode = {
   unavailable: 5,
   /** The evidence chain does not verify (in a running change, or a bundle's entries). */
   evidenceBroken: 6,
-  /** Policy test cases failed, or `policy check --strict` found warnings. */
+  /** Policy test cases failed, `policy check --strict` found warnings, or `doctor` found a problem. */
   checksFailed: 7,
   /** The machine lacks something the command needs (Node too old, a package, a free port). */
   preconditionMissing: 8,

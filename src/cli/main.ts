@@ -15,6 +15,8 @@ import type * as DirectoryModule from '../approvals/directory';
 import type * as DirectoryStoreModule from '../../activities/approvals/directory-store';
 import type * as YamlModule from 'yaml';
 import type * as ListWatchModule from './list-watch';
+import type * as DoctorModule from './doctor';
+import type * as DoctorReportModule from './doctor-report';
 import {
   ChangeClosedError,
   ChangeNotFoundError,
@@ -146,6 +148,20 @@ program
       [...rows].sort((a, b) => b.startTime.localeCompare(a.startTime)),
       renderChangeList(rows),
     );
+  });
+
+program
+  .command('doctor')
+  .description(
+    "check what countersign needs, with this environment's settings: worker settings, Temporal (namespace, search attributes, workers), PowerDNS, the approver directory, the policy; says what to fix",
+  )
+  .action(async () => {
+    const { runDoctor } = require('./doctor') as typeof DoctorModule;
+    const { renderDoctorReport } = require('./doctor-report') as typeof DoctorReportModule;
+    if (!json) console.log('countersign doctor: checking with the settings of this environment ...');
+    const checks = await runDoctor();
+    print(checks, renderDoctorReport(checks));
+    if (checks.some((c) => c.status === 'fail')) process.exitCode = ExitCode.checksFailed;
   });
 
 /** The approver directory the worker uses (COUNTERSIGN_APPROVERS), parsed; undefined when unset. */

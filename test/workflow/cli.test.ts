@@ -699,4 +699,74 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       );
     });
   });
+
+  it('doctor: everything in place passes; each broken part fails with what to fix', async (t) => {
+    const id = slug(t);
+    const dir = mkdtempSync(path.join(tmpdir(), 'countersign-doctor-'));
+    const good = {
+      TEMPORAL_ADDRESS: h.env.temporalAddress,
+      COUNTERSIGN_TASK_QUEUE: id,
+      COUNTERSIGN_PDNS_API_URL: h.env.pdns.apiUrl,
+      COUNTERSIGN_PDNS_API_KEY: h.env.pdns.apiKey,
+      COUNTERSIGN_APPROVERS: h.approvers.directoryPath,
+    };
+    await withWorker(h, id, {}, async () => {
+      const healthy = await runCli(['doctor'], { env: good });
+      assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+      for (const name of [
+        'worker settings',
+        'Temporal',
+        'namespace',
+        'search attributes',
+        'workers',
+        'PowerDNS',
+        'approver directory',
+        'policy',
+      ])
+        assert.match(healthy.stdout, new RegExp(`^  ok    ${name} `, 'm'), healthy.stdout);
+      assert.match(healthy.stdout, /everything countersign needs works\.$/m);
+    });
+    const brokenDirectory = path.join(dir, 'approvers.yaml');
+    writeFileSync(brokenDirectory, 'humans: [{ id: 42 }]\n');
+    const brokenPolicy = path.join(dir, 'policy.yaml');
+    writeFileSync(brokenPolicy, 'version: broken\nrules: [');
+    const broken = await runCli(['--json', 'doctor'], {
+      env: {
+        ...good,
+        COUNTERSIGN_TASK_QUEUE: `${id}-nobody`,
+        COUNTERSIGN_PDNS_API_KEY: 'not-the-key-at-all',
+        COUNTERSIGN_APPROVERS: brokenDirectory,
+        COUNTERSIGN_POLICY: brokenPolicy,
+      },
+    });
+    assert.equal(broken.code, 7, broken.stderr);
+    const checks = JSON.parse(broken.stdout) as {
+      name: string;
+      status: string;
+      found: string;
+      fix?: string;
+    }[];
+    const byName = new Map(checks.map((c) => [c.name, c]));
+    assert.equal(byName.get('Temporal')?.status, 'ok');
+    for (const [name, found, fix] of [
+      ['workers', /no worker has polled task queue .*-nobody/, /npm run worker/],
+      ['PowerDNS', /refused the API key \(HTTP 401\)/, /COUNTERSIGN_PDNS_API_KEY/],
+      [
+        'approver directory',
+        /approvers\.yaml: .*humans\[0\]\.id: Invalid input: expected string/,
+        /nobody can approve while it is unreadable/,
+      ],
+      ['policy', /policy\.yaml is invalid/, /countersign policy check .*policy\.yaml/],
+    ] as const) {
+      const check = byName.get(name);
+      assert.equal(check?.status, 'fail', `${name}: ${JSON.stringify(check)}`);
+      assert.match(check.found, found);
+      assert.match(check.fix ?? '', fix);
+    }
+    const unreachable = await runCli(['doctor'], { env: { ...good, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    assert.equal(unreachable.code, 7);
+    assert.match(unreachable.stdout, /FAIL  Temporal +cannot reach 127\.0\.0\.1:1/);
+    assert.match(unreachable.stdout, /FAIL  namespace +not checked: the connection must be fixed first/);
+    assert.doesNotMatch(unreachable.stderr, /at .*\.js:\d+/, 'no stack trace for an expected failure');
+  });
 });

@@ -13,6 +13,7 @@ import { freshGovernors, showBudgetExhausted } from './demo/governor-demo';
 import { showOverrides } from './demo/override-demo';
 import { demoRegistrarTaskQueue, showRegistrarChange } from './demo/registrar-demo';
 import { closeEarlierChanges } from './demo/earlier-runs';
+import { writeWorkerEnv } from './demo/worker-env';
 import { demoSamples } from './demo/samples';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
@@ -181,15 +182,39 @@ async function main(): Promise<number> {
     }
     const ui = stack.temporal.uiUrl ?? '';
     console.log(`\nTemporal UI: ${ui}/namespaces/default/workflows`);
+    const firstWaiting = waiting[0];
+    if (firstWaiting !== undefined) {
+      // The card is on the workflow's "User Metadata" tab; this link opens it there.
+      const workflowId = `change-${firstWaiting.recommendation.id}`;
+      const { runId } = await governed.client.workflow.getHandle(workflowId).describe();
+      console.log(
+        `its decision card, where an approver reads it: ${ui}/namespaces/default/workflows/${workflowId}/${runId}/user-metadata`,
+      );
+    }
     if (metricsAddress !== undefined) console.log(`Metrics (Prometheus): http://${metricsAddress}/metrics`);
     const approvable = waiting[0];
+    const workerEnvFile = path.join(dataDir, 'worker.env');
+    writeWorkerEnv(workerEnvFile, {
+      temporalAddress: stack.temporal.address,
+      taskQueue: 'countersign',
+      pdns: stack.pdns,
+      approversFile: approvers.directoryPath,
+    });
     const planHash =
       approvable === undefined
         ? ''
         : ((await cs.status(approvable.recommendation.id)).approval?.planHash ?? '');
     if (approvable !== undefined) {
       console.log(
-        `approve from another terminal (the plan hash binds your approval to the card you read):\n  TEMPORAL_ADDRESS=${stack.temporal.address} npx countersign approve ${approvable.recommendation.id} --plan-hash ${planHash.slice(0, 16)} --key ${path.relative(process.cwd(), approvers.keyPath('alice@example.com'))} --reason "checked the new pool"`,
+        [
+          'from another terminal (README: "Approve, veto and follow a change"):',
+          `  set -a; . ${path.relative(process.cwd(), workerEnvFile)}; set +a    # TEMPORAL_ADDRESS, COUNTERSIGN_APPROVERS, … of this demo`,
+          '  npx countersign doctor                            # is everything in place?',
+          '  npx countersign list --watch                      # every change, refreshed; what moved',
+          `  npx countersign pending --key ${path.relative(process.cwd(), approvers.keyPath('alice@example.com'))}   # what alice may approve`,
+          `  npx countersign approve ${approvable.recommendation.id} --plan-hash ${planHash.slice(0, 16)} --key ${path.relative(process.cwd(), approvers.keyPath('alice@example.com'))} --reason "checked the new pool"`,
+          '  (the plan hash binds your approval to the card you read)',
+        ].join('\n'),
       );
     }
 

@@ -422,6 +422,28 @@ registerAuditCommands(program, { print, withClient });
 registerEvidenceCommands(program, { print });
 
 /**
+ * The same identity options on every command that acts for a person: each one signed with a key
+ * also takes --as, which must name the key's principal (a second check that the right key file was
+ * picked up; the signature is what counts).
+ */
+function withIdentityOptions(command: Command): void {
+  const options = command.options.map((o) => o.long);
+  if (options.includes('--key') && !options.includes('--as'))
+    command.option('--as <principal>', 'who you are; must match the key file');
+  for (const sub of command.commands) withIdentityOptions(sub);
+}
+withIdentityOptions(program);
+program.hook('preAction', async (_program, action) => {
+  const o = action.opts<{ as?: unknown; key?: unknown }>();
+  if (typeof o.as !== 'string' || typeof o.key !== 'string') return;
+  const key = await readKey(o.key);
+  if (o.as.toLowerCase() !== key.principal.toLowerCase())
+    throw new InputError(
+      `--as ${o.as} does not match the key file ${o.key}, which belongs to ${key.principal}`,
+    );
+});
+
+/**
  * The Temporal client names its errors (SymbolBasedInstanceOfError); checking the name spares the
  * error path from loading the client when a command never used it.
  */

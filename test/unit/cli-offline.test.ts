@@ -121,4 +121,54 @@ describe('countersign CLI without a server', () => {
     assert.equal((await runCli(['frobnicate'], { env: nowhere })).code, 2);
     assert.equal((await runCli(['approve', 'some-id', '--reason', 'x'], { env: nowhere })).code, 2);
   });
+
+  it('every command that acts for a person takes --as beside --key, and refuses a --as the key does not belong to', async () => {
+    const keyFile = path.join(dir, 'erin.key.json');
+    const made = await runCli(['keygen', '--as', 'erin@example.com', '--out', keyFile], { env: nowhere });
+    assert.equal(made.code, 0, made.stderr);
+    for (const command of [
+      ['approve'],
+      ['reject'],
+      ['freeze'],
+      ['unfreeze'],
+      ['governor', 'admit'],
+      ['governor', 'reset'],
+      ['break-glass', 'start'],
+      ['break-glass', 'end'],
+      ['break-glass', 'review'],
+      ['exceptions', 'grant'],
+      ['incident', 'open'],
+      ['incident', 'close'],
+      ['exceptions', 'approve'],
+      ['exceptions', 'revoke'],
+    ]) {
+      const help = await runCli([...command, '--help'], { env: nowhere });
+      assert.match(help.stdout, /--key <file>/, `${command.join(' ')} has no --key`);
+      assert.match(
+        help.stdout,
+        /--as <principal> +who you are; must match the key file/,
+        `${command.join(' ')} has no --as`,
+      );
+    }
+    const wrong = await runCli(
+      [
+        'freeze',
+        '--scope',
+        'zone:a.example.',
+        '--reason',
+        'r',
+        '--key',
+        keyFile,
+        '--as',
+        'alice@example.com',
+      ],
+      { env: nowhere },
+    );
+    assert.equal(wrong.code, 2);
+    assert.match(
+      wrong.stderr,
+      /--as alice@example\.com does not match the key file .*erin\.key\.json, which belongs to erin@example\.com/,
+    );
+    assert.doesNotMatch(wrong.stderr, /cannot reach Temporal/, 'refused before connecting');
+  });
 });

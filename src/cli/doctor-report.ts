@@ -39,3 +39,36 @@ export function missingSearchAttributes(
       : [{ ...n, registeredAs: have }];
   });
 }
+
+/** What `describe` says of a running change that matters to whether it is stuck. */
+export interface RunningChange {
+  readonly workflowId: string;
+  /** Attempt of the pending workflow task: above 1, the workflow code itself keeps failing. */
+  readonly workflowTaskAttempt: number;
+  readonly activities: readonly {
+    readonly type: string;
+    readonly attempt: number;
+    readonly lastFailure?: string;
+  }[];
+}
+
+/**
+ * Running changes that are not moving: workflow code failing on every attempt (a bug, a
+ * nondeterminism after a deploy), or an activity retried again and again (a broken policy, an
+ * unreachable provider). Temporal retries both without end, so in its list they look like any
+ * running change; each is said once, with what fails.
+ */
+export function stuckChanges(changes: readonly RunningChange[], minActivityAttempts = 3): string[] {
+  return changes.flatMap((c) => {
+    if (c.workflowTaskAttempt > 1)
+      return [
+        `${c.workflowId}: its workflow code fails on every attempt (attempt ${c.workflowTaskAttempt}); the worker log and the Temporal UI's history say why`,
+      ];
+    const failing = c.activities.filter((a) => a.attempt >= minActivityAttempts);
+    return failing.length === 0
+      ? []
+      : [
+          `${c.workflowId}: ${failing.map((a) => `${a.type} failing (attempt ${a.attempt})${a.lastFailure === undefined ? '' : `: ${a.lastFailure}`}`).join('; ')}`,
+        ];
+  });
+}

@@ -8,7 +8,9 @@ import type { WorkerConfig } from '../../workers/config';
 import { connectClient, temporalConnectConfig } from '../client/connection';
 import { searchAttributeRegistrations } from '../search-attributes';
 import type { DoctorCheck } from './doctor-report';
-import { missingSearchAttributes } from './doctor-report';
+import type { RunningChange } from './doctor-report';
+import { missingSearchAttributes, stuckChanges } from './doctor-report';
+import pLimit from 'p-limit';
 
 const defaultQueue = 'countersign';
 
@@ -61,6 +63,7 @@ async function temporalChecks(taskQueue: string): Promise<DoctorCheck[]> {
       skipped('namespace', 'the connection'),
       skipped('search attributes', 'the connection'),
       skipped('workers', 'the connection'),
+      skipped('stuck changes', 'the connection'),
     ];
   }
   try {
@@ -86,12 +89,14 @@ async function temporalChecks(taskQueue: string): Promise<DoctorCheck[]> {
         },
         skipped('search attributes', 'the namespace'),
         skipped('workers', 'the namespace'),
+        skipped('stuck changes', 'the namespace'),
       );
       return checks;
     }
     checks.push(
       await searchAttributeCheck(client, namespace),
       await pollerCheck(client, namespace, taskQueue),
+      await stuckCheck(client, taskQueue),
     );
     return checks;
   } finally {
@@ -160,6 +165,52 @@ async function pollerCheck(client: Client, namespace: string, taskQueue: string)
     status: 'fail',
     found: `no worker has polled task queue ${taskQueue} in the last minutes${workflows.length > 0 ? ' for activities' : ''}: changes would wait`,
     fix: 'start one (npm run worker), or set COUNTERSIGN_TASK_QUEUE to the queue your workers poll',
+  };
+}
+
+/** At most this many running changes are described (newest first): enough to spot a pattern. */
+const stuckSample = 200;
+
+async function stuckCheck(client: Client, taskQueue: string): Promise<DoctorCheck> {
+  const query = `WorkflowType = 'changeWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`;
+  const ids: string[] = [];
+  for await (const change of client.workflow.list({ query })) {
+    ids.push(change.workflowId);
+    if (ids.length >= stuckSample) break;
+  }
+  const limit = pLimit(8);
+  const running = await Promise.all(
+    ids.map((id) =>
+      limit(async (): Promise<RunningChange | undefined> => {
+        try {
+          const { raw } = await client.workflow.getHandle(id).describe();
+          return {
+            workflowId: id,
+            workflowTaskAttempt: raw.pendingWorkflowTask?.attempt ?? 0,
+            activities: (raw.pendingActivities ?? []).map((a) => ({
+              type: a.activityType?.name ?? '?',
+              attempt: a.attempt ?? 0,
+              ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message.split('\n')[0] ?? '' } : {}),
+            })),
+          };
+        } catch {
+          return undefined; // closed between the list and the describe
+        }
+      }),
+    ),
+  );
+  const stuck = stuckChanges(running.filter((c): c is RunningChange => c !== undefined));
+  if (stuck.length === 0)
+    return {
+      name: 'stuck changes',
+      status: 'ok',
+      found: `none of ${ids.length} running change(s) keeps failing`,
+    };
+  return {
+    name: 'stuck changes',
+    status: 'fail',
+    found: `${stuck.length} of ${ids.length} running keep failing: ${stuck.join(' | ')}`,
+    fix: 'fix what each failure names (it resumes by itself: Temporal keeps retrying); countersign status <id> shows where it stands',
   };
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { queryRrset } from '../../activities/dns/query';
+import { createPolicySource } from '../../activities/policy/policy-store';
 import type { ChangeView } from '../../src/change/view';
 import { exampleRecommendation } from '../../src/examples';
 import { runCli } from '../helpers/cli';
@@ -768,5 +769,53 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
     assert.match(unreachable.stdout, /FAIL  Temporal +cannot reach 127\.0\.0\.1:1/);
     assert.match(unreachable.stdout, /FAIL  namespace +not checked: the connection must be fixed first/);
     assert.doesNotMatch(unreachable.stderr, /at .*\.js:\d+/, 'no stack trace for an expected failure');
+  });
+
+  it('doctor names a stuck change: one whose activity keeps failing, with the failure', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const dir = mkdtempSync(path.join(tmpdir(), 'countersign-stuck-'));
+    const policy = path.join(dir, 'policy.yaml');
+    writeFileSync(policy, 'version: broken\nrules: [');
+    const env = {
+      TEMPORAL_ADDRESS: h.env.temporalAddress,
+      COUNTERSIGN_TASK_QUEUE: id,
+      COUNTERSIGN_PDNS_API_URL: h.env.pdns.apiUrl,
+      COUNTERSIGN_PDNS_API_KEY: h.env.pdns.apiKey,
+      COUNTERSIGN_APPROVERS: h.approvers.directoryPath,
+    };
+    const rec = exampleRecommendation({
+      id,
+      zone,
+      environment: 'staging',
+      change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.46'] },
+    });
+    // The worker reads a policy that cannot be parsed: the governors cannot admit anything, and
+    // Temporal retries the ask without end. In Temporal's list the change just looks running.
+    await withWorker(h, id, { policy: createPolicySource(policy) }, async () => {
+      const cs = h.countersign(id);
+      await cs.submit(rec);
+      const doctor = await eventually(async () => {
+        const run = await runCli(['--json', 'doctor'], { env });
+        const checks = JSON.parse(run.stdout) as {
+          name: string;
+          status: string;
+          found: string;
+          fix?: string;
+        }[];
+        const stuck = checks.find((c) => c.name === 'stuck changes');
+        assert.equal(stuck?.status, 'fail', JSON.stringify(stuck));
+        return { run, stuck };
+      }, 30_000);
+      assert.equal(doctor.run.code, 7);
+      assert.match(
+        doctor.stuck.found,
+        new RegExp(
+          `change-${id}: askGovernors failing \\(attempt \\d+\\): policy .*policy\\.yaml is invalid`,
+        ),
+      );
+      assert.match(doctor.stuck.fix ?? '', /it resumes by itself/);
+      await cs.handle(id).terminate('test done');
+    });
   });
 });

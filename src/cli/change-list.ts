@@ -2,6 +2,11 @@ import type { ListedChange } from '../client/countersign-client';
 
 const headers = ['STARTED', 'STATE', 'TIER', 'REQUESTER', 'ENV', 'ZONE', 'CHANGE'] as const;
 
+/** A listed change's state: countersign's own, or Temporal's status when it has none (terminated early). */
+export function listedState(row: ListedChange): string {
+  return row.state ?? row.status.toLowerCase();
+}
+
 /**
  * `countersign list` as a table a person scans: newest first, a header, who asked for each
  * change, its state and tier; the workflow id last, since it is the longest and the one to copy.
@@ -11,7 +16,7 @@ export function renderChangeList(rows: readonly ListedChange[]): string {
   const sorted = [...rows].sort((a, b) => b.startTime.localeCompare(a.startTime));
   const cells = sorted.map((r) => [
     r.startTime.slice(0, 19).replace('T', ' '),
-    r.state ?? r.status.toLowerCase(),
+    listedState(r),
     r.tier ?? '-',
     r.requester ?? '-',
     r.environment ?? '-',

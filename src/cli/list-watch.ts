@@ -1,5 +1,5 @@
 import type { ListedChange } from '../client/countersign-client';
-import { renderChangeList } from './change-list';
+import { listedState, renderChangeList } from './change-list';
 import { InputError } from './read-input';
 
 /** `--watch [seconds]`: how often to refresh; bare `--watch` is every 2 s. */
@@ -20,7 +20,7 @@ export function movedSince(
 ): string[] {
   if (previous === undefined) return [];
   return rows.flatMap((r) => {
-    const now = r.state ?? r.status.toLowerCase();
+    const now = listedState(r);
     const before = previous.get(r.workflowId);
     if (before === now) return [];
     return [`${r.workflowId}: ${before === undefined ? `new, ${now}` : `${before} → ${now}`}`];
@@ -66,8 +66,11 @@ export async function watchList(
       const rows = await list();
       const frame = watchFrame(rows, previous, new Date(), seconds);
       write(isTerminal ? `\x1b[H\x1b[2J${frame}\n` : `${frame}\n\n`);
-      previous = new Map(rows.map((r) => [r.workflowId, r.state ?? r.status.toLowerCase()]));
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, seconds * 1000))]);
+      previous = new Map(rows.map((r) => [r.workflowId, listedState(r)]));
+      // Cleared on Ctrl-C: a pending timer would keep the process alive for up to an interval.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stopped, new Promise((r) => (timer = setTimeout(r, seconds * 1000)))]);
+      clearTimeout(timer);
     }
   } finally {
     process.off('SIGINT', stop);

@@ -182,17 +182,16 @@ async function main(): Promise<number> {
     }
     const ui = stack.temporal.uiUrl ?? '';
     console.log(`\nTemporal UI: ${ui}/namespaces/default/workflows`);
-    const firstWaiting = waiting[0];
-    if (firstWaiting !== undefined) {
+    const approvable = waiting[0];
+    if (approvable !== undefined) {
       // The card is on the workflow's "User Metadata" tab; this link opens it there.
-      const workflowId = `change-${firstWaiting.recommendation.id}`;
+      const workflowId = `change-${approvable.recommendation.id}`;
       const { runId } = await governed.client.workflow.getHandle(workflowId).describe();
       console.log(
         `its decision card, where an approver reads it: ${ui}/namespaces/default/workflows/${workflowId}/${runId}/user-metadata`,
       );
     }
     if (metricsAddress !== undefined) console.log(`Metrics (Prometheus): http://${metricsAddress}/metrics`);
-    const approvable = waiting[0];
     const workerEnvFile = path.join(dataDir, 'worker.env');
     writeWorkerEnv(workerEnvFile, {
       temporalAddress: stack.temporal.address,

@@ -174,12 +174,10 @@ async function approverDirectory() {
   return { file, directory: lazy.directoryStore().parseDirectory(text, file) };
 }
 
-/** Who the caller is: --as, or the principal of --key; both given, they must agree. */
+/** Who the caller is: --as, or the principal of --key (both given, the preAction hook made them agree). */
 async function callerOf(options: { as?: string; key?: string }): Promise<string | undefined> {
-  const fromKey = options.key === undefined ? undefined : (await readKey(options.key)).principal;
-  if (options.as !== undefined && fromKey !== undefined && options.as.toLowerCase() !== fromKey.toLowerCase())
-    throw new InputError(`--as ${options.as} does not match the key file, which belongs to ${fromKey}`);
-  return options.as ?? fromKey;
+  if (options.as !== undefined) return options.as;
+  return options.key === undefined ? undefined : (await readKey(options.key)).principal;
 }
 
 program
@@ -361,12 +359,8 @@ for (const decision of ['approve', 'reject'] as const) {
           requestId?: string;
         },
       ) => {
+        // --as was checked against this key before the command ran (withIdentityOptions).
         const key = await readKey(options.key);
-        if (options.as !== undefined && options.as.toLowerCase() !== key.principal.toLowerCase()) {
-          throw new InputError(
-            `--as ${options.as} does not match the key file, which belongs to ${key.principal}`,
-          );
-        }
         // One connection for the decision and the view after it; a view that cannot be read still
         // leaves the verdict to print.
         const { verdict, planHash, next } = await withClient(async (client) => {

@@ -43,6 +43,74 @@ function bundleWorkflows() {
   }
 }
 
+/**
+ * The command bundled into one file (dist/cli.js) and its code cache: resolving and reading some
+ * 700 module files costs ~40 ms at every start, compiling them ~100 ms more on Node 20. Packages
+ * only the evidence commands load (the Temporal worker with its native core, the S3 client) stay
+ * outside, and so do the project's modules that find files at run time with require.resolve: they
+ * load from their per-file build beside the bundle. Resolves to false when it could not be made;
+ * the command then runs the per-file build.
+ */
+function bundleCommand() {
+  var locatesFiles = /require\.resolve\(\s*['"]\./;
+  var perFile = {
+    name: 'modules-that-locate-files-stay-per-file',
+    setup: function (build) {
+      build.onResolve({ filter: /^\.\.?\// }, function (args) {
+        if (args.importer.indexOf(path.sep + 'node_modules' + path.sep) !== -1) return undefined;
+        var base = path.resolve(args.resolveDir, args.path);
+        var source = [base + '.ts', path.join(base, 'index.ts')].find(function (file) {
+          return fs.existsSync(file);
+        });
+        if (source === undefined || !locatesFiles.test(fs.readFileSync(source, 'utf8'))) return undefined;
+        var compiled = path.relative(root, source).replace(/\.ts$/, '.js').split(path.sep).join('/');
+        return { path: './' + compiled, external: true };
+      });
+    },
+  };
+  return esbuild
+    .build({
+      absWorkingDir: root,
+      entryPoints: ['src/cli/main.ts'],
+      outfile: path.join('dist', 'cli.js'),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'linked',
+      // ASCII only, so the loader reads it as one-byte text (a quarter of the time of UTF-8 here);
+      // no whitespace: a smaller file to read at every start. Names are kept for stack traces.
+      charset: 'ascii',
+      minifyWhitespace: true,
+      minifySyntax: true,
+      external: ['@temporalio/worker', '@temporalio/core-bridge', '@aws-sdk/*', '@smithy/*'],
+      plugins: [perFile],
+      logLevel: 'error',
+    })
+    .then(function () {
+      if (/[^\x00-\x7f]/.test(fs.readFileSync(path.join(dist, 'cli.js'), 'latin1'))) {
+        throw new Error('dist/cli.js is not ASCII, and the command reads it as such');
+      }
+      var warmed = require('node:child_process').spawnSync(
+        process.execPath,
+        [path.join(__dirname, 'code-cache.js'), path.join(dist, 'cli.js')],
+        { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+      );
+      if (warmed.status !== 0)
+        throw new Error('loading the bundle failed: ' + warmed.stderr.trim().split('\n')[0]);
+      return true;
+    })
+    .catch(function (err) {
+      fs.rmSync(path.join(dist, 'cli.js'), { force: true });
+      process.stderr.write(
+        'countersign build: the command could not be bundled (' +
+          (err && err.message ? err.message.split('\n')[0] : String(err)) +
+          '); it runs from the per-file build instead, only slower to start.\n',
+      );
+      return false;
+    });
+}
+
 function bundleFailed(err) {
   process.stderr.write(
     'countersign build: the workflow code could not be bundled ahead of time (' +
@@ -73,9 +141,11 @@ esbuild
       process.exit(1);
     }
     var compiled = Date.now();
-    return bundleWorkflows().then(function (bundled) {
+    return Promise.all([bundleWorkflows(), bundleCommand()]).then(function (results) {
+      var bundled = results[0];
       var record = { fingerprint: before, files: files.length };
       if (bundled) record.workflowBundle = { sdk: bundled };
+      if (results[1]) record.commandBundle = 'dist/cli.js';
       fs.writeFileSync(stamp + '.tmp', JSON.stringify(record) + '\n');
       fs.renameSync(stamp + '.tmp', stamp);
       process.stdout.write(

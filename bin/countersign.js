@@ -17,7 +17,14 @@ if (typeof nodeModule.enableCompileCache === 'function') nodeModule.enableCompil
 var path = require('node:path');
 var build = require('./source-fingerprint').buildState(path.resolve(__dirname, '..'));
 var cli;
-if (build.current) {
+if (build.current && build.stamp.commandBundle) {
+  // One file with its code cache (bin/build.js); a missing cache is written on the way out.
+  var loaded = require('./code-cache').requireWithCodeCache(
+    path.resolve(__dirname, '..', build.stamp.commandBundle),
+  );
+  if (loaded.cacheMissing) process.once('exit', loaded.writeCache);
+  cli = loaded.exports;
+} else if (build.current) {
   cli = require('../dist/src/cli/main.js');
 } else {
   require('tsx/cjs');

@@ -43,7 +43,7 @@ function fingerprint(root) {
   return hash.digest('hex');
 }
 
-/** { current: true } when dist/ matches the sources, else { current: false, reason }. */
+/** { current: true, stamp } when dist/ matches the sources, else { current: false, reason }. */
 function buildState(root) {
   var stamp;
   try {
@@ -57,7 +57,7 @@ function buildState(root) {
   if (stamp.fingerprint !== fingerprint(root)) {
     return { current: false, reason: 'the sources changed since the last build' };
   }
-  return { current: true };
+  return { current: true, stamp: stamp };
 }
 
 module.exports = {

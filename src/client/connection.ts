@@ -1,6 +1,6 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Client, Connection } from '@temporalio/client';
-import { dataConverter } from '../payloads/data-converter';
+import { clientDataConverter } from '../payloads/client-data-converter';
 import type * as TracingModule from '../../workers/tracing';
 
 /**
@@ -37,5 +37,10 @@ export async function connectClient(): Promise<Client> {
       (require('../../workers/tracing') as typeof TracingModule)
     : undefined;
   const interceptors = tracing?.tracingConfigured() ? tracing.clientTracing().clientInterceptors : {};
-  return new Client({ connection, namespace: config.namespace, dataConverter, interceptors });
+  return new Client({
+    connection,
+    namespace: config.namespace,
+    dataConverter: clientDataConverter,
+    interceptors,
+  });
 }

@@ -9,16 +9,50 @@ import { prebuiltWorkflowBundle } from '../../workers/prebuilt-bundle';
 // Plain CommonJS shared with bin/countersign.js; typed here by what the test uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fingerprinting = require('../../bin/source-fingerprint.js') as {
-  buildState(root: string): { current: true } | { current: false; reason: string };
+  buildState(
+    root: string,
+  ): { current: true; stamp: { commandBundle?: string } } | { current: false; reason: string };
   sourceTrees: string[];
 };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const codeCache = require('../../bin/code-cache.js') as { cacheFileFor(bundle: string): string };
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 
 describe('the compiled command', () => {
   it('is current in this checkout (npm install and npm test build it)', () => {
     const state = fingerprinting.buildState(projectRoot);
-    assert.deepEqual(state, { current: true }, 'dist/ is not the build of these sources: run npm run build');
+    assert.ok(state.current, 'dist/ is not the build of these sources: run npm run build');
+  });
+
+  it('is one ASCII file with a code cache this Node accepts, the modules that locate files beside it', () => {
+    const state = fingerprinting.buildState(projectRoot);
+    assert.ok(state.current);
+    assert.equal(state.stamp.commandBundle, 'dist/cli.js');
+    const bundle = path.join(projectRoot, 'dist', 'cli.js');
+    assert.doesNotMatch(readFileSync(bundle, 'latin1'), /[^\x00-\x7f]/);
+    assert.ok(readFileSync(codeCache.cacheFileFor(bundle)).length > 100_000, 'the code cache is too small');
+    // A fresh process: the cache must be taken, and every everyday command's module must load.
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const l = require(${JSON.stringify(path.join(projectRoot, 'bin', 'code-cache.js'))}).requireWithCodeCache(${JSON.stringify(bundle)});
+         l.exports.loadEveryCommandModule();
+         process.stdout.write(JSON.stringify({ used: l.cacheUsed }));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(probe.status, 0, probe.stderr);
+    assert.deepEqual(JSON.parse(probe.stdout), { used: true });
+    // Modules that find files with require.resolve stay per-file (a path resolved inside the bundle
+    // would point nowhere); each one the bundle names exists beside it.
+    const text = readFileSync(bundle, 'latin1');
+    assert.doesNotMatch(text, /require\.resolve\("\./);
+    const perFile = [...text.matchAll(/require\("(\.\/[^"]+)"\)/g)].map((m) => m[1] ?? '');
+    assert.ok(perFile.includes('./activities/evidence/verify-evidence.js'), perFile.join(', '));
+    for (const file of perFile)
+      assert.ok(readFileSync(path.join(projectRoot, 'dist', file)).length > 0, file);
   });
 
   it('bundled the workflow code for workers, so a worker polls without bundling first', () => {
@@ -70,7 +104,19 @@ describe('the command in a copy whose sources change', () => {
     execFileSync(process.execPath, [path.join(copy, 'bin', 'build.js')], { encoding: 'utf8' });
   const state = () => fingerprinting.buildState(copy);
   const mainSource = () => path.join(copy, 'src', 'cli', 'main.ts');
-  const compiledMain = () => path.join(copy, 'dist', 'src', 'cli', 'main.js');
+  /** Marks the compiled help text, in the per-file build and in the bundle: only a build can print it. */
+  const markBuild = () => {
+    for (const compiled of [
+      path.join(copy, 'dist', 'src', 'cli', 'main.js'),
+      path.join(copy, 'dist', 'cli.js'),
+    ])
+      writeFileSync(
+        compiled,
+        readFileSync(compiled, 'latin1').replace(/Govern AI-proposed|EDITED Govern/, 'COMPILED Govern'),
+        'latin1',
+      );
+  };
+  const cacheFile = () => codeCache.cacheFileFor(path.join(copy, 'dist', 'cli.js'));
 
   before(() => {
     copy = mkdtempSync(path.join(tmpdir(), 'countersign-build-'));
@@ -85,14 +131,21 @@ describe('the command in a copy whose sources change', () => {
       build(),
       /countersign build: \d+ files compiled into dist\/ in \d+ ms, the workflow code bundled in \d+ ms/,
     );
-    assert.deepEqual(state(), { current: true });
+    assert.equal(state().current, true);
     assert.deepEqual(prebuiltWorkflowBundle(copy), { path: path.join(copy, 'dist', 'workflow-bundle.js') });
-    // Mark the compiled help text: only the build can print it.
-    writeFileSync(
-      compiledMain(),
-      readFileSync(compiledMain(), 'utf8').replace('Govern AI-proposed DNS changes', 'COMPILED Govern'),
-    );
+    markBuild();
     assert.match(help(), /COMPILED Govern/);
+  });
+
+  it('writes a missing code cache on its first run, and runs past a cache V8 refuses without rewriting it', () => {
+    build();
+    rmSync(cacheFile());
+    assert.match(help(), /Govern AI-proposed DNS changes/);
+    assert.ok(readFileSync(cacheFile()).length > 10_000, 'the first run wrote no cache');
+    const refused = Buffer.from('not a V8 code cache');
+    writeFileSync(cacheFile(), refused);
+    assert.match(help(), /Govern AI-proposed DNS changes/);
+    assert.deepEqual(readFileSync(cacheFile()), refused);
   });
 
   const edits: [string, () => void][] = [
@@ -114,10 +167,7 @@ describe('the command in a copy whose sources change', () => {
   for (const [what, edit] of edits) {
     it(`runs the source, not the build, after ${what}`, () => {
       build();
-      writeFileSync(
-        compiledMain(),
-        readFileSync(compiledMain(), 'utf8').replace(/Govern AI-proposed|EDITED Govern/, 'COMPILED Govern'),
-      );
+      markBuild();
       edit();
       assert.equal(state().current, false);
       // Nor does a worker start from the stale workflow bundle.
@@ -130,7 +180,7 @@ describe('the command in a copy whose sources change', () => {
 
   it('compiles the edit on the next build, and runs it', () => {
     build();
-    assert.deepEqual(state(), { current: true });
+    assert.equal(state().current, true);
     assert.match(help(), /EDITED Govern/);
   });
 

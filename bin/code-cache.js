@@ -1,0 +1,80 @@
+// Loads the bundled command (dist/cli.js) with V8's code cache, the way Node 22's module compile
+// cache would: Node 20 compiles the Temporal client, protobufjs and zod again at every start
+// (~100 ms), a cost an approver pays on every command. The cache is written by the build after
+// loading every module a command can load (so it holds their compiled functions, not just the
+// top level), one file per Node version and architecture, and written on first use when missing.
+// A cache V8 refuses (other V8 flags, say from NODE_OPTIONS) is left alone: rewriting it would
+// make runs with and without those flags undo each other's cache. Plain CommonJS: the
+// command loads it before anything else.
+'use strict';
+
+var fs = require('node:fs');
+var path = require('node:path');
+var vm = require('node:vm');
+var Module = require('node:module');
+
+/** Where the cache for this Node lives; V8 refuses a cache from another version or flag set. */
+function cacheFileFor(bundle) {
+  return path.join(
+    path.dirname(bundle),
+    'cli-code-cache',
+    process.version + '-' + process.arch + '-' + process.versions.v8 + '.bin',
+  );
+}
+
+function writeCache(file, script) {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file + '.tmp', script.createCachedData());
+    fs.renameSync(file + '.tmp', file);
+  } catch (err) {
+    // A read-only install runs without the cache, only slower.
+  }
+}
+
+/**
+ * require() of a CommonJS file through vm.Script with cached data. The file must be ASCII (the
+ * build bundles it so and checks): it is read as one-byte text, much faster than decoding UTF-8. Returns its exports and a
+ * function that writes the cache from everything compiled so far.
+ */
+function requireWithCodeCache(bundle) {
+  var file = path.resolve(bundle);
+  var cacheFile = cacheFileFor(file);
+  var cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch (err) {
+    cachedData = undefined;
+  }
+  var options = { filename: file, cachedData: cachedData };
+  if (vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER) {
+    options.importModuleDynamically = vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  }
+  var script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), options);
+  var mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  Module._cache[file] = mod;
+  script
+    .runInThisContext()
+    .call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  mod.loaded = true;
+  return {
+    exports: mod.exports,
+    cacheUsed: cachedData !== undefined && !script.cachedDataRejected,
+    cacheMissing: cachedData === undefined,
+    writeCache: function () {
+      writeCache(cacheFile, script);
+    },
+  };
+}
+
+module.exports = { requireWithCodeCache: requireWithCodeCache, cacheFileFor: cacheFileFor };
+
+// `node bin/code-cache.js <bundle>` (run by the build): loads the bundle and every module its
+// commands load, then writes the cache.
+if (require.main === module) {
+  var loaded = requireWithCodeCache(process.argv[2]);
+  loaded.exports.loadEveryCommandModule();
+  loaded.writeCache();
+}

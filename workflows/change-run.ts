@@ -86,6 +86,13 @@ export class ChangeRun {
   fastPath = false;
   /** An approval request is announced to the approvers when it opens; false in histories recorded before that. */
   announcesRequests = false;
+  /**
+   * The admission also reads the overrides, and the first policy check uses them instead of
+   * reading them again while staging; false in histories recorded before that.
+   */
+  overridesWithAdmission = false;
+  /** The overrides came with the admission and no policy check has used them yet. */
+  overridesFromAdmission = false;
   /** The overrides in force in this change's scopes when it last asked. */
   overrides: ActiveOverrides = noActiveOverrides;
   /** The break-glass grant this change was approved under, if any. */

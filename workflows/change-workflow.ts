@@ -102,6 +102,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
     checkedOnce: patched('auto-route-checked-once'),
   };
   const announcesRequests = patched('announce-approval-requests');
+  const overridesWithAdmission = patched('overrides-with-admission');
   const admitted = admitMessage(input, ChangeInputEnvelope, maxChangeInputBytes);
   if (!admitted.ok) {
     // Not a change at all (a client that skipped the SDK): fail the workflow with the reason, no retries.
@@ -122,6 +123,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   run.overridesAware = run.governed && patched('overrides');
   run.fastPath = patched('local-reads');
   run.announcesRequests = announcesRequests;
+  run.overridesWithAdmission = run.overridesAware && run.fastPath && overridesWithAdmission;
   setHandler(governorNudgeSignal, () => {
     run.nudges += 1;
   });
@@ -234,8 +236,11 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
   };
   for (;;) {
     run.transition('staging');
-    // On the fast path the overrides are read while staging: the check below needs both.
-    const overridesRead = run.fastPath && run.overridesAware ? refreshOverrides(run) : null;
+    // The check below needs the overrides: those the admission brought for the first check, else
+    // (on the fast path) read while staging.
+    const fromAdmission = run.overridesFromAdmission;
+    run.overridesFromAdmission = false;
+    const overridesRead = run.fastPath && run.overridesAware && !fromAdmission ? refreshOverrides(run) : null;
     const [staged] = await Promise.all([readsOf(run).stage(rec), overridesRead]);
     if (!staged.ok) return run.close('refused', staged.code, staged.message);
     const plan = staged.plan;
@@ -251,7 +256,14 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
     run.transition('checking');
     let decision = governed(
       run,
-      await checkPolicy(run, rec, classified, plan, staged.zoneRecords, overridesRead !== null),
+      await checkPolicy(
+        run,
+        rec,
+        classified,
+        plan,
+        staged.zoneRecords,
+        overridesRead !== null || fromAdmission,
+      ),
     );
     const checkedAt = Date.now();
     run.decision = decision;

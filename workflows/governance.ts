@@ -6,6 +6,7 @@ import type { Hold } from '../src/governor/hold';
 import { holdKeyword } from '../src/governor/hold';
 import { proposalOnly } from '../src/governor/reroute';
 import { grantInForce, underBreakGlass } from '../src/overrides/break-glass';
+import type { ActiveOverrides } from '../src/overrides/active-overrides';
 import { rrsetKey } from '../src/governor/scope';
 import { hashOf } from '../src/hash';
 import type { Plan } from '../src/plan/plan';
@@ -86,9 +87,18 @@ export async function awaitAdmission(run: ChangeRun): Promise<void> {
   for (;;) {
     // Counted before asking: a nudge may arrive together with the answer that says to wait.
     const seen = run.nudges;
-    const reply = await askGovernors(run, { op: 'admit', rrset: targetRrset(run) });
+    const reply = await askGovernors(run, {
+      op: 'admit',
+      rrset: targetRrset(run),
+      ...(run.overridesWithAdmission ? { withOverrides: true } : {}),
+    });
     if (reply.verdict === 'go') {
       letGo(run, 'admitted from the review queue');
+      // A worker whose activities predate the read answers without them: they are read while staging.
+      if (run.overridesWithAdmission && reply.overrides !== undefined) {
+        noteOverrides(run, reply.overrides);
+        run.overridesFromAdmission = true;
+      }
       run.flags = [...reply.flags];
       if (run.flags.length > 0)
         run.record({
@@ -120,7 +130,11 @@ export function governed(run: ChangeRun, decision: Decision): Decision {
  */
 export async function refreshOverrides(run: ChangeRun): Promise<void> {
   const rec = run.recommendation;
-  const found = await governors.activeOverrides({ tenant: rec.target.tenant, zone: rec.target.zone });
+  noteOverrides(run, await governors.activeOverrides({ tenant: rec.target.tenant, zone: rec.target.zone }));
+}
+
+/** Keeps the overrides found; the evidence records them whenever they differ from the last found. */
+function noteOverrides(run: ChangeRun, found: ActiveOverrides): void {
   const before = JSON.stringify(run.overrides);
   run.overrides = found;
   if (

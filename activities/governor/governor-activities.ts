@@ -161,6 +161,13 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
     ]);
   };
 
+  const overridesIn = async (target: { tenant: string; zone: string }): Promise<ActiveOverrides> =>
+    mergeOverrides(
+      await Promise.all(
+        scopesOf(target).map((scope) => overridesOf(governorWorkflowId(scope, deps.taskQueue))),
+      ),
+    );
+
   return {
     async askGovernors(request: GovernorAsk): Promise<GovernorReply> {
       const loaded = await deps.policy();
@@ -172,6 +179,10 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
       const zone = scopes.filter(({ scope }) => scope.kind === 'zone');
       switch (request.op) {
         case 'admit': {
+          // The overrides are read while the governors answer (a queued change reads them again
+          // when it is let go); a failed read fails the ask, which Temporal retries.
+          const overrides = request.withOverrides === true ? overridesIn(request.target) : null;
+          overrides?.catch(() => undefined);
           // Every scope sees the proposal at once; the change waits on whichever queues it.
           const answers = await Promise.all(
             scopes.map(({ scope, limits }) =>
@@ -184,6 +195,7 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
             verdict: 'go',
             hold: null,
             flags: answers.flatMap((a) => (a.verdict === 'admitted' ? a.flags : [])),
+            ...(overrides === null ? {} : { overrides: await overrides }),
           };
         }
         case 'acquire': {
@@ -260,12 +272,7 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
     },
 
     /** The overrides in force for a change's scopes (a scope without a governor has none). */
-    async activeOverrides(target: { tenant: string; zone: string }): Promise<ActiveOverrides> {
-      const found = await Promise.all(
-        scopesOf(target).map((scope) => overridesOf(governorWorkflowId(scope, deps.taskQueue))),
-      );
-      return mergeOverrides(found);
-    },
+    activeOverrides: overridesIn,
 
     /** An approver of this change holds break-glass in one of its scopes: the grant, or null. */
     async useBreakGlass(request: {

@@ -1,3 +1,4 @@
+import type { ActiveOverrides } from '../overrides/active-overrides';
 import type { Flag } from './governor-state';
 import type { Hold } from './hold';
 
@@ -16,7 +17,16 @@ interface AskBase {
 
 /** What a change workflow asks its governors (every scope that governs it, widest first). */
 export type GovernorAsk =
-  | (AskBase & { readonly op: 'admit'; readonly rrset: string })
+  | (AskBase & {
+      readonly op: 'admit';
+      readonly rrset: string;
+      /**
+       * Also read the overrides in force in the change's scopes, while the governors answer: the
+       * policy check after staging needs them, and one round trip is saved. Absent from changes
+       * started before that; an activity that ignores it leaves `overrides` out of the reply.
+       */
+      readonly withOverrides?: boolean;
+    })
   | (AskBase & {
       readonly op: 'acquire';
       readonly route: 'auto' | 'approved';
@@ -52,4 +62,6 @@ export interface GovernorReply {
   readonly verdict: 'go' | 'wait' | 'reroute' | 'suppressed';
   readonly hold: Hold | null;
   readonly flags: readonly Flag[];
+  /** An admission asked `withOverrides` and let go: the overrides in force as it was answered. */
+  readonly overrides?: ActiveOverrides;
 }

@@ -69,6 +69,7 @@ describe('replay of recorded histories', () => {
       'v11-auto-checked-once',
       'v12-patches-at-start',
       'v13-announced-requests',
+      'v14-overrides-with-admission',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -156,6 +157,17 @@ describe('replay of recorded histories', () => {
     }
     const auto = eventsOf('v13-announced-requests', 'auto-executed.json');
     assert.ok(!activitiesOf(auto).includes('escalate'), 'an automatic change has no request to announce');
+  });
+
+  it('has overrides-with-admission histories: the first check used the overrides the admission read', () => {
+    for (const route of ['auto-executed.json', 'blocked.json']) {
+      const events = eventsOf('v14-overrides-with-admission', route);
+      assert.ok(patchesOf(events).includes('overrides-with-admission'), `${route} lacks the patch`);
+      assert.ok(!activitiesOf(events).includes('activeOverrides'), `${route} read the overrides apart`);
+    }
+    // After a wait for approvers, the re-check reads them again.
+    const approved = eventsOf('v14-overrides-with-admission', 'approval-executed.json');
+    assert.ok(activitiesOf(approved).includes('activeOverrides'));
   });
 
   it('has fast-path histories: the read-only steps ran as local activities', () => {

@@ -4,6 +4,8 @@ import type { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import type { ApproverSet } from '../workers/stack/approver-set';
 import { percentile, table } from './stats';
+import type { StepTiming, StepTimings } from '../src/perf/step-timings';
+import { formatMs, stepLabel, stepTimings } from '../src/perf/step-timings';
 
 export interface ApprovalLatencyContext {
   readonly client: Client;
@@ -50,6 +52,7 @@ async function activityStartedAt(client: Client, workflowId: string, name: strin
 export async function benchApprovalToWrite(ctx: ApprovalLatencyContext): Promise<string> {
   const bare: number[] = [];
   const governed: number[] = [];
+  const paths: StepTiming[][] = [];
   const alice = ctx.approvers.keys['alice@example.com'];
   if (alice === undefined) throw new Error('the sample approvers have no alice@example.com');
   for (let i = 0; i < ctx.rounds; i += 1) {
@@ -88,11 +91,12 @@ export async function benchApprovalToWrite(ctx: ApprovalLatencyContext): Promise
     });
     governed.push((await activityStartedAt(ctx.client, change.workflowId, 'execute')) - approvedAt);
     await change.result();
+    paths.push(approvalToWriteSteps(stepTimings(await change.fetchHistory())));
     ctx.log(`approval to write: round ${i + 1}/${ctx.rounds}`);
   }
   const base = percentile(bare, 50);
   const ratio = percentile(governed, 50) / base;
-  return table(
+  return `${table(
     ['path', 'n', 'p50 ms', 'p95 ms', 'p50 ratio', 'goal'],
     [
       [
@@ -112,5 +116,40 @@ export async function benchApprovalToWrite(ctx: ApprovalLatencyContext): Promise
         `≤ 1.5× ${ratio <= 1.5 ? 'met' : 'MISSED'}`,
       ],
     ],
+  )}\n\nwhere it goes: the steps from the approval (the \`decide\` update) to the write, medians across rounds\n${renderPath(paths)}`;
+}
+
+/** The steps from the decide update that completed the approval up to (not including) `execute`. */
+function approvalToWriteSteps(timings: StepTimings): StepTiming[] {
+  const decided = timings.steps.filter((s) => s.kind === 'update' && s.name === 'decide').at(-1);
+  const write = timings.steps.find((s) => s.kind === 'activity' && s.name === 'execute');
+  if (decided === undefined || write === undefined) return [];
+  return timings.steps.filter((s) => s.startMs >= decided.startMs && s.startMs < write.startMs);
+}
+
+function renderPath(paths: readonly StepTiming[][]): string {
+  const byLabel = new Map<string, { kind: string; after: number[]; queue: number[]; run: number[] }>();
+  for (const steps of paths) {
+    const origin = steps[0]?.startMs ?? 0;
+    for (const step of steps) {
+      const label = stepLabel(step);
+      const entry = byLabel.get(label) ?? { kind: step.kind, after: [], queue: [], run: [] };
+      entry.after.push(step.startMs - origin);
+      entry.queue.push(step.queueMs);
+      entry.run.push(step.runMs);
+      byLabel.set(label, entry);
+    }
+  }
+  const rows = [...byLabel.entries()].sort((a, b) => percentile(a[1].after, 50) - percentile(b[1].after, 50));
+  return table(
+    ['step', 'kind', 'n', 'median start after approval ms', 'median queue ms', 'median run ms'],
+    rows.map(([label, e]) => [
+      label,
+      e.kind,
+      e.after.length,
+      formatMs(percentile(e.after, 50)),
+      formatMs(percentile(e.queue, 50)),
+      formatMs(percentile(e.run, 50)),
+    ]),
   );
 }

@@ -87,6 +87,13 @@ export class ChangeRun {
   /** An approval request is announced to the approvers when it opens; false in histories recorded before that. */
   announcesRequests = false;
   /**
+   * The announcement goes out while the change waits for the decision, not before: an approval
+   * given while it is in flight moves the change on at once. False in histories recorded before.
+   */
+  announcesWhileWaiting = false;
+  /** Notifications still in flight; the change waits for them before it closes its evidence. */
+  readonly notices: Promise<void>[] = [];
+  /**
    * The admission also reads the overrides, and the first policy check uses them instead of
    * reading them again while staging; false in histories recorded before that.
    */

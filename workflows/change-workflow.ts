@@ -102,6 +102,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
     checkedOnce: patched('auto-route-checked-once'),
   };
   const announcesRequests = patched('announce-approval-requests');
+  const announcesWhileWaiting = patched('announce-while-waiting');
   const overridesWithAdmission = patched('overrides-with-admission');
   const admitted = admitMessage(input, ChangeInputEnvelope, maxChangeInputBytes);
   if (!admitted.ok) {
@@ -123,6 +124,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   run.overridesAware = run.governed && patched('overrides');
   run.fastPath = patched('local-reads');
   run.announcesRequests = announcesRequests;
+  run.announcesWhileWaiting = announcesWhileWaiting;
   run.overridesWithAdmission = run.overridesAware && run.fastPath && overridesWithAdmission;
   setHandler(governorNudgeSignal, () => {
     run.nudges += 1;
@@ -162,6 +164,8 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   // Closing work runs even when the workflow is being cancelled: the outcome must reach the evidence.
   return CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
+    // Their outcome belongs in the evidence the result carries.
+    await Promise.all(run.notices);
     const result = run.result();
     const exported = async () => {
       try {
@@ -575,7 +579,9 @@ async function waitWithEscalation(run: ChangeRun, decision: Decision, expiresAt:
       ...escalationPayload(run, decision, 0, roles.length === 0 ? ['approvers'] : roles, expiresAt),
       kind: 'request' as const,
     };
-    await sendEscalation(run, payload, `approval requested from ${payload.notify.join(', ')}`);
+    const summary = `approval requested from ${payload.notify.join(', ')}`;
+    if (run.announcesWhileWaiting) run.notices.push(noticeInBackground(run, payload, summary));
+    else await sendEscalation(run, payload, summary);
   }
   for (const [index, stage] of stages.entries()) {
     if (await condition(decided, Math.max(0, openedAt + stage.afterSeconds * 1000 - Date.now()))) return true;
@@ -730,6 +736,27 @@ async function escalateOperation(
 }
 
 /** Sends an escalation and records how it went; a failed notification never decides the change. */
+/**
+ * A notification nothing waits for: a failed budget ask is recorded as a failed notification (it
+ * never decides the change), one cancelled with the change ends quietly, and the change collects
+ * it before closing (ChangeRun.notices).
+ */
+function noticeInBackground(run: ChangeRun, payload: EscalationPayload, summary: string): Promise<void> {
+  return sendEscalation(run, payload, summary).catch((err: unknown) => {
+    // Cancelled with the change, which records that itself.
+    if (isCancellation(err)) return;
+    if (!(err instanceof ActivityFailure)) throw err;
+    recordEscalation(payload.kind, 'failed');
+    run.record({
+      stream: 'operation',
+      step: 'escalation_failed',
+      actor: 'countersign',
+      summary: err.cause?.message ?? err.message,
+      data: payload,
+    });
+  });
+}
+
 async function sendEscalation(run: ChangeRun, payload: EscalationPayload, summary: string): Promise<void> {
   // Only reminders about waiting approvals are budgeted; a write that cannot be verified or a
   // provider outage always reaches people.

@@ -310,16 +310,18 @@ program
 /**
  * The change's view once a counted decision has taken effect: a final approval moves the change
  * on (to cooling-off or execution) a moment after the update returns, so a view still showing it
- * approved but waiting is read again, for up to 3 s.
+ * approved but waiting is read again, soon at first and then less often (25, 50, 100, 200 ms …),
+ * for up to 3 s: the approver sees where the change went as soon as it got there (a fixed 200 ms
+ * pause made every approval take at least that much longer).
  */
 async function settledView(client: CountersignClient, id: string) {
   let view = await client.status(id);
   for (
-    let i = 0;
-    i < 15 && view.state === 'awaiting_approval' && view.approval?.state.status === 'approved';
-    i += 1
+    let waited = 0, pause = 25;
+    waited < 3000 && view.state === 'awaiting_approval' && view.approval?.state.status === 'approved';
+    waited += pause, pause = Math.min(pause * 2, 200)
   ) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, pause));
     view = await client.status(id);
   }
   return view;

@@ -21,7 +21,9 @@ interface RawEvent {
     markerName?: string;
     details?: Record<string, { payloads?: { data?: string }[] }>;
   };
+  eventId?: string | number;
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: string | number };
   workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } };
   workflowTaskCompletedEventAttributes?: object;
 }
@@ -70,6 +72,7 @@ describe('replay of recorded histories', () => {
       'v12-patches-at-start',
       'v13-announced-requests',
       'v14-overrides-with-admission',
+      'v15-announce-while-waiting',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -168,6 +171,27 @@ describe('replay of recorded histories', () => {
     // After a wait for approvers, the re-check reads them again.
     const approved = eventsOf('v14-overrides-with-admission', 'approval-executed.json');
     assert.ok(activitiesOf(approved).includes('activeOverrides'));
+  });
+
+  it('has announce-while-waiting histories: a request is still announced, and its change still closes after it', () => {
+    for (const route of ['approval-executed.json', 'dual-control-executed.json']) {
+      const events = eventsOf('v15-announce-while-waiting', route);
+      assert.ok(patchesOf(events).includes('announce-while-waiting'), `${route} lacks the patch`);
+      assert.ok(activitiesOf(events).includes('escalate'), `${route} announced nothing`);
+      // The announcement finished before the evidence was exported: its outcome is in the bundle.
+      const scheduledAt = (name: string) =>
+        events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
+      const announced = events[scheduledAt('escalate')]?.eventId;
+      const closedAt = events.findIndex(
+        (e) =>
+          e.activityTaskCompletedEventAttributes?.scheduledEventId !== undefined &&
+          String(e.activityTaskCompletedEventAttributes.scheduledEventId) === String(announced),
+      );
+      assert.ok(
+        closedAt > 0 && closedAt < scheduledAt('exportEvidence'),
+        `${route}: a notice outlived the change`,
+      );
+    }
   });
 
   it('has fast-path histories: the read-only steps ran as local activities', () => {

@@ -22,6 +22,9 @@ export interface CliStartContext {
 
 const root = path.resolve(__dirname, '..');
 const bin = path.join(root, 'bin', 'countersign.js');
+/** Runs the command from dist/src, module by module, as it ran before it was bundled. */
+const perFileMain =
+  "require('./dist/src/cli/main.js').main(['node', 'countersign', ...process.argv.slice(1)])";
 
 /** Wall time of one process from spawn to exit; a failing command spoils the table, so it throws. */
 function timedRun(
@@ -82,6 +85,17 @@ export async function benchCliStart(ctx: CliStartContext): Promise<string> {
           ctx.env,
         );
       },
+    },
+    // The same commands from the per-file build, without the bundle and its code cache.
+    {
+      name: 'policy explain, per-file build (no bundle)',
+      goal: null,
+      run: () => timedRun(['-e', perFileMain, '--', 'policy', 'explain', ctx.explainFile], ctx.env),
+    },
+    {
+      name: 'status, per-file build (no bundle)',
+      goal: null,
+      run: () => timedRun(['-e', perFileMain, '--', 'status', ctx.statusId], ctx.env),
     },
     {
       name: 'countersign --help from source (tsx, no current build)',

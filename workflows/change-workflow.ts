@@ -735,7 +735,6 @@ async function escalateOperation(
   await sendEscalation(run, payload, payload.what);
 }
 
-/** Sends an escalation and records how it went; a failed notification never decides the change. */
 /**
  * A notification nothing waits for: a failed budget ask is recorded as a failed notification (it
  * never decides the change), one cancelled with the change ends quietly, and the change collects
@@ -746,17 +745,11 @@ function noticeInBackground(run: ChangeRun, payload: EscalationPayload, summary:
     // Cancelled with the change, which records that itself.
     if (isCancellation(err)) return;
     if (!(err instanceof ActivityFailure)) throw err;
-    recordEscalation(payload.kind, 'failed');
-    run.record({
-      stream: 'operation',
-      step: 'escalation_failed',
-      actor: 'countersign',
-      summary: err.cause?.message ?? err.message,
-      data: payload,
-    });
+    recordEscalationFailed(run, payload, err);
   });
 }
 
+/** Sends an escalation and records how it went; a failed notification never decides the change. */
 async function sendEscalation(run: ChangeRun, payload: EscalationPayload, summary: string): Promise<void> {
   // Only reminders about waiting approvals are budgeted; a write that cannot be verified or a
   // provider outage always reaches people.
@@ -769,15 +762,19 @@ async function sendEscalation(run: ChangeRun, payload: EscalationPayload, summar
     run.record({ stream: 'operation', step: 'escalated', actor: 'countersign', summary, data: payload });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    recordEscalation(payload.kind, 'failed');
-    run.record({
-      stream: 'operation',
-      step: 'escalation_failed',
-      actor: 'countersign',
-      summary: err.cause?.message ?? err.message,
-      data: payload,
-    });
+    recordEscalationFailed(run, payload, err);
   }
+}
+
+function recordEscalationFailed(run: ChangeRun, payload: EscalationPayload, err: ActivityFailure): void {
+  recordEscalation(payload.kind, 'failed');
+  run.record({
+    stream: 'operation',
+    step: 'escalation_failed',
+    actor: 'countersign',
+    summary: err.cause?.message ?? err.message,
+    data: payload,
+  });
 }
 
 function escalationPayload(

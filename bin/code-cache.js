@@ -34,8 +34,8 @@ function writeCache(file, script) {
 
 /**
  * require() of a CommonJS file through vm.Script with cached data. The file must be ASCII (the
- * build bundles it so and checks): it is read as one-byte text, much faster than decoding UTF-8. Returns its exports and a
- * function that writes the cache from everything compiled so far.
+ * build bundles it so and checks): it is read as one-byte text, much faster than decoding UTF-8.
+ * Returns its exports and a function that writes the cache from everything compiled so far.
  */
 function requireWithCodeCache(bundle) {
   var file = path.resolve(bundle);

@@ -17,6 +17,12 @@ var stamp = path.join(root, fingerprinting.stampFile);
 
 fs.rmSync(dist, { recursive: true, force: true });
 var files = fingerprinting.sourceFiles(root);
+// The image's first npm ci runs this before the sources are copied in (Dockerfile): nothing to
+// build yet, and no stamp, so nothing is taken for a build; its later `node bin/build.js` builds.
+if (files.length === 0) {
+  process.stdout.write('countersign build: no sources here yet; nothing to build.\n');
+  process.exit(0);
+}
 var before = fingerprinting.fingerprint(root);
 /**
  * Bundles the workflow code as workers load it (workers/workflow-bundle.ts, compiled just now), so

@@ -87,6 +87,23 @@ describe('the compiled command', () => {
   });
 });
 
+describe('the build before the sources are there', () => {
+  it("succeeds and builds nothing, as the image's first npm ci runs it (Dockerfile)", () => {
+    const bare = mkdtempSync(path.join(tmpdir(), 'countersign-no-sources-'));
+    try {
+      for (const entry of ['bin', 'package.json'])
+        cpSync(path.join(projectRoot, entry), path.join(bare, entry), { recursive: true });
+      symlinkSync(path.join(projectRoot, 'node_modules'), path.join(bare, 'node_modules'));
+      const run = spawnSync(process.execPath, [path.join(bare, 'bin', 'build.js')], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /no sources here yet; nothing to build/);
+      assert.equal(fingerprinting.buildState(bare).current, false);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
+});
+
 /**
  * A copy of the project (sources, bin, package.json; node_modules linked) where the test edits
  * sources, to prove that the command never runs a build older than its sources.

@@ -14,6 +14,8 @@ var root = path.resolve(__dirname, '..');
 var started = Date.now();
 var dist = path.join(root, 'dist');
 var stamp = path.join(root, fingerprinting.stampFile);
+/** The command in one file (bundleCommand); the stamp names it relative to the package root. */
+var commandBundle = 'dist/cli.js';
 
 fs.rmSync(dist, { recursive: true, force: true });
 var files = fingerprinting.sourceFiles(root);
@@ -32,8 +34,6 @@ var before = fingerprinting.fingerprint(root);
  */
 function bundleWorkflows() {
   var file = path.join(root, fingerprinting.workflowBundleFile);
-  // npm ci in the image runs this before the sources are copied in: nothing to bundle yet.
-  if (!fs.existsSync(path.join(root, 'workflows', 'index.ts'))) return Promise.resolve(null);
   try {
     var bundler = require(path.join(dist, 'workers', 'workflow-bundle.js'));
     return bundler.writeWorkflowBundle(file).then(
@@ -78,7 +78,7 @@ function bundleCommand() {
     .build({
       absWorkingDir: root,
       entryPoints: ['src/cli/main.ts'],
-      outfile: path.join('dist', 'cli.js'),
+      outfile: commandBundle,
       bundle: true,
       format: 'cjs',
       platform: 'node',
@@ -94,12 +94,12 @@ function bundleCommand() {
       logLevel: 'error',
     })
     .then(function () {
-      if (/[^\x00-\x7f]/.test(fs.readFileSync(path.join(dist, 'cli.js'), 'latin1'))) {
+      if (/[^\x00-\x7f]/.test(fs.readFileSync(path.join(root, commandBundle), 'latin1'))) {
         throw new Error('dist/cli.js is not ASCII, and the command reads it as such');
       }
       var warmed = require('node:child_process').spawnSync(
         process.execPath,
-        [path.join(__dirname, 'code-cache.js'), path.join(dist, 'cli.js')],
+        [path.join(__dirname, 'code-cache.js'), path.join(root, commandBundle)],
         { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
       );
       if (warmed.status !== 0)
@@ -107,7 +107,7 @@ function bundleCommand() {
       return true;
     })
     .catch(function (err) {
-      fs.rmSync(path.join(dist, 'cli.js'), { force: true });
+      fs.rmSync(path.join(root, commandBundle), { force: true });
       process.stderr.write(
         'countersign build: the command could not be bundled (' +
           (err && err.message ? err.message.split('\n')[0] : String(err)) +
@@ -151,7 +151,7 @@ esbuild
       var bundled = results[0];
       var record = { fingerprint: before, files: files.length };
       if (bundled) record.workflowBundle = { sdk: bundled };
-      if (results[1]) record.commandBundle = 'dist/cli.js';
+      if (results[1]) record.commandBundle = commandBundle;
       fs.writeFileSync(stamp + '.tmp', JSON.stringify(record) + '\n');
       fs.renameSync(stamp + '.tmp', stamp);
       process.stdout.write(

@@ -25,6 +25,8 @@ if (files.length === 0) {
   process.stdout.write('countersign build: no sources here yet; nothing to build.\n');
   process.exit(0);
 }
+// Stats first: a file edited after them differs from them, so it is never taken as built.
+var stats = fingerprinting.sourceStats(root);
 var before = fingerprinting.fingerprint(root);
 /**
  * Bundles the workflow code as workers load it (workers/workflow-bundle.ts, compiled just now), so
@@ -149,7 +151,7 @@ esbuild
     var compiled = Date.now();
     return Promise.all([bundleWorkflows(), bundleCommand()]).then(function (results) {
       var bundled = results[0];
-      var record = { fingerprint: before, files: files.length };
+      var record = { fingerprint: before, files: files.length, sourceStats: stats };
       if (bundled) record.workflowBundle = { sdk: bundled };
       if (results[1]) record.commandBundle = commandBundle;
       fs.writeFileSync(stamp + '.tmp', JSON.stringify(record) + '\n');

@@ -72,9 +72,12 @@ function requireWithCodeCache(bundle) {
 module.exports = { requireWithCodeCache: requireWithCodeCache, cacheFileFor: cacheFileFor };
 
 // `node bin/code-cache.js <bundle>` (run by the build): loads the bundle and every module its
-// commands load, then writes the cache.
+// commands load, runs `policy explain` once on a sample, then writes the cache.
 if (require.main === module) {
   var loaded = requireWithCodeCache(process.argv[2]);
   loaded.exports.loadEveryCommandModule();
-  loaded.writeCache();
+  loaded.exports.exerciseEverydayPaths().then(loaded.writeCache, function (err) {
+    process.stderr.write(String(err && err.stack ? err.stack : err) + '\n');
+    process.exit(1);
+  });
 }

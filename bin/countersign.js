@@ -30,7 +30,17 @@ if (build.current && build.stamp.commandBundle) {
   require('tsx/cjs');
   cli = require('../src/cli/main.ts');
 }
-cli.main(process.argv).catch((err) => {
+// From a current build, the command keeps the policies it parsed beside that build (the next
+// build empties the folder; the entries name the build they came from).
+var runtime = build.current
+  ? {
+      parsedPolicyCache: {
+        dir: path.resolve(__dirname, '..', 'dist', 'policy-cache'),
+        buildId: build.stamp.fingerprint,
+      },
+    }
+  : {};
+cli.main(process.argv, runtime).catch((err) => {
   console.error(err);
   process.exit(1);
 });

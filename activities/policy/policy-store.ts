@@ -6,6 +6,8 @@ import type { PolicyFile, PolicyParse } from '../../src/policy/parse';
 import { formatPolicyIssue, parsePolicy } from '../../src/policy/parse';
 import { FailureType } from '../../src/failures';
 import { defaultPolicyPath } from './default-policy-path';
+import type { ParsedPolicyCache } from './parsed-policy-cache';
+import { parsePolicyCached } from './parsed-policy-cache';
 
 export { defaultPolicyPath };
 
@@ -30,8 +32,10 @@ export async function policyFiles(location: string): Promise<PolicyFile[]> {
   );
 }
 
-export async function loadPolicy(location: string): Promise<PolicyParse> {
-  return parsePolicy(await policyFiles(location), location);
+/** Parses the policy at `location`; a command passes its cache of parsed policies. */
+export async function loadPolicy(location: string, cache?: ParsedPolicyCache): Promise<PolicyParse> {
+  const files = await policyFiles(location);
+  return cache === undefined ? parsePolicy(files, location) : parsePolicyCached(files, location, cache);
 }
 
 export type PolicySource = () => Promise<LoadedPolicy>;

@@ -11,6 +11,7 @@ import type { DoctorCheck } from './doctor-report';
 import type { RunningChange } from './doctor-report';
 import { missingSearchAttributes, stuckChanges } from './doctor-report';
 import pLimit from 'p-limit';
+import { commandRuntime } from './command-runtime';
 
 const defaultQueue = 'countersign';
 
@@ -278,7 +279,9 @@ async function directoryCheck(file: string | undefined): Promise<DoctorCheck> {
 }
 
 async function policyCheck(location: string | undefined): Promise<DoctorCheck> {
-  const parsed = await loadPolicy(location ?? defaultPolicyPath).catch((err: Error) => err);
+  const parsed = await loadPolicy(location ?? defaultPolicyPath, commandRuntime().parsedPolicyCache).catch(
+    (err: Error) => err,
+  );
   const where = location ?? 'the shipped policy';
   if (parsed instanceof Error)
     return {

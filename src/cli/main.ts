@@ -1,5 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { config as configureZod } from 'zod';
 import { finalStates, activeStates } from '../change/states';
 import type { ChangeState } from '../change/states';
 import type { ChangeView } from '../change/view';
@@ -17,6 +20,8 @@ import type * as YamlModule from 'yaml';
 import type * as ListWatchModule from './list-watch';
 import type * as DoctorModule from './doctor';
 import type * as DoctorReportModule from './doctor-report';
+import type * as PolicyActionsModule from './policy-actions';
+import type * as ExamplesModule from '../examples';
 import {
   ChangeClosedError,
   ChangeNotFoundError,
@@ -40,6 +45,12 @@ import { InputError, readJsonInput } from './read-input';
 import { CommandExit } from './command-exit';
 import { renderChangeList } from './change-list';
 import { nextSteps } from './next-steps';
+import type { CommandRuntime } from './command-runtime';
+import { setCommandRuntime } from './command-runtime';
+
+// A command validates a handful of values once: zod's compiled fast path would cost more to
+// generate (new Function, at every start, beyond the code cache's reach) than it saves.
+configureZod({ jitless: true });
 
 // Modules a command loads when it runs, not at start: `countersign --help` then loads commander and
 // little else (zod schemas, the Temporal client and the evidence stack cost 50-300 ms each).
@@ -495,7 +506,45 @@ export function loadEveryCommandModule(): void {
   require('../overrides/overrides-status');
 }
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs `policy explain` once on a sample recommendation, with the live state given, so the code
+ * cache the build writes next also holds the functions that parse and evaluate (the policy YAML,
+ * the schemas, the rules), not only the modules' top levels.
+ */
+export async function exerciseEverydayPaths(): Promise<void> {
+  const { explain } = require('./policy-actions') as typeof PolicyActionsModule;
+  const { defaultPolicyPath } = require('../../activities/policy/default-policy-path') as {
+    defaultPolicyPath: string;
+  };
+  const { exampleRecommendation } = require('../examples') as typeof ExamplesModule;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-warm-'));
+  try {
+    const rec = exampleRecommendation({
+      id: 'code-cache-warm-up',
+      zone: 'example.com.',
+      environment: 'production',
+      change: {
+        kind: 'dns.upsert_rrset',
+        name: 'api.example.com.',
+        type: 'A',
+        ttl: 300,
+        records: ['192.0.2.21'],
+      },
+    });
+    await writeFile(path.join(dir, 'rec.json'), JSON.stringify(rec));
+    await writeFile(path.join(dir, 'live.json'), JSON.stringify({ ttl: 300, records: ['192.0.2.20'] }));
+    await explain(
+      path.join(dir, 'rec.json'),
+      { policy: defaultPolicyPath, live: path.join(dir, 'live.json'), zoneRecords: '100' },
+      () => undefined,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function main(argv: string[], runtime: CommandRuntime = {}): Promise<void> {
+  setCommandRuntime(runtime);
   try {
     await program.parseAsync(argv);
   } catch (err) {

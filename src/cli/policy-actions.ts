@@ -19,6 +19,7 @@ import type { Recommendation } from '../schema/recommendation';
 import { ExitCode } from './exit-codes';
 import { InputError, readJsonInput } from './read-input';
 import { PolicyFileError } from './policy-file-error';
+import { commandRuntime } from './command-runtime';
 
 export type Print = (value: unknown, text: string) => void;
 
@@ -36,7 +37,7 @@ function wholeNumber(text: string | undefined): number | null {
 }
 
 async function load(location: string): Promise<LoadedPolicy> {
-  const result = await loadPolicy(location).catch((err: Error) => {
+  const result = await loadPolicy(location, commandRuntime().parsedPolicyCache).catch((err: Error) => {
     throw new InputError(`cannot read policy ${location}: ${err.message}`);
   });
   if (!result.ok) throw new PolicyFileError(result.issues.map(formatPolicyIssue));

@@ -1,7 +1,12 @@
 import { changeTitle } from '../kinds/kinds';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  QueryRejectedError,
+  WorkflowClient,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { Verdict } from '../approvals/reducer';
 import type { ChainCheck, EvidenceEntry } from '../evidence/chain';
 import { verifyChain } from '../evidence/chain';
@@ -101,6 +106,8 @@ export interface DecideOptions {
  * bad input fails fast and the same way with or without a server.
  */
 export class CountersignClient {
+  private openChangesClient: WorkflowClient | undefined;
+
   constructor(
     readonly client: Client,
     readonly taskQueue: string = defaultTaskQueue,
@@ -154,6 +161,15 @@ export class CountersignClient {
   }
 
   private async snapshot(id: string): Promise<{ view: ChangeView; evidence?: readonly EvidenceEntry[] }> {
+    // An open change answers the query in one round trip; a closed one is refused by the server
+    // without asking a worker to replay it, and is read below from its execution status.
+    let openQueryError: unknown;
+    try {
+      return { view: await this.openChanges().getHandle(workflowIdFor(id)).query(stateQuery) };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ChangeNotFoundError(id);
+      openQueryError = err;
+    }
     const handle = this.handle(id);
     let status: string;
     try {
@@ -166,19 +182,35 @@ export class CountersignClient {
       const result: ChangeResult = await handle.result();
       return result;
     }
+    // Open, or closed after it refused to answer: asking again would only wait again.
+    if (status === 'RUNNING' || !(openQueryError instanceof QueryRejectedError))
+      throw new ChangeUnreadableError(id, status, await this.endReason(id, status, openQueryError));
     let view: ChangeView;
     try {
       view = await handle.query(stateQuery);
     } catch (err) {
       throw new ChangeUnreadableError(id, status, await this.endReason(id, status, err));
     }
-    if (status === 'RUNNING') return { view };
     // Ended without its own close (terminate, timeout, a failed task): the execution status tells the truth.
     const state = effectiveState(status, view.state) ?? view.state;
     if (state === view.state && view.outcome !== null) return { view };
     return {
       view: { ...view, state, outcome: { code: state, message: await this.endReason(id, status) } },
     };
+  }
+
+  /** The same workflows, with queries the server refuses for closed executions (`NOT_OPEN`). */
+  private openChanges(): WorkflowClient {
+    const workflows = this.client.workflow;
+    this.openChangesClient ??= new WorkflowClient({
+      connection: workflows.connection,
+      namespace: workflows.options.namespace,
+      identity: workflows.options.identity,
+      interceptors: workflows.options.interceptors,
+      dataConverter: workflows.options.loadedDataConverter,
+      queryRejectCondition: 'NOT_OPEN',
+    });
+    return this.openChangesClient;
   }
 
   /** Why an execution ended, from the last event of its history (terminate reason, failure message). */

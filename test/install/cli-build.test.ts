@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +23,9 @@ import { prebuiltWorkflowBundle } from '../../workers/prebuilt-bundle';
 const fingerprinting = require('../../bin/source-fingerprint.js') as {
   buildState(
     root: string,
-  ): { current: true; stamp: { commandBundle?: string } } | { current: false; reason: string };
+  ):
+    | { current: true; stamp: { commandBundle?: string }; checkedBy: 'stats' | 'contents' }
+    | { current: false; reason: string };
   sourceTrees: string[];
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -194,6 +208,62 @@ describe('the command in a copy whose sources change', () => {
       assert.match(out, /Govern AI-proposed DNS changes|EDITED Govern/);
     });
   }
+
+  it('checks only the stats of unchanged sources, and still sees edits that keep a size and a time', async () => {
+    // Sources last touched well before the build, as in any checkout nobody is editing this second.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const tree of fingerprinting.sourceTrees) {
+      const dir = path.join(copy, tree);
+      for (const entry of readdirSync(dir, { recursive: true }))
+        utimesSync(path.join(dir, String(entry)), hourAgo, hourAgo);
+      utimesSync(dir, hourAgo, hourAgo);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // their change times, too
+    build();
+    const clean = state();
+    assert.ok(clean.current && clean.checkedBy === 'stats', JSON.stringify(clean));
+    // The same size and modification time, other bytes: only the change time tells.
+    const text = readFileSync(mainSource(), 'utf8');
+    const before = statSync(mainSource());
+    const edited = text.replace('Govern', 'GOVERN');
+    assert.notEqual(edited, text);
+    writeFileSync(mainSource(), edited);
+    utimesSync(mainSource(), before.atime, before.mtime);
+    assert.equal(statSync(mainSource()).size, before.size);
+    assert.equal(state().current, false);
+    writeFileSync(mainSource(), text);
+    // A file in a folder that did not exist: its parent's times tell.
+    build();
+    mkdirSync(path.join(copy, 'src', 'later'));
+    writeFileSync(path.join(copy, 'src', 'later', 'added.ts'), 'export const y = 2;\n');
+    try {
+      assert.equal(state().current, false);
+    } finally {
+      rmSync(path.join(copy, 'src', 'later'), { recursive: true });
+    }
+  });
+
+  it('keeps the policies it parsed beside its build, and parses an edited one again', () => {
+    build();
+    const policy = path.join(copy, 'edited-policy.yaml');
+    writeFileSync(policy, readFileSync(path.join(copy, 'policies', 'default.yaml'), 'utf8'));
+    const check = () =>
+      spawnSync(process.execPath, [path.join(copy, 'bin', 'countersign.js'), 'policy', 'check', policy], {
+        encoding: 'utf8',
+      });
+    const first = check();
+    assert.equal(first.status, 0, first.stderr);
+    const entries = readdirSync(path.join(copy, 'dist', 'policy-cache'));
+    assert.equal(entries.length, 1);
+    assert.equal(check().stdout, first.stdout);
+    writeFileSync(policy, readFileSync(policy, 'utf8').replace(/^roles:/m, 'rolez:'));
+    const edited = check();
+    assert.equal(edited.status, 2, edited.stderr);
+    assert.match(edited.stderr, /edited-policy\.yaml:\d+:\d+: .*rolez/);
+    // The next build starts with an empty folder.
+    build();
+    assert.deepEqual(readdirSync(path.join(copy, 'dist')).includes('policy-cache'), false);
+  });
 
   it('compiles the edit on the next build, and runs it', () => {
     build();

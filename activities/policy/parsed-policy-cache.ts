@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { PolicyFile, PolicyParse } from '../../src/policy/parse';
+import { parsePolicy } from '../../src/policy/parse';
+import type { Policy } from '../../src/policy/policy-schema';
+import { hashOf } from '../../src/hash';
+
+/**
+ * Where a command keeps the policies it parsed: a directory its build owns (the build empties it)
+ * and the build's fingerprint, so a policy parsed by other code is never taken.
+ */
+export interface ParsedPolicyCache {
+  readonly dir: string;
+  readonly buildId: string;
+}
+
+interface Entry {
+  readonly key: string;
+  readonly policy: Policy;
+  readonly hash: string;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Covers everything the parse depends on: the build, the location and every file's name and bytes. */
+function keyOf(files: readonly PolicyFile[], source: string, buildId: string): string {
+  return sha256(JSON.stringify(['parsed-policy/1', buildId, source, files.map((f) => [f.name, f.text])]));
+}
+
+async function readEntry(file: string, key: string): Promise<Entry | undefined> {
+  try {
+    const entry = JSON.parse(await readFile(file, 'utf8')) as Partial<Entry> | null;
+    // The policy must still hash to what the parse gave: a damaged entry is parsed again.
+    if (entry?.key !== key || entry.policy === undefined || entry.hash !== hashOf(entry.policy))
+      return undefined;
+    return entry as Entry;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeEntry(file: string, entry: Entry): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const partial = `${file}.${process.pid}.tmp`;
+    await writeFile(partial, JSON.stringify(entry), { mode: 0o644 });
+    await rename(partial, file);
+  } catch {
+    // A read-only install parses at every run, only slower.
+  }
+}
+
+/**
+ * parsePolicy, remembered: a command that runs again on the same policy files reads the parsed
+ * policy (~1 ms) instead of parsing the YAML and checking the schema (~35 ms from a cold start).
+ * Only a valid policy is kept; an invalid one is parsed each time, so its issues keep their lines.
+ * One entry per location, replaced when the files change.
+ */
+export async function parsePolicyCached(
+  files: readonly PolicyFile[],
+  source: string,
+  cache: ParsedPolicyCache,
+): Promise<PolicyParse> {
+  const key = keyOf(files, source, cache.buildId);
+  const file = path.join(cache.dir, `${sha256(source)}.json`);
+  const hit = await readEntry(file, key);
+  if (hit !== undefined) return { ok: true, loaded: { policy: hit.policy, hash: hit.hash, source } };
+  const parsed = parsePolicy(files, source);
+  // Kept only when JSON carries it whole (the hash is over what a later run would read back).
+  if (parsed.ok && hashOf(JSON.parse(JSON.stringify(parsed.loaded.policy))) === parsed.loaded.hash)
+    await writeEntry(file, { key, policy: parsed.loaded.policy, hash: parsed.loaded.hash });
+  return parsed;
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Interceptor } from '@grpc/grpc-js';
+import { Client, Connection } from '@temporalio/client';
+import { CountersignClient } from '../../src/client/countersign-client';
+import { exampleRecommendation } from '../../src/examples';
+import { dataConverter } from '../../src/payloads/data-converter';
+import type { Harness } from '../helpers/env';
+import { openHarness, slug, withWorker } from '../helpers/env';
+import { createTestZone } from '../helpers/zones';
+
+/** A client whose connection records the name of every Temporal RPC it sends. */
+async function countingClient(h: Harness, taskQueue: string) {
+  const calls: string[] = [];
+  const record: Interceptor = (options, nextCall) => {
+    calls.push(options.method_definition.path.split('/').pop() ?? '');
+    return nextCall(options) as ReturnType<Interceptor>;
+  };
+  const connection = await Connection.connect({ address: h.env.temporalAddress, interceptors: [record] });
+  const cs = new CountersignClient(new Client({ connection, dataConverter }), taskQueue);
+  return { cs, calls, close: () => connection.close() };
+}
+
+describe('reading a change (real Temporal)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await openHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('an open change is read with one query; a closed one without any worker', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const waiting = exampleRecommendation({
+      id: `${id}-waiting`,
+      zone,
+      environment: 'production',
+      change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.55'] },
+    });
+    const automatic = exampleRecommendation({
+      id: `${id}-auto`,
+      zone,
+      environment: 'staging',
+      change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.56'] },
+    });
+    const cs = h.countersign(id);
+    const reader = await countingClient(h, id);
+    try {
+      await withWorker(h, id, {}, async () => {
+        await cs.submit(waiting);
+        await cs.waitForState(waiting.id, ['awaiting_approval']);
+        await (await cs.submit(automatic)).handle.result();
+        reader.calls.length = 0;
+        const view = await reader.cs.status(waiting.id);
+        assert.equal(view.state, 'awaiting_approval');
+        assert.deepEqual(reader.calls, ['QueryWorkflow'], 'an open change: the query alone, no describe');
+      });
+      // No worker polls the task queue any more: the server refuses the query of a closed change
+      // itself instead of waiting for a worker to replay it.
+      reader.calls.length = 0;
+      const closed = await reader.cs.status(automatic.id);
+      assert.equal(closed.state, 'executed');
+      assert.deepEqual(reader.calls, [
+        'QueryWorkflow',
+        'DescribeWorkflowExecution',
+        'GetWorkflowExecutionHistory',
+      ]);
+    } finally {
+      await cs.handle(waiting.id).terminate('test done');
+      await reader.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { workflowIdFor } from '../src/client/countersign-client';
 import { percentile, table } from './stats';
 
 /** One approval the benchmark gives through the real command: a tier-2 change waiting for it. */
@@ -12,7 +13,7 @@ export interface PendingApproval {
 export interface CliStartContext {
   /** TEMPORAL_ADDRESS and COUNTERSIGN_TASK_QUEUE of the running stack. */
   readonly env: Readonly<Record<string, string>>;
-  /** A change `status` shows. */
+  /** A change `status` shows: one waiting for an approval nobody gives during the benchmark. */
   readonly statusId: string;
   /** One per repetition: each `approve` is a real, counted approval. */
   readonly approvals: readonly PendingApproval[];
@@ -111,7 +112,7 @@ export async function benchCliStart(ctx: CliStartContext): Promise<string> {
     {
       name: 'Temporal client alone: connect, one query (a script)',
       goal: null,
-      run: () => timedRun(['-e', bareClientQuery, `change-${ctx.statusId}`], ctx.env),
+      run: () => timedRun(['-e', bareClientQuery, workflowIdFor(ctx.statusId)], ctx.env),
     },
     // The same commands from the per-file build, without the bundle and its code cache.
     {

@@ -516,7 +516,8 @@ async function main(): Promise<void> {
             // (g) the command's cold start, with real approvals against the running stack.
             const cliRounds = Number(process.env.BENCH_CLI_ROUNDS ?? 10);
             const approvals: PendingApproval[] = [];
-            for (let i = 0; i < cliRounds; i += 1) {
+            // One more than the approvals: the last stays waiting, for `status` to read.
+            for (let i = 0; i <= cliRounds; i += 1) {
               const rec = exampleRecommendation({
                 id: `bench-${run}-cli-${i}`,
                 zone: 'prod.bench.test.',
@@ -543,8 +544,8 @@ async function main(): Promise<void> {
             console.log(
               await benchCliStart({
                 env: { TEMPORAL_ADDRESS: temporalAddress, COUNTERSIGN_TASK_QUEUE: 'bench' },
-                statusId: approvals[approvals.length - 1]?.id ?? '',
-                approvals,
+                statusId: approvals[cliRounds]?.id ?? '',
+                approvals: approvals.slice(0, cliRounds),
                 explainFile: path.join(projectRoot, 'examples', 'production-api-a.json'),
                 log: (line) => process.stderr.write(`${line}\n`),
               }),

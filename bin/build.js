@@ -17,7 +17,17 @@ var stamp = path.join(root, fingerprinting.stampFile);
 /** The command in one file (bundleCommand); the stamp names it relative to the package root. */
 var commandBundle = 'dist/cli.js';
 
-fs.rmSync(dist, { recursive: true, force: true });
+try {
+  fs.rmSync(dist, { recursive: true, force: true });
+} catch (err) {
+  process.stderr.write(
+    'countersign build: cannot remove the previous build in dist/ (' +
+      (err && err.code ? err.code + ' ' : '') +
+      (err && err.path ? err.path : '') +
+      '); remove it as the user who owns it (e.g. rm -rf dist), then run npm run build again.\n',
+  );
+  process.exit(1);
+}
 var files = fingerprinting.sourceFiles(root);
 // The image's first npm ci runs this before the sources are copied in (Dockerfile): nothing to
 // build yet, and no stamp, so nothing is taken for a build; its later `node bin/build.js` builds.
@@ -119,6 +129,12 @@ function bundleCommand() {
     });
 }
 
+function exitIfSourcesChanged() {
+  if (fingerprinting.fingerprint(root) === before) return;
+  process.stderr.write('countersign build: the sources changed during the build; run npm run build again.\n');
+  process.exit(1);
+}
+
 function bundleFailed(err) {
   process.stderr.write(
     'countersign build: the workflow code could not be bundled ahead of time (' +
@@ -142,15 +158,16 @@ esbuild
   })
   .then(function () {
     // Sources edited while the build ran would make this build a mix; leave it unstamped.
-    if (fingerprinting.fingerprint(root) !== before) {
-      process.stderr.write(
-        'countersign build: the sources changed during the build; run npm run build again.\n',
-      );
-      process.exit(1);
-    }
+    exitIfSourcesChanged();
     var compiled = Date.now();
     return Promise.all([bundleWorkflows(), bundleCommand()]).then(function (results) {
       var bundled = results[0];
+      // The bundles read the sources again: an edit made while they were made could be in them.
+      exitIfSourcesChanged();
+      // The folder the command keeps parsed policies in, made by the build and owned by its user
+      // (the command uses no other: activities/policy/parsed-policy-cache.ts).
+      fs.mkdirSync(path.join(dist, 'policy-cache'), { recursive: true, mode: 0o755 });
+      fs.chmodSync(path.join(dist, 'policy-cache'), 0o755);
       var record = { fingerprint: before, files: files.length, sourceStats: stats };
       if (bundled) record.workflowBundle = { sdk: bundled };
       if (results[1]) record.commandBundle = commandBundle;

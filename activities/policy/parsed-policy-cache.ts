@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PolicyFile, PolicyParse } from '../../src/policy/parse';
 import { parsePolicy } from '../../src/policy/parse';
@@ -7,7 +7,7 @@ import type { Policy } from '../../src/policy/policy-schema';
 import { hashOf } from '../../src/hash';
 
 /**
- * Where a command keeps the policies it parsed: a directory its build owns (the build empties it)
+ * Where a command keeps the policies it parsed: a directory its build made (the build empties it)
  * and the build's fingerprint, so a policy parsed by other code is never taken.
  */
 export interface ParsedPolicyCache {
@@ -40,28 +40,59 @@ async function readEntry(file: string, key: string): Promise<Entry | undefined> 
   }
 }
 
+/** Entries kept per folder; the least recently written go first (one per policy location). */
+const maxEntries = 64;
+
+/**
+ * Whether the folder may be used: one the build made (never made here), a real directory, owned
+ * by whoever runs the command and writable by nobody else. An entry there is then as trusted as
+ * the compiled code beside it; anything else (another user's checkout, a loose mode, a link) is
+ * not used, and the policy is parsed as if there were no cache.
+ */
+async function trustworthy(dir: string): Promise<boolean> {
+  const info = await lstat(dir).catch(() => undefined);
+  if (info === undefined || !info.isDirectory() || (info.mode & 0o022) !== 0) return false;
+  return process.getuid === undefined || info.uid === process.getuid();
+}
+
 async function writeEntry(file: string, entry: Entry): Promise<void> {
+  // A fresh name, created exclusively: never another file, never through a link.
+  const partial = `${file}.${randomBytes(8).toString('hex')}.tmp`;
   try {
-    await mkdir(path.dirname(file), { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
-    await writeFile(partial, JSON.stringify(entry), { mode: 0o644 });
+    await writeFile(partial, JSON.stringify(entry), { mode: 0o644, flag: 'wx' });
     await rename(partial, file);
   } catch {
     // A read-only install parses at every run, only slower.
+    await unlink(partial).catch(() => undefined);
+    return;
   }
+  await prune(path.dirname(file));
+}
+
+async function prune(dir: string): Promise<void> {
+  const names = (await readdir(dir).catch(() => [])).filter((n) => n.endsWith('.json'));
+  if (names.length <= maxEntries) return;
+  const aged = await Promise.all(
+    names.map(async (n) => ({ n, at: (await stat(path.join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })),
+  );
+  aged.sort((a, b) => a.at - b.at);
+  await Promise.all(
+    aged.slice(0, names.length - maxEntries).map((e) => unlink(path.join(dir, e.n)).catch(() => undefined)),
+  );
 }
 
 /**
  * parsePolicy, remembered: a command that runs again on the same policy files reads the parsed
  * policy (~1 ms) instead of parsing the YAML and checking the schema (~35 ms from a cold start).
  * Only a valid policy is kept; an invalid one is parsed each time, so its issues keep their lines.
- * One entry per location, replaced when the files change.
+ * One entry per location, replaced when the files change; at most 64 locations.
  */
 export async function parsePolicyCached(
   files: readonly PolicyFile[],
   source: string,
   cache: ParsedPolicyCache,
 ): Promise<PolicyParse> {
+  if (!(await trustworthy(cache.dir))) return parsePolicy(files, source);
   const key = keyOf(files, source, cache.buildId);
   const file = path.join(cache.dir, `${sha256(source)}.json`);
   const hit = await readEntry(file, key);

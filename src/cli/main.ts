@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { config as configureZod } from 'zod';
+import type * as OneShotValidationModule from './one-shot-validation';
 import { finalStates, activeStates } from '../change/states';
 import type { ChangeState } from '../change/states';
 import type { ChangeView } from '../change/view';
@@ -48,9 +48,10 @@ import { nextSteps } from './next-steps';
 import type { CommandRuntime } from './command-runtime';
 import { setCommandRuntime } from './command-runtime';
 
-// A command validates a handful of values once: zod's compiled fast path would cost more to
-// generate (new Function, at every start, beyond the code cache's reach) than it saves.
-configureZod({ jitless: true });
+/** Before any command loads a schema; `--help` loads no zod at all. */
+function validateWithoutCodeGeneration(): void {
+  (require('./one-shot-validation') as typeof OneShotValidationModule).validateWithoutCodeGeneration();
+}
 
 // Modules a command loads when it runs, not at start: `countersign --help` then loads commander and
 // little else (zod schemas, the Temporal client and the evidence stack cost 50-300 ms each).
@@ -97,6 +98,7 @@ const program = new Command('countersign')
   .showHelpAfterError()
   .exitOverride()
   .hook('preAction', (cmd) => {
+    validateWithoutCodeGeneration();
     json = cmd.opts<{ json?: boolean }>().json === true;
   });
 
@@ -495,6 +497,7 @@ function fail(err: unknown): never {
  * start compiled; the evidence commands, which load a Temporal worker, are left out.
  */
 export function loadEveryCommandModule(): void {
+  validateWithoutCodeGeneration();
   for (const load of Object.values(lazy)) load();
   require('./list-watch');
   require('./doctor');

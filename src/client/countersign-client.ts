@@ -2,7 +2,8 @@ import { changeTitle } from '../kinds/kinds';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import {
-  QueryRejectedError,
+  isGrpcServiceError,
+  ServiceError,
   WorkflowClient,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -46,6 +47,18 @@ export {
 } from './errors';
 
 export const defaultTaskQueue = 'countersign';
+
+/**
+ * gRPC status codes that say nothing about the change: the server is unreachable (14), busy (8)
+ * or refusing the caller (16, 7).
+ */
+const serverProblemCodes = new Set([14, 8, 16, 7]);
+
+function serverProblem(err: unknown): boolean {
+  return (
+    err instanceof ServiceError && isGrpcServiceError(err.cause) && serverProblemCodes.has(err.cause.code)
+  );
+}
 
 /** The workflow id of a recommendation: one recommendation, one workflow, ever. */
 export function workflowIdFor(recommendationId: string): string {
@@ -168,6 +181,9 @@ export class CountersignClient {
       return { view: await this.openChanges().getHandle(workflowIdFor(id)).query(stateQuery) };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ChangeNotFoundError(id);
+      // The server itself is unreachable, busy or refusing us: reading the execution would only
+      // wait through the same retries again.
+      if (serverProblem(err)) throw err;
       openQueryError = err;
     }
     const handle = this.handle(id);
@@ -182,8 +198,8 @@ export class CountersignClient {
       const result: ChangeResult = await handle.result();
       return result;
     }
-    // Open, or closed after it refused to answer: asking again would only wait again.
-    if (status === 'RUNNING' || !(openQueryError instanceof QueryRejectedError))
+    // Open, yet it did not answer: asking again would only wait again.
+    if (status === 'RUNNING')
       throw new ChangeUnreadableError(id, status, await this.endReason(id, status, openQueryError));
     let view: ChangeView;
     try {

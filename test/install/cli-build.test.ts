@@ -69,6 +69,23 @@ describe('the compiled command', () => {
       assert.ok(readFileSync(path.join(projectRoot, 'dist', file)).length > 0, file);
   });
 
+  it('holds one copy of each package module, however the sources load it', () => {
+    // A package with CommonJS and ESM builds lands twice when one file requires it and another
+    // imports it: twice the start-up work, and two module states (a setting made in one copy is
+    // not seen by the other).
+    const modules = [
+      ...readFileSync(path.join(projectRoot, 'dist', 'cli.js'), 'latin1').matchAll(
+        /"(node_modules\/[^"]+)"\(/g,
+      ),
+    ].map((m) => (m[1] ?? '').replace(/\.[cm]?js$/, ''));
+    assert.ok(
+      modules.some((m) => m.startsWith('node_modules/zod/')),
+      'zod is not in the bundle',
+    );
+    const twice = modules.filter((m, i) => modules.indexOf(m) !== i);
+    assert.deepEqual(twice, []);
+  });
+
   it('bundled the workflow code for workers, so a worker polls without bundling first', () => {
     const prebuilt = prebuiltWorkflowBundle(projectRoot);
     assert.ok('path' in prebuilt, 'reason' in prebuilt ? prebuilt.reason : '');
@@ -232,8 +249,13 @@ describe('the command in a copy whose sources change', () => {
     assert.equal(statSync(mainSource()).size, before.size);
     assert.equal(state().current, false);
     writeFileSync(mainSource(), text);
-    // A file in a folder that did not exist: its parent's times tell.
+    // A file in a folder that did not exist: its parent's times tell (checked by stats again once
+    // the restored file is older than the 2 s window).
+    utimesSync(mainSource(), hourAgo, hourAgo);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     build();
+    const rebuilt = state();
+    assert.ok(rebuilt.current && rebuilt.checkedBy === 'stats', JSON.stringify(rebuilt));
     mkdirSync(path.join(copy, 'src', 'later'));
     writeFileSync(path.join(copy, 'src', 'later', 'added.ts'), 'export const y = 2;\n');
     try {
@@ -260,9 +282,10 @@ describe('the command in a copy whose sources change', () => {
     const edited = check();
     assert.equal(edited.status, 2, edited.stderr);
     assert.match(edited.stderr, /edited-policy\.yaml:\d+:\d+: .*rolez/);
-    // The next build starts with an empty folder.
+    // The next build starts with an empty folder, its own and writable by its owner alone.
     build();
-    assert.deepEqual(readdirSync(path.join(copy, 'dist')).includes('policy-cache'), false);
+    assert.deepEqual(readdirSync(path.join(copy, 'dist', 'policy-cache')), []);
+    assert.equal(statSync(path.join(copy, 'dist', 'policy-cache')).mode & 0o777, 0o755);
   });
 
   it('compiles the edit on the next build, and runs it', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ParsedPolicyCache } from '../../activities/policy/parsed-policy-cache';
@@ -16,6 +16,9 @@ async function withCache(fn: (cache: ParsedPolicyCache, files: PolicyFile[]) => 
   const dir = await mkdtemp(path.join(tmpdir(), 'countersign-policy-cache-'));
   try {
     const files = [{ name: source, text: await readFile(defaultPolicyPath, 'utf8') }];
+    // As the build makes it: a folder of its own, writable by its owner alone.
+    await mkdir(path.join(dir, 'policy-cache'), { mode: 0o755 });
+    await chmod(path.join(dir, 'policy-cache'), 0o755);
     await fn({ dir: path.join(dir, 'policy-cache'), buildId: 'build-a' }, files);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -24,6 +27,15 @@ async function withCache(fn: (cache: ParsedPolicyCache, files: PolicyFile[]) => 
 
 async function entries(cache: ParsedPolicyCache): Promise<string[]> {
   return readdir(cache.dir).catch(() => []);
+}
+
+/** Replaces the one entry with a consistent one for another policy version. */
+async function plant(cache: ParsedPolicyCache, version: string): Promise<void> {
+  const [name] = await entries(cache);
+  const file = path.join(cache.dir, name ?? '');
+  const entry = JSON.parse(await readFile(file, 'utf8')) as { policy: { version: string } };
+  const marked = { ...entry.policy, version };
+  await writeFile(file, JSON.stringify({ ...entry, policy: marked, hash: hashOf(marked) }));
 }
 
 function loaded(result: PolicyParse) {
@@ -45,12 +57,8 @@ describe('the parsed-policy cache of the command', () => {
     await withCache(async (cache, files) => {
       await parsePolicyCached(files, source, cache);
       // An entry rewritten with another (consistent) policy is what the next run reads: proof that
-      // it is read, and why the folder belongs to the build, like the compiled code beside it.
-      const [name] = await entries(cache);
-      const file = path.join(cache.dir, name ?? '');
-      const entry = JSON.parse(await readFile(file, 'utf8')) as { policy: { version: string } };
-      const marked = { ...entry.policy, version: 'read-from-the-entry' };
-      await writeFile(file, JSON.stringify({ ...entry, policy: marked, hash: hashOf(marked) }));
+      // it is read, and why the folder must be the build's own, like the compiled code beside it.
+      await plant(cache, 'read-from-the-entry');
       assert.equal(
         loaded(await parsePolicyCached(files, source, cache)).policy.version,
         'read-from-the-entry',
@@ -115,12 +123,52 @@ describe('the parsed-policy cache of the command', () => {
     });
   });
 
-  it('parses at every run where the folder cannot be written', async () => {
+  const untrusted: [string, (cache: ParsedPolicyCache) => Promise<void>][] = [
+    ['missing (the build made none)', (cache) => rm(cache.dir, { recursive: true })],
+    [
+      'a file',
+      async (cache) => {
+        await rm(cache.dir, { recursive: true });
+        await writeFile(cache.dir, 'a file where the folder would be');
+      },
+    ],
+    ['writable by others', (cache) => chmod(cache.dir, 0o777)],
+    ['writable by its group', (cache) => chmod(cache.dir, 0o775)],
+    [
+      'a link to a folder',
+      async (cache) => {
+        await rename(cache.dir, `${cache.dir}-elsewhere`);
+        await symlink(`${cache.dir}-elsewhere`, cache.dir);
+      },
+    ],
+  ];
+  for (const [what, untrust] of untrusted) {
+    it(`neither reads nor writes a folder that is ${what}: it parses each time`, async () => {
+      await withCache(async (cache, files) => {
+        await parsePolicyCached(files, source, cache);
+        await plant(cache, 'planted');
+        const before = await entries(cache);
+        await untrust(cache);
+        const result = loaded(await parsePolicyCached(files, source, cache));
+        assert.deepEqual(result, loaded(parsePolicy(files, source)));
+        assert.notEqual(result.policy.version, 'planted');
+        // Nothing written either: the planted entry is still there as it was, and nothing beside it.
+        const after = await entries(cache);
+        assert.ok(after.length === 0 || after.join() === before.join(), after.join(', '));
+        for (const name of after)
+          assert.match(await readFile(path.join(cache.dir, name), 'utf8'), /"version":"planted"/);
+      });
+    });
+  }
+
+  it('keeps at most 64 locations, dropping the least recently written', async () => {
     await withCache(async (cache, files) => {
-      await writeFile(cache.dir, 'a file where the folder would be');
-      assert.deepEqual(
-        loaded(await parsePolicyCached(files, source, cache)),
-        loaded(parsePolicy(files, source)),
+      for (let i = 0; i < 66; i += 1) await parsePolicyCached(files, `policies/copy-${i}.yaml`, cache);
+      const kept = await entries(cache);
+      assert.equal(kept.length, 64);
+      assert.ok(
+        kept.every((n) => n.endsWith('.json')),
+        kept.join(', '),
       );
     });
   });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Interceptor } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
 import { CountersignClient } from '../../src/client/countersign-client';
 import { exampleRecommendation } from '../../src/examples';
@@ -9,14 +8,20 @@ import type { Harness } from '../helpers/env';
 import { openHarness, slug, withWorker } from '../helpers/env';
 import { createTestZone } from '../helpers/zones';
 
-/** A client whose connection records the name of every Temporal RPC it sends. */
-async function countingClient(h: Harness, taskQueue: string) {
+type Interceptor = NonNullable<NonNullable<Parameters<typeof Connection.connect>[0]>['interceptors']>[number];
+
+/**
+ * A client whose connection records the name of every Temporal RPC it sends (without the SDK's
+ * retries, which these interceptors replace: one attempt, one name).
+ */
+async function countingClient(address: string, taskQueue: string, connect = true) {
   const calls: string[] = [];
   const record: Interceptor = (options, nextCall) => {
     calls.push(options.method_definition.path.split('/').pop() ?? '');
     return nextCall(options) as ReturnType<Interceptor>;
   };
-  const connection = await Connection.connect({ address: h.env.temporalAddress, interceptors: [record] });
+  const options = { address, interceptors: [record] };
+  const connection = connect ? await Connection.connect(options) : Connection.lazy(options);
   const cs = new CountersignClient(new Client({ connection, dataConverter }), taskQueue);
   return { cs, calls, close: () => connection.close() };
 }
@@ -46,7 +51,7 @@ describe('reading a change (real Temporal)', () => {
       change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.56'] },
     });
     const cs = h.countersign(id);
-    const reader = await countingClient(h, id);
+    const reader = await countingClient(h.env.temporalAddress, id);
     try {
       await withWorker(h, id, {}, async () => {
         await cs.submit(waiting);
@@ -69,6 +74,19 @@ describe('reading a change (real Temporal)', () => {
       ]);
     } finally {
       await cs.handle(waiting.id).terminate('test done');
+      await reader.close();
+    }
+  });
+
+  it('a server that cannot be reached is asked once, not again for the execution', async (t) => {
+    const reader = await countingClient('127.0.0.1:1', slug(t), false);
+    try {
+      await assert.rejects(reader.cs.status('anything'), (err: Error) => {
+        assert.equal(err.name, 'ServiceError');
+        return true;
+      });
+      assert.deepEqual(reader.calls, ['QueryWorkflow']);
+    } finally {
       await reader.close();
     }
   });

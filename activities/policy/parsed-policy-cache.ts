@@ -28,12 +28,25 @@ function keyOf(files: readonly PolicyFile[], source: string, buildId: string): s
   return sha256(JSON.stringify(['parsed-policy/1', buildId, source, files.map((f) => [f.name, f.text])]));
 }
 
+/**
+ * An entry is its JSON after a line with that JSON's SHA-256: a damaged or cut-off entry is parsed
+ * again, and checking it costs a native hash of its bytes (~1 ms) where hashing the policy again
+ * in canonical form took ~8 ms from a cold start. The JSON is what the parse gave, byte for byte
+ * (a policy is kept only when JSON carries it whole), so its recorded hash still holds.
+ */
+function serialize(entry: Entry): string {
+  const json = JSON.stringify(entry);
+  return `${sha256(json)}\n${json}`;
+}
+
 async function readEntry(file: string, key: string): Promise<Entry | undefined> {
   try {
-    const entry = JSON.parse(await readFile(file, 'utf8')) as Partial<Entry> | null;
-    // The policy must still hash to what the parse gave: a damaged entry is parsed again.
-    if (entry?.key !== key || entry.policy === undefined || entry.hash !== hashOf(entry.policy))
-      return undefined;
+    const text = await readFile(file, 'utf8');
+    const newline = text.indexOf('\n');
+    const json = text.slice(newline + 1);
+    if (newline !== 64 || text.slice(0, newline) !== sha256(json)) return undefined;
+    const entry = JSON.parse(json) as Partial<Entry> | null;
+    if (entry?.key !== key || entry.policy === undefined || typeof entry.hash !== 'string') return undefined;
     return entry as Entry;
   } catch {
     return undefined;
@@ -59,7 +72,7 @@ async function writeEntry(file: string, entry: Entry): Promise<void> {
   // A fresh name, created exclusively: never another file, never through a link.
   const partial = `${file}.${randomBytes(8).toString('hex')}.tmp`;
   try {
-    await writeFile(partial, JSON.stringify(entry), { mode: 0o644, flag: 'wx' });
+    await writeFile(partial, serialize(entry), { mode: 0o644, flag: 'wx' });
     await rename(partial, file);
   } catch {
     // A read-only install parses at every run, only slower.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
@@ -33,9 +34,11 @@ async function entries(cache: ParsedPolicyCache): Promise<string[]> {
 async function plant(cache: ParsedPolicyCache, version: string): Promise<void> {
   const [name] = await entries(cache);
   const file = path.join(cache.dir, name ?? '');
-  const entry = JSON.parse(await readFile(file, 'utf8')) as { policy: { version: string } };
+  const text = await readFile(file, 'utf8');
+  const entry = JSON.parse(text.slice(text.indexOf('\n') + 1)) as { policy: { version: string } };
   const marked = { ...entry.policy, version };
-  await writeFile(file, JSON.stringify({ ...entry, policy: marked, hash: hashOf(marked) }));
+  const json = JSON.stringify({ ...entry, policy: marked, hash: hashOf(marked) });
+  await writeFile(file, `${createHash('sha256').update(json).digest('hex')}\n${json}`);
 }
 
 function loaded(result: PolicyParse) {
@@ -93,7 +96,12 @@ describe('the parsed-policy cache of the command', () => {
 
   for (const [what, damage] of [
     ['not JSON', () => '{"key": "trunc'],
-    ['a policy that no longer hashes to its hash', (text: string) => text.replace(/"tier":2/, '"tier":0')],
+    ['JSON without its checksum line', (text: string) => text.slice(text.indexOf('\n') + 1)],
+    [
+      'a policy whose bytes no longer match its checksum',
+      (text: string) => text.replace(/"tier":2/, '"tier":0'),
+    ],
+    ['cut off', (text: string) => text.slice(0, -10)],
     ['empty', () => ''],
   ] as const) {
     it(`parses again when the entry is ${what}, and repairs it`, async () => {

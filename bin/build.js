@@ -165,9 +165,10 @@ esbuild
       // The bundles read the sources again: an edit made while they were made could be in them.
       exitIfSourcesChanged();
       // The folder the command keeps parsed policies in, made by the build and owned by its user
-      // (the command uses no other: activities/policy/parsed-policy-cache.ts).
-      fs.mkdirSync(path.join(dist, 'policy-cache'), { recursive: true, mode: 0o755 });
-      fs.chmodSync(path.join(dist, 'policy-cache'), 0o755);
+      // (the command uses no other).
+      var policyCache = path.join(root, fingerprinting.policyCacheDir);
+      fs.mkdirSync(policyCache, { recursive: true, mode: 0o755 });
+      fs.chmodSync(policyCache, 0o755);
       var record = { fingerprint: before, files: files.length, sourceStats: stats };
       if (bundled) record.workflowBundle = { sdk: bundled };
       if (results[1]) record.commandBundle = commandBundle;

@@ -15,7 +15,8 @@ if (problem) {
 var nodeModule = require('node:module');
 if (typeof nodeModule.enableCompileCache === 'function') nodeModule.enableCompileCache();
 var path = require('node:path');
-var build = require('./source-fingerprint').buildState(path.resolve(__dirname, '..'));
+var fingerprinting = require('./source-fingerprint');
+var build = fingerprinting.buildState(path.resolve(__dirname, '..'));
 var cli;
 if (build.current && build.stamp.commandBundle) {
   // One file with its code cache (bin/build.js); a missing cache is written on the way out.
@@ -35,7 +36,7 @@ if (build.current && build.stamp.commandBundle) {
 var runtime = build.current
   ? {
       parsedPolicyCache: {
-        dir: path.resolve(__dirname, '..', 'dist', 'policy-cache'),
+        dir: path.resolve(__dirname, '..', fingerprinting.policyCacheDir),
         buildId: build.stamp.fingerprint,
       },
     }

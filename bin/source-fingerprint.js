@@ -11,6 +11,8 @@ var sourceTrees = ['src', 'activities', 'workers', 'workflows'];
 var stampFile = path.join('dist', 'build-stamp.json');
 /** The workflow code bundled at build time, for workers (written before the stamp). */
 var workflowBundleFile = path.join('dist', 'workflow-bundle.js');
+/** Where the command keeps the policies it parsed (made by the build; activities/policy/parsed-policy-cache.ts). */
+var policyCacheDir = path.join('dist', 'policy-cache');
 
 function walk(root, visit) {
   sourceTrees.forEach(function (tree) {
@@ -130,4 +132,5 @@ module.exports = {
   buildState: buildState,
   stampFile: stampFile,
   workflowBundleFile: workflowBundleFile,
+  policyCacheDir: policyCacheDir,
 };

@@ -23,6 +23,7 @@ import { stepBreakdownTable } from './step-breakdown';
 import { benchApprovalToWrite } from './approval-latency';
 import { benchBurst } from './burst';
 import { benchParkedMemory } from './parked-memory';
+import { benchWorkflowCreation } from './workflow-creation';
 import { benchPeers } from './peers/peer-bench';
 import type { PendingApproval } from './cli-start';
 
@@ -33,8 +34,8 @@ import type { PendingApproval } from './cli-start';
  * (f) sealing and verifying evidence, (h) one automatic change step by step, (i) countersign
  * against octoDNS (and DNSControl when on PATH) and a bare API PATCH at 100 to 100,000 records,
  * with a plot, (j) approval to write, (k) a burst across 100 zones, (g) the command's cold start,
- * (l) worker memory with changes parked in approval. Ratios compare numbers taken in the same run,
- * because these machines are shared and noisy.
+ * (l) worker memory with changes parked in approval, (m) what creating one workflow costs a worker.
+ * Ratios compare numbers taken in the same run, because these machines are shared and noisy.
  */
 const N = Number(process.env.BENCH_N ?? 60);
 // `npm run bench -- b i` runs only those sections ((c) and (f) need (a)); none named: all of them.
@@ -508,6 +509,20 @@ async function main(): Promise<void> {
                 run,
                 parked,
                 cacheSizes: (process.env.BENCH_PARKED_CACHES ?? '250').split(',').map(Number),
+                log: (line) => process.stderr.write(`${line}\n`),
+              }),
+            );
+          }
+          if (wanted('m')) {
+            // (m) what creating one workflow costs a worker (no server needed; the stack is up anyway).
+            const bundlePath = await writeWorkflowBundle(path.join(dataDir, 'workflow-bundle.js'));
+            console.log('\n(m) creating one workflow in a worker: time and heap each kept workflow holds\n');
+            console.log(
+              await benchWorkflowCreation({
+                dataDir,
+                bundlePath,
+                count: Number(process.env.BENCH_CREATIONS ?? 200),
+                rounds: 3,
                 log: (line) => process.stderr.write(`${line}\n`),
               }),
             );

@@ -8,11 +8,15 @@ const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() 
 /**
  * Bundles the workflow code once, as every worker loads it (the payload converter and the tracing
  * interceptors included), and writes it to `file`: the demo, the tests, the benchmark and the chaos
- * harness then start workers and replays from it without bundling again.
+ * harness then start workers and replays from it without bundling again. The benchmark also
+ * bundles other workflow entries the same way (`workflowsPath`).
  */
-export async function writeWorkflowBundle(file: string): Promise<string> {
+export async function writeWorkflowBundle(
+  file: string,
+  workflowsPath = require.resolve('../workflows'),
+): Promise<string> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
+    workflowsPath,
     payloadConverterPath,
     workflowInterceptorModules,
     logger: quiet,

@@ -1,16 +1,15 @@
-import type { z } from 'zod';
 import type { Issue } from '../issues';
 import type { Plan, RRset } from '../plan/plan';
 import type { RecordClass } from '../policy/catalog';
 
 /**
- * One change kind: its schema, its checks, what it reads and plans, what the policy sees of it, and
- * how it maps onto its provider port. Adding a kind means one module like this, an entry in
- * `kinds.ts` and one in the action catalog; workflows and activities only go through this shape.
+ * One change kind: its checks, what it reads and plans, what the policy sees of it, and how it maps
+ * onto its provider port. Adding a kind means one module like this, its schema in
+ * `kind-schemas.ts`, an entry in `kinds.ts` and one in the action catalog; workflows and activities
+ * only go through this shape.
  */
 export interface ChangeKind<C extends { readonly kind: string }> {
   readonly kind: C['kind'];
-  readonly schema: z.ZodType<C>;
   /**
    * The provider port that carries it out: `zone` (a DNS server's API, e.g. PowerDNS) or
    * `registry` (a domain registry over EPP). Activities pick the adapter from this, never by name.

@@ -1,30 +1,15 @@
-import { z } from 'zod';
 import { toAbsolute } from '../dns/names';
 import { recordTypeSpec } from '../dns/record-types';
 import type { Issue } from '../issues';
 import { describeReceived } from '../issues';
 import { describePlan, sortRecords } from '../plan/plan';
-import { maxRecordsPerRrset, maxTtl, minTtl, RecordType, text } from '../schema/primitives';
 import type { ChangeKind } from './change-kind';
+import type { UpsertRrset } from './kind-schemas';
 import { ownerIssues, rrsetFacts, rrsetRollback, rrsetSubject, rrsetUnchanged } from './dns-owner';
-
-export const UpsertRrset = z.strictObject({
-  kind: z.literal('dns.upsert_rrset'),
-  name: text(254).describe('Owner name inside the target zone, absolute (trailing dot optional).'),
-  type: RecordType,
-  ttl: z.number().int().min(minTtl).max(maxTtl),
-  records: z
-    .array(z.string().min(1).max(4096))
-    .min(1)
-    .max(maxRecordsPerRrset)
-    .describe('Record data in presentation format; TXT may be plain text.'),
-});
-export type UpsertRrset = z.infer<typeof UpsertRrset>;
 
 /** Creates or replaces one RRset of a zone: the records given become exactly the RRset. */
 export const upsertRrset: ChangeKind<UpsertRrset> = {
   kind: 'dns.upsert_rrset',
-  schema: UpsertRrset,
   port: 'zone',
   normalise(change, zone) {
     const spec = recordTypeSpec(change.type);

@@ -1,29 +1,18 @@
-import { z } from 'zod';
 import type { Plan, RRset } from '../plan/plan';
 import { buildPlan, rrsetEquals, sortRecords } from '../plan/plan';
 import { actionKinds } from '../policy/catalog';
 import type { ChangeKind, Subject } from './change-kind';
-import { deleteRrset, DeleteRrset } from './dns-delete-rrset';
-import { upsertRrset, UpsertRrset } from './dns-upsert-rrset';
-import { addDs, AddDs } from './registrar-add-ds';
-import { removeDs, RemoveDs } from './registrar-remove-ds';
-import { setLock, SetLock } from './registrar-set-lock';
-import { setNameservers, SetNameservers } from './registrar-set-nameservers';
-import { transfer, Transfer } from './registrar-transfer';
-import { updateContacts, UpdateContacts } from './registrar-update-contacts';
+import type { Change } from './kind-schemas';
+import { deleteRrset } from './dns-delete-rrset';
+import { upsertRrset } from './dns-upsert-rrset';
+import { addDs } from './registrar-add-ds';
+import { removeDs } from './registrar-remove-ds';
+import { setLock } from './registrar-set-lock';
+import { setNameservers } from './registrar-set-nameservers';
+import { transfer } from './registrar-transfer';
+import { updateContacts } from './registrar-update-contacts';
 
-/** Every change kind that can be submitted; the action catalog describes them for the policy. */
-export const Change = z.discriminatedUnion('kind', [
-  UpsertRrset,
-  DeleteRrset,
-  SetNameservers,
-  SetLock,
-  AddDs,
-  RemoveDs,
-  Transfer,
-  UpdateContacts,
-]);
-export type Change = z.infer<typeof Change>;
+export type { Change };
 
 const modules: { readonly [K in Change['kind']]: ChangeKind<Extract<Change, { kind: K }>> } = {
   'dns.upsert_rrset': upsertRrset,

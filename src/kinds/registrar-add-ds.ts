@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   aspectState,
   aspectUnchanged,
@@ -11,23 +10,11 @@ import {
 } from './registrar-domain';
 import { dsRecords } from './ds-data';
 import type { ChangeKind } from './change-kind';
-
-export const AddDs = z.strictObject({
-  kind: z.literal('registrar.add_ds'),
-  ds: z
-    .array(z.string().min(1).max(512))
-    .min(1)
-    .max(8)
-    .describe(
-      'DS records in presentation format ("keytag algorithm digesttype digest"); each must match a DNSKEY the domain publishes.',
-    ),
-});
-export type AddDs = z.infer<typeof AddDs>;
+import type { AddDs } from './kind-schemas';
 
 /** Adds DS records at the registry (secDNS-1.1 dsData), e.g. to sign a delegation or roll a key. */
 export const addDs: ChangeKind<AddDs> = {
   kind: 'registrar.add_ds',
-  schema: AddDs,
   port: 'registry',
   guardedBy: updateLock,
   normalise(change, zone) {

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { nameProblem, toAbsolute } from '../dns/names';
 import type { Issue } from '../issues';
 import { describeReceived } from '../issues';
@@ -19,16 +18,12 @@ export const lockStatuses = [
   'clientTransferProhibited',
   'clientUpdateProhibited',
 ] as const;
-export const LockStatus = z.enum(lockStatuses);
-export type LockStatus = z.infer<typeof LockStatus>;
 
 /** The lock that forbids changing a domain's nameservers, DS records or contacts. */
 export const updateLock: readonly string[] = ['clientUpdateProhibited'];
 
-/** A registry object id (contacts): 3-16 characters, RFC 5730 clIDType. */
-export const ContactId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,15}$/, '3 to 16 letters, digits, ".", "_" or "-"');
+/** The roles a domain's contacts are named for (RFC 5731 §2.2, with the registrant). */
+export const contactRoles = ['registrant', 'admin', 'tech', 'billing'] as const;
 
 export function domainSubject(zone: string, type: string): Subject {
   return { name: toAbsolute(zone), type };

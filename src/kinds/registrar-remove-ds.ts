@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   aspectState,
   aspectUnchanged,
@@ -11,19 +10,11 @@ import {
 } from './registrar-domain';
 import { dsRecords } from './ds-data';
 import type { ChangeKind } from './change-kind';
-
-export const RemoveDs = z.strictObject({
-  kind: z.literal('registrar.remove_ds'),
-  ds: z
-    .union([z.array(z.string().min(1).max(512)).min(1).max(8), z.literal('all')])
-    .describe('The DS records to remove, or "all" to make the delegation unsigned.'),
-});
-export type RemoveDs = z.infer<typeof RemoveDs>;
+import type { RemoveDs } from './kind-schemas';
 
 /** Removes DS records at the registry; removing the last one of a signed child is a chain-of-trust change. */
 export const removeDs: ChangeKind<RemoveDs> = {
   kind: 'registrar.remove_ds',
-  schema: RemoveDs,
   port: 'registry',
   guardedBy: updateLock,
   normalise(change, zone) {

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   aspectState,
   aspectUnchanged,
@@ -6,31 +5,18 @@ import {
   domainFacts,
   domainIssues,
   domainSubject,
-  LockStatus,
   lockStatuses,
   aspectRollback,
 } from './registrar-domain';
 import { sameRecords } from '../plan/plan';
 import type { ChangeKind } from './change-kind';
+import type { SetLock } from './kind-schemas';
 
 const updateLockStatus = 'clientUpdateProhibited';
-
-export const SetLock = z.strictObject({
-  kind: z.literal('registrar.set_lock'),
-  locked: z.boolean().describe('true sets the statuses, false removes them.'),
-  statuses: z
-    .array(LockStatus)
-    .min(1)
-    .max(3)
-    .optional()
-    .describe('Which client prohibitions; all three (transfer, update, delete) when omitted.'),
-});
-export type SetLock = z.infer<typeof SetLock>;
 
 /** Sets or removes the registrar lock: the client transfer, update and delete prohibitions. */
 export const setLock: ChangeKind<SetLock> = {
   kind: 'registrar.set_lock',
-  schema: SetLock,
   port: 'registry',
   normalise(change, zone) {
     const issues = domainIssues(zone);

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { isInZone, toAbsolute } from '../dns/names';
 import { recordTypeSpec } from '../dns/record-types';
 import type { Issue } from '../issues';
@@ -14,24 +13,8 @@ import {
   updateLock,
   aspectRollback,
 } from './registrar-domain';
-import { DomainName } from '../schema/primitives';
 import type { ChangeKind } from './change-kind';
-
-export const SetNameservers = z.strictObject({
-  kind: z.literal('registrar.set_nameservers'),
-  nameservers: z
-    .array(DomainName)
-    .min(2)
-    .max(13)
-    .describe('The delegation the registry publishes for the domain: these hosts, exactly.'),
-  glue: z
-    .record(DomainName, z.array(z.string().min(1).max(64)).min(1).max(8))
-    .optional()
-    .describe(
-      'Addresses (IPv4, IPv6) of the nameservers inside the domain itself, which the parent must publish as glue; only for those.',
-    ),
-});
-export type SetNameservers = z.infer<typeof SetNameservers>;
+import type { SetNameservers } from './kind-schemas';
 
 /** The glue a plan carries: `glue:<host>` → its addresses, space-separated (part of the hash). */
 export const glueParam = (host: string): string => `glue:${host}`;
@@ -86,7 +69,6 @@ function glueIssues(
 /** Replaces the domain's delegation at the registry; verified by asking the parent zone's servers. */
 export const setNameservers: ChangeKind<SetNameservers> = {
   kind: 'registrar.set_nameservers',
-  schema: SetNameservers,
   port: 'registry',
   guardedBy: updateLock,
   normalise(change, zone) {

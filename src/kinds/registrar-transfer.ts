@@ -1,32 +1,12 @@
-import { z } from 'zod';
 import { aspectState, describeAspect, domainFacts, domainIssues, domainSubject } from './registrar-domain';
 import type { ChangeKind } from './change-kind';
+import type { Transfer } from './kind-schemas';
 
 /**
  * The transfer state of a domain as this registrar sees it: `sponsor:self` or `sponsor:<registrar>`,
  * and `pending:self` / `pending:<registrar>` while a transfer asked by that registrar is pending.
  */
 export const selfRegistrar = 'self';
-
-export const SecretRef = z.strictObject({
-  secretRef: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/, 'a secret name: lowercase letters, digits, ".", "_", "/" or "-"')
-    .describe(
-      "Name of the secret in the worker's secret store; the secret itself never travels in a change.",
-    ),
-});
-
-export const Transfer = z.strictObject({
-  kind: z.literal('registrar.transfer'),
-  action: z
-    .enum(['request', 'approve', 'reject'])
-    .describe(
-      'request: move the domain to this registrar; approve / reject: answer a pending outgoing transfer.',
-    ),
-  authCode: SecretRef.optional().describe('For request: the auth code (authInfo), by reference.'),
-});
-export type Transfer = z.infer<typeof Transfer>;
 
 function requesterOf(records: readonly string[]): string | null {
   const pending = records.find((r) => r.startsWith('pending:'));
@@ -36,7 +16,6 @@ function requesterOf(records: readonly string[]): string | null {
 /** Requests a transfer in, or approves or rejects one going out. Not reversible: never rolled back. */
 export const transfer: ChangeKind<Transfer> = {
   kind: 'registrar.transfer',
-  schema: Transfer,
   port: 'registry',
   normalise(change, zone) {
     const issues = domainIssues(zone);

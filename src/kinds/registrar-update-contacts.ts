@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   aspectState,
   aspectUnchanged,
@@ -6,28 +5,14 @@ import {
   domainFacts,
   domainIssues,
   domainSubject,
-  ContactId,
+  contactRoles,
   updateLock,
   aspectRollback,
 } from './registrar-domain';
 import type { ChangeKind } from './change-kind';
+import type { UpdateContacts } from './kind-schemas';
 
-const roles = ['registrant', 'admin', 'tech', 'billing'] as const;
-
-export const UpdateContacts = z
-  .strictObject({
-    kind: z.literal('registrar.update_contacts'),
-    registrant: ContactId.optional(),
-    admin: z.array(ContactId).min(1).max(4).optional(),
-    tech: z.array(ContactId).min(1).max(4).optional(),
-    billing: z.array(ContactId).min(1).max(4).optional(),
-  })
-  .refine((c) => roles.some((role) => c[role] !== undefined), {
-    message: 'name at least one of registrant, admin, tech, billing',
-  });
-export type UpdateContacts = z.infer<typeof UpdateContacts>;
-
-function wanted(change: UpdateContacts, role: (typeof roles)[number]): string[] | undefined {
+function wanted(change: UpdateContacts, role: (typeof contactRoles)[number]): string[] | undefined {
   const value = change[role];
   return value === undefined ? undefined : typeof value === 'string' ? [value] : value;
 }
@@ -38,7 +23,6 @@ function wanted(change: UpdateContacts, role: (typeof roles)[number]): string[] 
  */
 export const updateContacts: ChangeKind<UpdateContacts> = {
   kind: 'registrar.update_contacts',
-  schema: UpdateContacts,
   port: 'registry',
   guardedBy: updateLock,
   normalise(change, zone) {
@@ -47,7 +31,7 @@ export const updateContacts: ChangeKind<UpdateContacts> = {
   },
   subject: (_change, zone) => domainSubject(zone, 'CONTACT'),
   plan(change, subject, live) {
-    const records = roles.flatMap((role) => {
+    const records = contactRoles.flatMap((role) => {
       const ids = wanted(change, role);
       if (ids === undefined) return (live?.records ?? []).filter((r) => r.startsWith(`${role}:`));
       return ids.map((id) => `${role}:${id}`);

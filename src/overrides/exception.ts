@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { recordTypeNames } from '../dns/record-types';
 import { knownKinds } from '../policy/catalog';
 import type { Tier } from '../policy/decision';
-import { Tier as TierSchema } from '../policy/policy-schema';
-import { Environment } from '../schema/recommendation';
+import { Environment, Tier as TierSchema } from '../schema/primitives';
 
 /**
  * An exception: a time-bound, owner-bound, purpose-bound change to what the policy decides, for
@@ -72,11 +71,7 @@ export interface ActiveException {
   readonly change?: string;
 }
 
-export function describeEffect(effect: ExceptionEffect | ActiveException['effect']): string {
-  return effect.direction === 'tighten'
-    ? `at least ${effect.tier === 'blocked' ? 'blocked' : `tier ${effect.tier}`}`
-    : `at most ${effect.tier === 'blocked' ? 'blocked' : `tier ${effect.tier}`}`;
-}
+export { describeEffect } from './describe-effect';
 
 /** `tighten:3`, `loosen:0`, `tighten:blocked`, as typed on the command line. */
 export function parseEffect(text: string): ExceptionEffect | { error: string } {

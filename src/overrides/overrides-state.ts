@@ -3,7 +3,7 @@ import type { Effect, Outcome } from '../governor/effects';
 import { event } from '../governor/effects';
 import type { Hold } from '../governor/hold';
 import type { ActiveException, ExceptionSpec } from './exception';
-import { describeEffect } from './exception';
+import { describeEffect } from './describe-effect';
 import type { OverrideLimits, ReviewLimits } from './override-limits';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Environment } from '../schema/recommendation';
+import { Environment, Tier } from '../schema/primitives';
 import { recordTypeNames } from '../dns/record-types';
 import { knownKinds, recordClasses } from './catalog';
 import { durationPattern } from './duration';
@@ -70,9 +70,7 @@ export const Match = z.strictObject({
   window: TimeWindow.optional(),
 });
 
-export const Tier = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal('blocked')], {
-  error: 'a tier: 0, 1, 2, 3 or "blocked"',
-});
+export { Tier };
 
 export const RoleRequirement = z.strictObject({ role: id, count: z.number().int().min(1).max(5) });
 

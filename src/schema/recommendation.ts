@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Change } from '../kinds/kinds';
-import { isoInstant, text } from './primitives';
+import { Change } from '../kinds/kind-schemas';
+import { Environment, isoInstant, text } from './primitives';
 
 /**
  * What an AI system submits. This zod schema is the single source of truth: the client, the CLI
@@ -34,7 +34,7 @@ export const EvidenceRef = z.strictObject({
   observedAt: isoInstant,
 });
 
-export const Environment = z.enum(['production', 'staging', 'development']);
+export { Environment };
 
 export const Target = z.strictObject({
   tenant: text(128),

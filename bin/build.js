@@ -9,13 +9,14 @@ var fs = require('node:fs');
 var path = require('node:path');
 var esbuild = require('esbuild');
 var fingerprinting = require('./source-fingerprint');
+var commandBundles = require('./command-bundle');
 
 var root = path.resolve(__dirname, '..');
 var started = Date.now();
 var dist = path.join(root, 'dist');
 var stamp = path.join(root, fingerprinting.stampFile);
 /** The command in one file (bundleCommand); the stamp names it relative to the package root. */
-var commandBundle = 'dist/cli.js';
+var commandBundle = 'dist/' + commandBundles.commandFile;
 
 try {
   fs.rmSync(dist, { recursive: true, force: true });
@@ -35,8 +36,6 @@ if (files.length === 0) {
   process.stdout.write('countersign build: no sources here yet; nothing to build.\n');
   process.exit(0);
 }
-// Stats first: a file edited after them differs from them, so it is never taken as built.
-var stats = fingerprinting.sourceStats(root);
 var before = fingerprinting.fingerprint(root);
 /**
  * Bundles the workflow code as workers load it (workers/workflow-bundle.ts, compiled just now), so
@@ -62,8 +61,9 @@ function bundleWorkflows() {
 }
 
 /**
- * The command bundled into one file (dist/cli.js) and its code cache: resolving and reading some
- * 700 module files costs ~40 ms at every start, compiling them ~100 ms more on Node 20. Packages
+ * The command bundled (dist/cli.js, with the Temporal stack in dist/cli-temporal.js: see
+ * bin/command-bundle.js) and their code caches: resolving and reading some 700 module files costs
+ * ~40 ms at every start, compiling them ~100 ms more on Node 20. Packages
  * only the evidence commands load (the Temporal worker with its native core, the S3 client) stay
  * outside, and so do the project's modules that find files at run time with require.resolve: they
  * load from their per-file build beside the bundle. Resolves to false when it could not be made;
@@ -86,29 +86,13 @@ function bundleCommand() {
       });
     },
   };
-  return esbuild
-    .build({
-      absWorkingDir: root,
-      entryPoints: ['src/cli/main.ts'],
-      outfile: commandBundle,
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'linked',
-      // ASCII only, so the loader reads it as one-byte text (a quarter of the time of UTF-8 here);
-      // no whitespace: a smaller file to read at every start. Names are kept for stack traces.
-      charset: 'ascii',
-      minifyWhitespace: true,
-      minifySyntax: true,
-      external: ['@temporalio/worker', '@temporalio/core-bridge', '@aws-sdk/*', '@smithy/*'],
-      plugins: [perFile],
-      logLevel: 'error',
-    })
-    .then(function () {
-      if (/[^\x00-\x7f]/.test(fs.readFileSync(path.join(root, commandBundle), 'latin1'))) {
-        throw new Error('dist/cli.js is not ASCII, and the command reads it as such');
-      }
+  return commandBundles
+    .bundleCommandAndCompanion(esbuild, root, dist, perFile)
+    .then(function (bundles) {
+      [bundles.command, bundles.companion].forEach(function (file) {
+        if (/[^\x00-\x7f]/.test(fs.readFileSync(file, 'latin1')))
+          throw new Error(path.relative(root, file) + ' is not ASCII, and the command reads it as such');
+      });
       var warmed = require('node:child_process').spawnSync(
         process.execPath,
         [path.join(__dirname, 'code-cache.js'), path.join(root, commandBundle)],
@@ -120,6 +104,7 @@ function bundleCommand() {
     })
     .catch(function (err) {
       fs.rmSync(path.join(root, commandBundle), { force: true });
+      fs.rmSync(path.join(dist, commandBundles.companionFile), { force: true });
       process.stderr.write(
         'countersign build: the command could not be bundled (' +
           (err && err.message ? err.message.split('\n')[0] : String(err)) +
@@ -162,6 +147,11 @@ esbuild
     var compiled = Date.now();
     return Promise.all([bundleWorkflows(), bundleCommand()]).then(function (results) {
       var bundled = results[0];
+      // The stats the command checks, taken again now, seconds after the first ones: files a
+      // checkout or an editor wrote just before the build are too recent in the first ones for the
+      // command to trust their stats (source-fingerprint.js), and every start would then hash all
+      // the sources (~15 ms). Taken before the check below, so an edit after them still shows.
+      var settledStats = fingerprinting.sourceStats(root);
       // The bundles read the sources again: an edit made while they were made could be in them.
       exitIfSourcesChanged();
       // The folder the command keeps parsed policies in, made by the build and owned by its user
@@ -169,7 +159,7 @@ esbuild
       var policyCache = path.join(root, fingerprinting.policyCacheDir);
       fs.mkdirSync(policyCache, { recursive: true, mode: 0o755 });
       fs.chmodSync(policyCache, 0o755);
-      var record = { fingerprint: before, files: files.length, sourceStats: stats };
+      var record = { fingerprint: before, files: files.length, sourceStats: settledStats };
       if (bundled) record.workflowBundle = { sdk: bundled };
       if (results[1]) record.commandBundle = commandBundle;
       fs.writeFileSync(stamp + '.tmp', JSON.stringify(record) + '\n');

@@ -2,7 +2,8 @@
 // cache would: Node 20 compiles the Temporal client, protobufjs and zod again at every start
 // (~100 ms), a cost an approver pays on every command. The cache is written by the build after
 // loading every module a command can load (so it holds their compiled functions, not just the
-// top level), one file per Node version and architecture, and written on first use when missing.
+// top level), one file per bundle, Node version and architecture, and written on first use when
+// missing.
 // A cache V8 refuses (other V8 flags, say from NODE_OPTIONS) is left alone: rewriting it would
 // make runs with and without those flags undo each other's cache. Plain CommonJS: the
 // command loads it before anything else.
@@ -13,12 +14,19 @@ var path = require('node:path');
 var vm = require('node:vm');
 var Module = require('node:module');
 
-/** Where the cache for this Node lives; V8 refuses a cache from another version or flag set. */
+/** Where a bundle's cache for this Node lives; V8 refuses a cache from another version or flag set. */
 function cacheFileFor(bundle) {
   return path.join(
     path.dirname(bundle),
     'cli-code-cache',
-    process.version + '-' + process.arch + '-' + process.versions.v8 + '.bin',
+    path.basename(bundle, '.js') +
+      '-' +
+      process.version +
+      '-' +
+      process.arch +
+      '-' +
+      process.versions.v8 +
+      '.bin',
   );
 }
 
@@ -69,15 +77,64 @@ function requireWithCodeCache(bundle) {
   };
 }
 
-module.exports = { requireWithCodeCache: requireWithCodeCache, cacheFileFor: cacheFileFor };
+/** Companion bundles loaded so far, by file: each is loaded once per process. */
+var companions = new Map();
+
+/**
+ * The loader of a module the command's bundle leaves to a companion bundle (bin/command-bundle.js):
+ * the first call loads the companion with its own code cache and connects it to the command's
+ * bundle, from which it takes the modules both use. Returns a function from module key to exports.
+ */
+function companion(commandFile, name) {
+  var file = path.join(path.dirname(commandFile), name);
+  var loaded = companions.get(file);
+  if (loaded === undefined) {
+    var command = Module._cache[commandFile];
+    if (command === undefined) throw new Error(name + ' was asked for before ' + commandFile + ' was loaded');
+    loaded = requireWithCodeCache(file);
+    loaded.exports.connect(function (key) {
+      return command.exports.companionShared(key);
+    });
+    if (loaded.cacheMissing) process.once('exit', loaded.writeCache);
+    companions.set(file, loaded);
+  }
+  return loaded.exports.load;
+}
+
+/** Whether a companion was loaded in this process, and with its cache (the build's tests ask). */
+function companionState(file) {
+  var loaded = companions.get(path.resolve(file));
+  return { loaded: loaded !== undefined, cacheUsed: loaded !== undefined && loaded.cacheUsed };
+}
+
+/** Writes the cache of every companion loaded so far (the build's warm-up). */
+function writeCompanionCaches() {
+  companions.forEach(function (loaded) {
+    loaded.writeCache();
+  });
+}
+
+module.exports = {
+  requireWithCodeCache: requireWithCodeCache,
+  cacheFileFor: cacheFileFor,
+  companion: companion,
+  companionState: companionState,
+};
 
 // `node bin/code-cache.js <bundle>` (run by the build): loads the bundle and every module its
-// commands load, runs `policy explain` once on a sample, then writes the cache.
+// commands load (its companion's too), runs `policy explain` once on a sample, then writes the
+// caches.
 if (require.main === module) {
   var loaded = requireWithCodeCache(process.argv[2]);
   loaded.exports.loadEveryCommandModule();
-  loaded.exports.exerciseEverydayPaths().then(loaded.writeCache, function (err) {
-    process.stderr.write(String(err && err.stack ? err.stack : err) + '\n');
-    process.exit(1);
-  });
+  loaded.exports.exerciseEverydayPaths().then(
+    function () {
+      loaded.writeCache();
+      writeCompanionCaches();
+    },
+    function (err) {
+      process.stderr.write(String(err && err.stack ? err.stack : err) + '\n');
+      process.exit(1);
+    },
+  );
 }

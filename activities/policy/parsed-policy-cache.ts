@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PolicyFile, PolicyParse } from '../../src/policy/parse';
-import { parsePolicy } from '../../src/policy/parse';
+import type { PolicyFile, PolicyParse } from '../../src/policy/policy-issue';
+import { parsePolicy } from './lazy-parse';
 import type { Policy } from '../../src/policy/policy-schema';
 import { hashOf } from '../../src/hash';
 

@@ -503,6 +503,9 @@ export function loadEveryCommandModule(): void {
   require('./doctor');
   require('./doctor-report');
   require('./policy-actions');
+  require('../policy/cases');
+  require('../policy/parse');
+  require('../../activities/powerdns/client');
   require('./incident-receiver');
   require('../governor/status');
   require('../overrides/exception');

@@ -1,25 +1,33 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { PowerDnsClient } from '../../activities/powerdns/client';
+import type * as YamlModule from 'yaml';
+import type * as PowerDnsModule from '../../activities/powerdns/client';
 import { loadPolicy } from '../../activities/policy/policy-store';
 import type { Plan, RRset } from '../plan/plan';
 import { computePlan, kindOf, subjectOf } from '../kinds/kinds';
+import type * as CasesModule from '../policy/cases';
 import type { CaseResult } from '../policy/cases';
-import { formatCaseResult, PolicyCaseFile, runCase } from '../policy/cases';
 import { describeTier } from '../policy/decision';
 import { formatDuration } from '../policy/duration';
 import type { LoadedPolicy } from '../policy/evaluate';
 import { evaluatePolicy } from '../policy/evaluate';
 import { factsOf } from '../policy/facts';
 import { lintPolicy } from '../policy/lint';
-import { formatPolicyIssue } from '../policy/parse';
+import { formatPolicyIssue } from '../policy/policy-issue';
 import { RecommendationValidationError, validateRecommendation } from '../schema/validate-recommendation';
 import type { Recommendation } from '../schema/recommendation';
 import { ExitCode } from './exit-codes';
 import { InputError, readJsonInput } from './read-input';
 import { PolicyFileError } from './policy-file-error';
 import { commandRuntime } from './command-runtime';
+
+// Loaded by the actions that use them (see src/cli/main.ts): `policy explain` needs neither the
+// cases' schemas nor the YAML parser, nor the PowerDNS client unless live state is configured.
+const lazy = {
+  yaml: () => require('yaml') as typeof YamlModule,
+  cases: () => require('../policy/cases') as typeof CasesModule,
+  powerdns: () => require('../../activities/powerdns/client') as typeof PowerDnsModule,
+};
 
 export type Print = (value: unknown, text: string) => void;
 
@@ -56,12 +64,13 @@ async function caseFiles(location: string): Promise<string[]> {
 }
 
 async function runCaseFiles(loaded: LoadedPolicy, location: string): Promise<CaseResult[]> {
+  const { PolicyCaseFile, runCase } = lazy.cases();
   const results: CaseResult[] = [];
   const problems: string[] = [];
   for (const file of await caseFiles(location)) {
     let value: unknown;
     try {
-      value = parseYaml(await readFile(file, 'utf8'));
+      value = lazy.yaml().parse(await readFile(file, 'utf8'));
     } catch (err) {
       problems.push(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
       continue;
@@ -81,14 +90,16 @@ async function runCaseFiles(loaded: LoadedPolicy, location: string): Promise<Cas
   return results;
 }
 
-/** Live RRset and zone size from PowerDNS when it is configured; otherwise the plan stays unknown. */
-/** Live DNS state from PowerDNS when configured; registrar changes are explained with --live. */
+/**
+ * Live RRset and zone size from PowerDNS when it is configured; otherwise the plan stays unknown.
+ * Registrar changes are explained with --live.
+ */
 async function liveState(rec: Recommendation): Promise<{ live: RRset | null; zoneRecords: number } | null> {
   const apiUrl = process.env.COUNTERSIGN_PDNS_API_URL;
   const apiKey = process.env.COUNTERSIGN_PDNS_API_KEY;
   if (apiUrl === undefined || apiUrl === '' || apiKey === undefined || apiKey === '') return null;
   if (kindOf(rec.change).port !== 'zone') return null;
-  const pdns = new PowerDnsClient({ apiUrl, apiKey });
+  const pdns = new (lazy.powerdns().PowerDnsClient)({ apiUrl, apiKey });
   const subject = subjectOf(rec);
   const [live, zoneRecords] = await Promise.all([
     pdns.getRrset(rec.target.zone, subject.name, subject.type),
@@ -124,7 +135,7 @@ export async function test(location: string, options: { cases: string }, print: 
   const results = await runCaseFiles(loaded, options.cases);
   const failed = results.filter((r) => !r.ok);
   const text = [
-    ...results.map(formatCaseResult),
+    ...results.map(lazy.cases().formatCaseResult),
     `${results.length - failed.length} passed, ${failed.length} failed`,
   ].join('\n');
   print(

@@ -9,7 +9,7 @@ import type { Decision } from './decision';
 import type { LoadedPolicy } from './evaluate';
 import { evaluatePolicy } from './evaluate';
 import { factsOf } from './facts';
-import { Tier } from './policy-schema';
+import { Tier } from '../schema/primitives';
 
 /**
  * Policy test cases: table-driven expected decisions, like unit tests for policy. A case names the

@@ -1,5 +1,5 @@
 import type { ActiveException } from '../overrides/exception';
-import { describeEffect } from '../overrides/exception';
+import { describeEffect } from '../overrides/describe-effect';
 import type { Reason, Tier } from './decision';
 import type { Facts } from './facts';
 import { globMatches } from './glob';

@@ -3,37 +3,12 @@ import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { hashOf } from '../hash';
 import { describeReceived, formatPath } from '../issues';
-import type { LoadedPolicy } from './evaluate';
+import type { PolicyFile, PolicyIssue, PolicyParse } from './policy-issue';
 import type { Policy, Range, Rule } from './policy-schema';
 import { Policy as PolicySchema, PolicyFragment } from './policy-schema';
 
-/** A problem in a policy file: which file, where in it (path and line), what was expected. */
-export interface PolicyIssue {
-  readonly file: string;
-  readonly line?: number;
-  readonly column?: number;
-  readonly path: string;
-  readonly code: string;
-  readonly message: string;
-  readonly expected?: string;
-  readonly received?: string;
-}
-
-export interface PolicyFile {
-  readonly name: string;
-  readonly text: string;
-}
-
-export type PolicyParse = { ok: true; loaded: LoadedPolicy } | { ok: false; issues: PolicyIssue[] };
-
-export function formatPolicyIssue(issue: PolicyIssue): string {
-  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
-  const detail = [
-    issue.expected === undefined ? undefined : `expected ${issue.expected}`,
-    issue.received === undefined ? undefined : `received ${issue.received}`,
-  ].filter((d) => d !== undefined);
-  return `${where}: ${issue.path}: ${issue.message}${detail.length > 0 ? ` (${detail.join(', ')})` : ''}`;
-}
+export type { PolicyFile, PolicyIssue, PolicyParse } from './policy-issue';
+export { formatPolicyIssue } from './policy-issue';
 
 interface ParsedFile {
   readonly name: string;

@@ -32,6 +32,11 @@ const fingerprinting = require('../../bin/source-fingerprint.js') as {
 const codeCache = require('../../bin/code-cache.js') as { cacheFileFor(bundle: string): string };
 
 const projectRoot = path.resolve(__dirname, '..', '..');
+/** The command's bundle and its companion, the Temporal stack (bin/command-bundle.js). */
+const bundles = [
+  path.join(projectRoot, 'dist', 'cli.js'),
+  path.join(projectRoot, 'dist', 'cli-temporal.js'),
+] as const;
 
 describe('the compiled command', () => {
   it('is current in this checkout (npm install and npm test build it)', () => {
@@ -39,29 +44,35 @@ describe('the compiled command', () => {
     assert.ok(state.current, 'dist/ is not the build of these sources: run npm run build');
   });
 
-  it('is one ASCII file with a code cache this Node accepts, the modules that locate files beside it', () => {
+  it('is two ASCII files with code caches this Node accepts, the modules that locate files beside them', () => {
     const state = fingerprinting.buildState(projectRoot);
     assert.ok(state.current);
     assert.equal(state.stamp.commandBundle, 'dist/cli.js');
-    const bundle = path.join(projectRoot, 'dist', 'cli.js');
-    assert.doesNotMatch(readFileSync(bundle, 'latin1'), /[^\x00-\x7f]/);
-    assert.ok(readFileSync(codeCache.cacheFileFor(bundle)).length > 100_000, 'the code cache is too small');
-    // A fresh process: the cache must be taken, and every everyday command's module must load.
+    for (const bundle of bundles) {
+      assert.doesNotMatch(readFileSync(bundle, 'latin1'), /[^\x00-\x7f]/);
+      assert.ok(
+        readFileSync(codeCache.cacheFileFor(bundle)).length > 100_000,
+        `${bundle}: the code cache is too small`,
+      );
+    }
+    // A fresh process: both caches must be taken, and every everyday command's module must load
+    // (the Temporal client from the companion, with the modules it takes from the command).
     const probe = spawnSync(
       process.execPath,
       [
         '-e',
-        `const l = require(${JSON.stringify(path.join(projectRoot, 'bin', 'code-cache.js'))}).requireWithCodeCache(${JSON.stringify(bundle)});
+        `const cache = require(${JSON.stringify(path.join(projectRoot, 'bin', 'code-cache.js'))});
+         const l = cache.requireWithCodeCache(${JSON.stringify(bundles[0])});
          l.exports.loadEveryCommandModule();
-         process.stdout.write(JSON.stringify({ used: l.cacheUsed }));`,
+         process.stdout.write(JSON.stringify({ used: l.cacheUsed, companion: cache.companionState(${JSON.stringify(bundles[1])}) }));`,
       ],
       { encoding: 'utf8' },
     );
     assert.equal(probe.status, 0, probe.stderr);
-    assert.deepEqual(JSON.parse(probe.stdout), { used: true });
+    assert.deepEqual(JSON.parse(probe.stdout), { used: true, companion: { loaded: true, cacheUsed: true } });
     // Modules that find files with require.resolve stay per-file (a path resolved inside the bundle
     // would point nowhere); each one the bundle names exists beside it.
-    const text = readFileSync(bundle, 'latin1');
+    const text = readFileSync(bundles[0], 'latin1');
     assert.doesNotMatch(text, /require\.resolve\("\./);
     const perFile = [...text.matchAll(/require\("(\.\/[^"]+)"\)/g)].map((m) => m[1] ?? '');
     assert.ok(perFile.includes('./activities/evidence/verify-evidence.js'), perFile.join(', '));
@@ -69,18 +80,46 @@ describe('the compiled command', () => {
       assert.ok(readFileSync(path.join(projectRoot, 'dist', file)).length > 0, file);
   });
 
+  it('loads the Temporal stack only for the commands that talk to Temporal', () => {
+    const loads = (args: string[]) => {
+      const run = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `process.argv.splice(1, 0, 'countersign');
+           process.on('exit', () => process.stderr.write('\\nloaded: ' + JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('node_modules') || f.endsWith('.js') && f.includes('dist')).map((f) => require('node:path').relative(${JSON.stringify(projectRoot)}, f)))));
+           require(${JSON.stringify(path.join(projectRoot, 'bin', 'countersign.js'))});`,
+          '--',
+          ...args,
+        ],
+        { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' } },
+      );
+      const line = run.stderr.split('\n').find((l) => l.startsWith('loaded: '));
+      assert.ok(line !== undefined, run.stderr);
+      return JSON.parse(line.slice('loaded: '.length)) as string[];
+    };
+    const explain = loads(['policy', 'explain', path.join(projectRoot, 'examples', 'production-api-a.json')]);
+    assert.deepEqual(explain, ['dist/cli.js']);
+    assert.deepEqual(loads(['--help']), ['dist/cli.js']);
+    // A command that talks to Temporal loads the companion (and fails to connect: nothing listens).
+    assert.deepEqual(loads(['status', 'some-change']), ['dist/cli.js', 'dist/cli-temporal.js']);
+  });
+
   it('holds one copy of each package module, however the sources load it', () => {
     // A package with CommonJS and ESM builds lands twice when one file requires it and another
     // imports it: twice the start-up work, and two module states (a setting made in one copy is
     // not seen by the other).
-    const modules = [
-      ...readFileSync(path.join(projectRoot, 'dist', 'cli.js'), 'latin1').matchAll(
-        /"(node_modules\/[^"]+)"\(/g,
-      ),
-    ].map((m) => (m[1] ?? '').replace(/\.[cm]?js$/, ''));
+    // Across both bundles: the companion takes the modules the command holds from the command.
+    const modules = bundles
+      .flatMap((bundle) => [...readFileSync(bundle, 'latin1').matchAll(/"(node_modules\/[^"]+)"\(/g)])
+      .map((m) => (m[1] ?? '').replace(/\.[cm]?js$/, ''));
     assert.ok(
       modules.some((m) => m.startsWith('node_modules/zod/')),
       'zod is not in the bundle',
+    );
+    assert.ok(
+      modules.some((m) => m.startsWith('node_modules/@temporalio/client/')),
+      'the Temporal client is not in the bundles',
     );
     const twice = modules.filter((m, i) => modules.indexOf(m) !== i);
     assert.deepEqual(twice, []);
@@ -179,7 +218,10 @@ describe('the command in a copy whose sources change', () => {
       build(),
       /countersign build: \d+ files compiled into dist\/ in \d+ ms, the workflow code bundled in \d+ ms/,
     );
-    assert.equal(state().current, true);
+    // The sources were written just before this build, as a checkout writes them before npm
+    // install builds: the command still trusts their stats, and does not hash them at each start.
+    const built = state();
+    assert.ok(built.current && built.checkedBy === 'stats', JSON.stringify(built));
     assert.deepEqual(prebuiltWorkflowBundle(copy), { path: path.join(copy, 'dist', 'workflow-bundle.js') });
     markBuild();
     assert.match(help(), /COMPILED Govern/);

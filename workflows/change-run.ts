@@ -98,6 +98,8 @@ export class ChangeRun {
    * reading them again while staging; false in histories recorded before that.
    */
   overridesWithAdmission = false;
+  /** A read step that failed twice locally is retried as an ordinary activity (visible to doctor). */
+  readsRetryVisibly = false;
   /** The overrides came with the admission and no policy check has used them yet. */
   overridesFromAdmission = false;
   /** The overrides in force in this change's scopes when it last asked. */

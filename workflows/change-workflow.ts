@@ -38,6 +38,7 @@ import { approversStillValid, registerApprovalHandlers } from './approval-handle
 import { evidenceQuery, governorNudgeSignal, stateQuery } from './messages';
 import {
   acquireExecution,
+  admitWithPermit,
   awaitAdmission,
   escalationAllowed,
   governed,
@@ -78,8 +79,51 @@ const dns = proxyActivities<ChangeActivities>({
  */
 const reads = proxyLocalActivities<ChangeActivities>({ startToCloseTimeout: '30s', retry });
 
+/** A read retried once in the worker; past that, as an ordinary activity (see `visibleRetries`). */
+const readsOnce = proxyLocalActivities<ChangeActivities>({
+  startToCloseTimeout: '30s',
+  retry: { ...retry, maximumAttempts: 2 },
+});
+
+type ReadSteps = Pick<ChangeActivities, 'validate' | 'classify' | 'stage' | 'check'>;
+
+/**
+ * A local activity's retries show nowhere outside the worker: not in the change's history, not
+ * in Temporal's pending activities, so `countersign doctor` and the UI see a change that keeps
+ * failing (a broken policy, an unreachable PowerDNS) as one that runs. A read that failed twice in
+ * the worker is therefore retried as an ordinary activity, whose attempts and last failure
+ * Temporal shows. A failure that no retry can help (invalid input) ends the change at once.
+ */
+function visibleRetries(): ReadSteps {
+  const step =
+    <A extends unknown[], R>(local: (...args: A) => Promise<R>, remote: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await local(...args);
+      } catch (err) {
+        // Retries spent in the worker reach the workflow as the activity's own failure, not
+        // always wrapped in an ActivityFailure.
+        const cause = err instanceof ActivityFailure ? err.cause : err;
+        const final =
+          !(cause instanceof ApplicationFailure) ||
+          cause.nonRetryable ||
+          (nonRetryableFailureTypes as readonly string[]).includes(cause.type ?? '');
+        if (isCancellation(err) || final) throw err;
+        return remote(...args);
+      }
+    };
+  return {
+    validate: step(readsOnce.validate, io.validate),
+    classify: step(readsOnce.classify, io.classify),
+    stage: step(readsOnce.stage, io.stage),
+    check: step(readsOnce.check, io.check),
+  };
+}
+const retriedVisibly = visibleRetries();
+
 /** Where a change's read-only steps run: locally on the fast path, else as recorded before it. */
-const readsOf = (run: ChangeRun) => (run.fastPath ? reads : io);
+const readsOf = (run: ChangeRun): ReadSteps =>
+  run.fastPath ? (run.readsRetryVisibly ? retriedVisibly : reads) : io;
 
 const sealing = proxyActivities<SealRequestActivities>({ startToCloseTimeout: '30s', retry });
 
@@ -100,6 +144,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   const askedAtStart: PatchesAtStart = {
     recheck: patched('recheck-policy-before-execute'),
     checkedOnce: patched('auto-route-checked-once'),
+    permitWithAdmission: patched('permit-with-admission'),
   };
   const announcesRequests = patched('announce-approval-requests');
   const announcesWhileWaiting = patched('announce-while-waiting');
@@ -126,6 +171,8 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
   run.announcesRequests = announcesRequests;
   run.announcesWhileWaiting = announcesWhileWaiting;
   run.overridesWithAdmission = run.overridesAware && run.fastPath && overridesWithAdmission;
+  // Introduced with the permit asked at admission: changes started before retry their reads locally.
+  run.readsRetryVisibly = askedAtStart.permitWithAdmission;
   setHandler(governorNudgeSignal, () => {
     run.nudges += 1;
   });
@@ -202,6 +249,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
 interface PatchesAtStart {
   readonly recheck: boolean;
   readonly checkedOnce: boolean;
+  readonly permitWithAdmission: boolean;
 }
 
 async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStart): Promise<void> {
@@ -210,8 +258,11 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
   run.recommendation = rec;
 
   run.transition('classifying');
-  // Admission only needs the validated recommendation: it is asked while the policy classifies.
-  const admission = run.governed ? awaitAdmission(run) : Promise.resolve();
+  // A change that may run automatically is staged and checked first, then asks for admission and
+  // the write's permit at once (one round trip to the governors before the write, not two).
+  let permitWithAdmission = run.governed && run.overridesWithAdmission && atStart.permitWithAdmission;
+  // Otherwise admission only needs the validated recommendation: it is asked while the policy classifies.
+  const admission = run.governed && !permitWithAdmission ? awaitAdmission(run) : Promise.resolve();
   let classified: Decision;
   try {
     classified = await readsOf(run).classify(rec);
@@ -244,7 +295,10 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
     // (on the fast path) read while staging.
     const fromAdmission = run.overridesFromAdmission;
     run.overridesFromAdmission = false;
-    const overridesRead = run.fastPath && run.overridesAware && !fromAdmission ? refreshOverrides(run) : null;
+    const overridesRead =
+      run.fastPath && run.overridesAware && !fromAdmission && !permitWithAdmission
+        ? refreshOverrides(run)
+        : null;
     const [staged] = await Promise.all([readsOf(run).stage(rec), overridesRead]);
     if (!staged.ok) return run.close('refused', staged.code, staged.message);
     const plan = staged.plan;
@@ -258,17 +312,47 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
     });
 
     run.transition('checking');
-    let decision = governed(
-      run,
-      await checkPolicy(
+    /** The write's permit, when it came with the admission. */
+    let early: 'go' | 'waited' | 'reroute' | null = null;
+    let decision: Decision;
+    if (permitWithAdmission) {
+      permitWithAdmission = false;
+      // Checked without the exceptions in force (they come with the admission): a decision to
+      // run automatically asks for the permit with the admission; any other waits for admission.
+      const unexcepted = governed(
         run,
-        rec,
-        classified,
-        plan,
-        staged.zoneRecords,
-        overridesRead !== null || fromAdmission,
-      ),
-    );
+        await readsOf(run).check(rec, classified, plan, staged.zoneRecords, []),
+      );
+      if (unexcepted.route === 'auto') {
+        const answer = await admitWithPermit(run, plan);
+        // Admitted after waiting in a review queue: staged again on what is live now.
+        if (answer === 'queued') continue;
+        early = answer;
+      } else await awaitAdmission(run);
+      run.overridesFromAdmission = false;
+      // An exception may tighten or loosen the decision: with one in force the plan is checked
+      // again. A decision that is no longer automatic gives the permit back (the review or the
+      // release does), and the flags the governors raised route it like any other.
+      decision =
+        unexcepted.route === 'auto' &&
+        run.overrides.exceptions.length === 0 &&
+        run.flags.length === 0 &&
+        run.rerouted === null
+          ? unexcepted
+          : governed(run, await checkPolicy(run, rec, classified, plan, staged.zoneRecords, true));
+      if (decision.route !== 'auto') early = null;
+    } else
+      decision = governed(
+        run,
+        await checkPolicy(
+          run,
+          rec,
+          classified,
+          plan,
+          staged.zoneRecords,
+          overridesRead !== null || fromAdmission,
+        ),
+      );
     const checkedAt = Date.now();
     run.decision = decision;
     run.record({
@@ -307,6 +391,8 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
       const rechecked = await recheckPolicy(run, rec, classified, plan, staged.zoneRecords, decision);
       if (rechecked === null) return;
       decision = rechecked;
+      // Approved after all: the review gave the permit back, the approved change asks for its own.
+      if (decision.route !== 'auto') early = null;
     }
     if (run.verifiedApprovals && approvalsLapsed(run, decision)) {
       // The request asks again: re-staged, fresh approvals for whatever the plan is now.
@@ -324,7 +410,8 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
     }
 
     if (run.governed) {
-      const permit = await acquireExecution(run, plan, decision.route === 'auto' ? 'auto' : 'approved');
+      const permit =
+        early ?? (await acquireExecution(run, plan, decision.route === 'auto' ? 'auto' : 'approved'));
       // Re-routed to approval: the next round re-stages and the decision becomes a proposal.
       if (permit === 'reroute') continue;
       if (permit === 'waited') {

@@ -1,7 +1,7 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import { exclusiveSubjectOf, exclusiveSubjectOfPlan } from '../src/kinds/kinds';
 import type { GovernorActivities } from '../activities/governor/governor-activities';
-import type { GovernorAsk, GovernorReply } from '../src/governor/ask';
+import type { GovernorAsk, GovernorReply, PermitAsk } from '../src/governor/ask';
 import type { Hold } from '../src/governor/hold';
 import { holdKeyword } from '../src/governor/hold';
 import { proposalOnly } from '../src/governor/reroute';
@@ -93,25 +93,61 @@ export async function awaitAdmission(run: ChangeRun): Promise<void> {
       ...(run.overridesWithAdmission ? { withOverrides: true } : {}),
     });
     if (reply.verdict === 'go') {
-      letGo(run, 'admitted from the review queue');
-      // A worker whose activities predate the read answers without them: they are read while staging.
-      if (run.overridesWithAdmission && reply.overrides !== undefined) {
-        noteOverrides(run, reply.overrides);
-        run.overridesFromAdmission = true;
-      }
-      run.flags = [...reply.flags];
-      if (run.flags.length > 0)
-        run.record({
-          stream: 'decision',
-          step: 'flagged',
-          actor: 'governor',
-          summary: run.flags.map((f) => f.message).join('; '),
-          data: run.flags,
-        });
+      admittedWith(run, reply);
       return;
     }
     await holdOn(run, reply.hold as Hold, 'queued', seen);
   }
+}
+
+/** What an admission brings: the overrides read while it was answered, and the governors' flags. */
+function admittedWith(run: ChangeRun, reply: GovernorReply): void {
+  letGo(run, 'admitted from the review queue');
+  // A worker whose activities predate the read answers without them: they are read while staging.
+  if (run.overridesWithAdmission && reply.overrides !== undefined) {
+    noteOverrides(run, reply.overrides);
+    run.overridesFromAdmission = true;
+  }
+  run.flags = [...reply.flags];
+  if (run.flags.length > 0)
+    run.record({
+      stream: 'decision',
+      step: 'flagged',
+      actor: 'governor',
+      summary: run.flags.map((f) => f.message).join('; '),
+      data: run.flags,
+    });
+}
+
+/**
+ * An automatic change staged and checked before its admission asks for admission and the write's
+ * permit at once: one round trip to the governors before the write instead of two. `queued`: it
+ * waited in a review queue and is admitted now, without a permit (its plan is staged again).
+ */
+export async function admitWithPermit(
+  run: ChangeRun,
+  plan: Plan,
+): Promise<'go' | 'waited' | 'reroute' | 'queued'> {
+  const seen = run.nudges;
+  const reply = await askGovernors(run, {
+    op: 'admit',
+    rrset: targetRrset(run),
+    withOverrides: true,
+    permit: permitOf(run, plan, 'auto'),
+  });
+  if (reply.admitted !== true) {
+    await holdOn(run, reply.hold as Hold, 'queued', seen);
+    await awaitAdmission(run);
+    return 'queued';
+  }
+  admittedWith(run, reply);
+  if (reply.verdict === 'go') return 'go';
+  if (reply.verdict === 'reroute') {
+    rerouted(run, reply);
+    return 'reroute';
+  }
+  await holdOn(run, reply.hold as Hold, 'held', seen);
+  return (await acquireExecution(run, plan, 'auto')) === 'reroute' ? 'reroute' : 'waited';
 }
 
 /** The decision as the governors' flags, any re-routing and a break-glass approval leave it. */
@@ -190,44 +226,52 @@ export async function acquireExecution(
   let waited = false;
   for (;;) {
     const seen = run.nudges;
-    const reply = await askGovernors(run, {
-      op: 'acquire',
-      route,
-      rrset: writeKey(plan),
-      recordsTouched: recordsTouched(plan),
-      before: digest(plan.before),
-      after: digest(plan.after),
-      // A freeze lets an incident's own remediation and a freeze-override approver's change through.
-      ...(run.overridesAware
-        ? {
-            incident: run.recommendation.incidentId ?? null,
-            approverRoles: run.approval.approvals.map((a) => a.roles ?? []),
-          }
-        : {}),
-    });
+    const reply = await askGovernors(run, { op: 'acquire', ...permitOf(run, plan, route) });
     if (reply.verdict === 'go') {
       letGo(run, 'the governor let it proceed');
       return waited ? 'waited' : 'go';
     }
     if (reply.verdict === 'reroute') {
-      const hold = reply.hold as Hold;
-      letGo(run, 're-routed');
-      run.rerouted = hold;
-      recordHold(hold, 'rerouted');
-      for (const flag of reply.flags)
-        if (!run.flags.some((f) => f.kind === flag.kind && f.message === flag.message)) run.flags.push(flag);
-      run.record({
-        stream: 'decision',
-        step: 'rerouted',
-        actor: 'governor',
-        summary: `proposal-only: ${hold.message}`,
-        data: { hold, flags: run.flags },
-      });
+      rerouted(run, reply);
       return 'reroute';
     }
     waited = true;
     await holdOn(run, reply.hold as Hold, 'held', seen);
   }
+}
+
+function permitOf(run: ChangeRun, plan: Plan, route: 'auto' | 'approved'): PermitAsk {
+  return {
+    route,
+    rrset: writeKey(plan),
+    recordsTouched: recordsTouched(plan),
+    before: digest(plan.before),
+    after: digest(plan.after),
+    // A freeze lets an incident's own remediation and a freeze-override approver's change through.
+    ...(run.overridesAware
+      ? {
+          incident: run.recommendation.incidentId ?? null,
+          approverRoles: run.approval.approvals.map((a) => a.roles ?? []),
+        }
+      : {}),
+  };
+}
+
+/** An automatic change the governors send to people: the reason goes on the card and in the evidence. */
+function rerouted(run: ChangeRun, reply: GovernorReply): void {
+  const hold = reply.hold as Hold;
+  letGo(run, 're-routed');
+  run.rerouted = hold;
+  recordHold(hold, 'rerouted');
+  for (const flag of reply.flags)
+    if (!run.flags.some((f) => f.kind === flag.kind && f.message === flag.message)) run.flags.push(flag);
+  run.record({
+    stream: 'decision',
+    step: 'rerouted',
+    actor: 'governor',
+    summary: `proposal-only: ${hold.message}`,
+    data: { hold, flags: run.flags },
+  });
 }
 
 /**

@@ -1,6 +1,11 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { SignedDecision } from '../src/approvals/signed-decision';
-import type { AcquireAnswer, AdmitAnswer, EscalateAnswer } from '../src/governor/governor-state';
+import type {
+  AcquireAnswer,
+  AdmitAnswer,
+  AdmitWithPermitAnswer,
+  EscalateAnswer,
+} from '../src/governor/governor-state';
 import type { GovernorStatus } from '../src/governor/status';
 import type { ActiveOverrides } from '../src/overrides/active-overrides';
 import type { BreakGlassView } from '../src/overrides/overrides-state';
@@ -12,6 +17,10 @@ import type { BreakGlassView } from '../src/overrides/overrides-state';
  */
 export const admitUpdate = defineUpdate<AdmitAnswer, [unknown]>('admit');
 export const acquireUpdate = defineUpdate<AcquireAnswer, [unknown]>('acquire');
+/** An automatic change, staged: admission and, once admitted, the write's permit in one update. */
+export const admitWithPermitUpdate = defineUpdate<AdmitWithPermitAnswer, [unknown]>('admitWithPermit');
+/** Another scope queued the change: what the permit granted here is given back; it stays admitted. */
+export const returnPermitUpdate = defineUpdate<null, [unknown]>('returnPermit');
 export const releaseUpdate = defineUpdate<null, [unknown]>('release');
 /** The change opened an approval request: listed as waiting for people, its RRset locks pass on. */
 export const reviewUpdate = defineUpdate<null, [unknown]>('review');

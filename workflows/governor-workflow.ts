@@ -22,6 +22,7 @@ import type { Effect, GovernorState, Outcome } from '../src/governor/governor-st
 import {
   acquire,
   admit,
+  admitWithPermit,
   dropVanished,
   escalate,
   holderChecked,
@@ -30,12 +31,14 @@ import {
   refundAutomatic,
   release,
   resetBreaker,
+  returnPermit,
   tick,
   review,
 } from '../src/governor/governor-state';
 import {
   AcquireRequestSchema,
   AdmitRequestSchema,
+  AdmitWithPermitRequestSchema,
   ChangeRefSchema,
   EscalateRequestSchema,
   HumanAdmitSchema,
@@ -50,12 +53,14 @@ import { admitMessage } from '../src/payloads/message-intake';
 import {
   acquireUpdate,
   admitUpdate,
+  admitWithPermitUpdate,
   escalateUpdate,
   governorStatusQuery,
   humanAdmitUpdate,
   refundAutomaticUpdate,
   releaseUpdate,
   resetBreakerUpdate,
+  returnPermitUpdate,
   reviewUpdate,
 } from './governor-messages';
 import { governorNudgeSignal } from './messages';
@@ -129,6 +134,14 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
   setHandler(admitUpdate, (p) => apply(admit(state, admitted(p, AdmitRequestSchema, 'admit'), Date.now())));
   setHandler(acquireUpdate, (p) =>
     apply(acquire(state, admitted(p, AcquireRequestSchema, 'acquire'), Date.now())),
+  );
+  setHandler(admitWithPermitUpdate, (p) =>
+    apply(
+      admitWithPermit(state, admitted(p, AdmitWithPermitRequestSchema, 'admission with permit'), Date.now()),
+    ),
+  );
+  setHandler(returnPermitUpdate, (p) =>
+    apply(returnPermit(state, admitted(p, ChangeRefSchema, 'return of a permit').changeId, Date.now())),
   );
   setHandler(releaseUpdate, (p) =>
     apply(release(state, admitted(p, ReleaseRequestSchema, 'release'), Date.now())),

@@ -12,8 +12,14 @@ import type { Logger } from 'pino';
 import pLimit from 'p-limit';
 
 type LimitFunction = ReturnType<typeof pLimit>;
-import type { GovernorAsk, GovernorReply } from '../../src/governor/ask';
-import type { AcquireAnswer, AdmitAnswer, EscalateAnswer } from '../../src/governor/governor-state';
+import type { GovernorAsk, GovernorReply, PermitAsk } from '../../src/governor/ask';
+import type {
+  AcquireAnswer,
+  AdmitAnswer,
+  AdmitWithPermitAnswer,
+  EscalateAnswer,
+  PermitRequest,
+} from '../../src/governor/governor-state';
 import { limitsFor, scopeIsGoverned } from '../../src/governor/limits';
 import type { Scope } from '../../src/governor/scope';
 import { describeScope, governorWorkflowId, scopesOf } from '../../src/governor/scope';
@@ -161,6 +167,40 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
     ]);
   };
 
+  /** One scope's part of a permit: only the zone's governor locks the RRset. */
+  const permitFor = (scope: Scope, permit: PermitAsk): PermitRequest => ({
+    route: permit.route,
+    rrset: scope.kind === 'zone' ? permit.rrset : null,
+    recordsTouched: permit.recordsTouched,
+    before: permit.before,
+    after: permit.after,
+    ...(permit.incident === undefined ? {} : { incident: permit.incident }),
+    ...(permit.approverRoles === undefined ? {} : { approverRoles: permit.approverRoles }),
+  });
+
+  /** The scopes' permits as one answer: any re-route wins, then any wait, else go. */
+  const settlePermits = async (
+    scopes: readonly { scope: Scope }[],
+    answers: readonly AcquireAnswer[],
+    askId: string,
+    changeId: string,
+  ): Promise<GovernorReply> => {
+    const flags = answers.flatMap((a) => (a.verdict === 'wait' ? [] : a.flags));
+    const rerouted = answers.find((a) => a.verdict === 'reroute');
+    if (rerouted?.verdict === 'reroute') {
+      // The change goes to people: every scope takes back its automatic charges and any lock it
+      // granted meanwhile passes on (review does both, and lists the change as waiting). Its
+      // approval request is not open yet: the review that opens it names the roles it needs.
+      await Promise.all(
+        scopes.map(({ scope }) => ask<null>(scope, 'review', `${askId}/review`, { changeId })),
+      );
+      return { verdict: 'reroute', hold: rerouted.hold, flags };
+    }
+    const waiting = answers.find((a) => a.verdict === 'wait');
+    if (waiting?.verdict === 'wait') return { verdict: 'wait', hold: waiting.hold, flags };
+    return { verdict: 'go', hold: null, flags };
+  };
+
   const overridesIn = async (target: { tenant: string; zone: string }): Promise<ActiveOverrides> =>
     mergeOverrides(
       await Promise.all(
@@ -183,6 +223,43 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
           // when it is let go); a failed read fails the ask, which Temporal retries.
           const overrides = request.withOverrides === true ? overridesIn(request.target) : null;
           overrides?.catch(() => undefined);
+          const permit = request.permit;
+          if (permit !== undefined) {
+            const answers = await Promise.all(
+              scopes.map(({ scope, limits }) =>
+                ask<AdmitWithPermitAnswer>(scope, 'admitWithPermit', askId, {
+                  changeId,
+                  rrset: request.rrset,
+                  limits,
+                  permit: permitFor(scope, permit),
+                }),
+              ),
+            );
+            const queued = answers.find((a) => a.verdict === 'queued');
+            if (queued?.verdict === 'queued') {
+              // Where another scope let it through, what the permit granted goes back: a queued
+              // change holds no lock and spends no automatic budget while it waits.
+              await Promise.all(
+                scopes
+                  .filter((_, i) => answers[i]?.verdict === 'admitted')
+                  .map(({ scope }) => ask<null>(scope, 'returnPermit', `${askId}/return`, { changeId })),
+              );
+              return { verdict: 'wait', hold: queued.hold, flags: [], admitted: false };
+            }
+            const admittedFlags = answers.flatMap((a) => (a.verdict === 'admitted' ? a.flags : []));
+            const settled = await settlePermits(
+              scopes,
+              answers.map((a) => (a as Extract<AdmitWithPermitAnswer, { verdict: 'admitted' }>).permit),
+              askId,
+              changeId,
+            );
+            return {
+              ...settled,
+              flags: [...admittedFlags, ...settled.flags],
+              admitted: true,
+              ...(overrides === null ? {} : { overrides: await overrides }),
+            };
+          }
           // Every scope sees the proposal at once; the change waits on whichever queues it.
           const answers = await Promise.all(
             scopes.map(({ scope, limits }) =>
@@ -200,17 +277,7 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
         }
         case 'acquire': {
           const acquireAt = ({ scope, limits }: (typeof scopes)[number]) =>
-            ask<AcquireAnswer>(scope, 'acquire', askId, {
-              changeId,
-              route: request.route,
-              rrset: scope.kind === 'zone' ? request.rrset : null,
-              recordsTouched: request.recordsTouched,
-              before: request.before,
-              after: request.after,
-              limits,
-              ...(request.incident === undefined ? {} : { incident: request.incident }),
-              ...(request.approverRoles === undefined ? {} : { approverRoles: request.approverRoles }),
-            });
+            ask<AcquireAnswer>(scope, 'acquire', askId, { changeId, ...permitFor(scope, request), limits });
           // An approved change may have to wait for a wider budget: it asks the zone (and takes the
           // RRset lock) only once they granted, so it never holds a lock while it waits. An automatic
           // change is never told to wait by a wider scope (only re-routed), so it asks all at once.
@@ -222,20 +289,7 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
               ? [...first, ...(await Promise.all(zone.map(acquireAt)))]
               : first;
           }
-          const flags = answers.flatMap((a) => (a.verdict === 'wait' ? [] : a.flags));
-          const rerouted = answers.find((a) => a.verdict === 'reroute');
-          if (rerouted?.verdict === 'reroute') {
-            // The change goes to people: every scope takes back its automatic charges and any lock it
-            // granted meanwhile passes on (review does both, and lists the change as waiting). Its
-            // approval request is not open yet: the review that opens it names the roles it needs.
-            await Promise.all(
-              scopes.map(({ scope }) => ask<null>(scope, 'review', `${askId}/review`, { changeId })),
-            );
-            return { verdict: 'reroute', hold: rerouted.hold, flags };
-          }
-          const waiting = answers.find((a) => a.verdict === 'wait');
-          if (waiting?.verdict === 'wait') return { verdict: 'wait', hold: waiting.hold, flags };
-          return { verdict: 'go', hold: null, flags };
+          return settlePermits(scopes, answers, askId, changeId);
         }
         case 'escalate': {
           const answers = await Promise.all(

@@ -15,6 +15,18 @@ interface AskBase {
   readonly target: GovernedTarget;
 }
 
+/** Permission to write a staged plan: the RRset it locks and what it spends. */
+export interface PermitAsk {
+  readonly route: 'auto' | 'approved';
+  readonly rrset: string;
+  readonly recordsTouched: number;
+  readonly before: string;
+  readonly after: string;
+  /** The incident the change names; absent from changes started before overrides. */
+  readonly incident?: string | null;
+  readonly approverRoles?: readonly (readonly string[])[];
+}
+
 /** What a change workflow asks its governors (every scope that governs it, widest first). */
 export type GovernorAsk =
   | (AskBase & {
@@ -26,18 +38,13 @@ export type GovernorAsk =
        * started before that; an activity that ignores it leaves `overrides` out of the reply.
        */
       readonly withOverrides?: boolean;
+      /**
+       * An automatic change staged before its admission: the write's permit, granted with the
+       * admission where every scope admits (absent from changes started before that).
+       */
+      readonly permit?: PermitAsk;
     })
-  | (AskBase & {
-      readonly op: 'acquire';
-      readonly route: 'auto' | 'approved';
-      readonly rrset: string;
-      readonly recordsTouched: number;
-      readonly before: string;
-      readonly after: string;
-      /** The incident the change names; absent from changes started before overrides. */
-      readonly incident?: string | null;
-      readonly approverRoles?: readonly (readonly string[])[];
-    })
+  | (AskBase & { readonly op: 'acquire' } & PermitAsk)
   | (AskBase & { readonly op: 'escalate'; readonly key: string })
   | (AskBase & {
       readonly op: 'review';
@@ -64,4 +71,9 @@ export interface GovernorReply {
   readonly flags: readonly Flag[];
   /** An admission asked `withOverrides` and let go: the overrides in force as it was answered. */
   readonly overrides?: ActiveOverrides;
+  /**
+   * An admission asked with a permit: false while the change is queued (nothing was granted; the
+   * hold is the queue's), true once admitted (the verdict is then the permit's).
+   */
+  readonly admitted?: boolean;
 }

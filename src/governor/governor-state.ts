@@ -509,6 +509,43 @@ export function acquire(state: GovernorState, request: AcquireRequest, now: numb
   return { answer: { verdict: 'wait', hold: lockHold(state, request.rrset, changeId) }, effects };
 }
 
+/** What an automatic change asks with its admission: the write's permit, as `acquire` takes it. */
+export type PermitRequest = Omit<AcquireRequest, 'changeId' | 'limits'>;
+
+export type AdmitWithPermitAnswer =
+  | { readonly verdict: 'queued'; readonly hold: Hold }
+  | { readonly verdict: 'admitted'; readonly flags: readonly Flag[]; readonly permit: AcquireAnswer };
+
+/**
+ * Admission and, once admitted, the write's permit in one ask: an automatic change whose plan is
+ * staged already saves a round trip to every governor. Queued: nothing more is granted here.
+ */
+export function admitWithPermit(
+  state: GovernorState,
+  request: AdmitRequest & { readonly permit: PermitRequest },
+  now: number,
+): Outcome<AdmitWithPermitAnswer> {
+  const { changeId, limits } = request;
+  const admission = admit(state, { changeId, rrset: request.rrset, limits }, now);
+  if (admission.answer.verdict === 'queued') return { answer: admission.answer, effects: admission.effects };
+  const permit = acquire(state, { ...request.permit, changeId, limits }, now);
+  return {
+    answer: { verdict: 'admitted', flags: admission.answer.flags, permit: permit.answer },
+    effects: [...admission.effects, ...permit.effects],
+  };
+}
+
+/**
+ * Gives back what a permit granted (automatic charges, RRset locks and their lines, a freeze's
+ * list) while staying admitted: another scope queued the change that this one let through.
+ */
+export function returnPermit(state: GovernorState, changeId: string, now: number): Outcome<null> {
+  refundAuto(state, changeId);
+  const effects = leaveLocks(state, changeId, now);
+  if (state.overrides !== undefined) effects.push(...leaveFreeze(state.overrides, changeId, now));
+  return { answer: null, effects };
+}
+
 /** Hands the RRset to its next waiter (arrival order), or frees it. */
 function releaseLock(state: GovernorState, rrset: string, changeId: string, now: number): Effect[] {
   const lock = state.locks[rrset];

@@ -80,6 +80,11 @@ export const AcquireRequestSchema = z.strictObject({
   approverRoles: z.array(roles).max(10).optional(),
 });
 
+/** An automatic change's admission with the write's permit (see `admitWithPermit`). */
+export const AdmitWithPermitRequestSchema = AdmitRequestSchema.extend({
+  permit: AcquireRequestSchema.omit({ changeId: true, limits: true }),
+});
+
 export const ReleaseRequestSchema = z.strictObject({
   changeId,
   outcome: z.enum(['executed', 'failed', 'not_executed']),

@@ -73,6 +73,7 @@ describe('replay of recorded histories', () => {
       'v13-announced-requests',
       'v14-overrides-with-admission',
       'v15-announce-while-waiting',
+      'v16-permit-with-admission',
     ]);
     for (const generation of generations) {
       const files = readdirSync(path.join(dir, generation));
@@ -192,6 +193,20 @@ describe('replay of recorded histories', () => {
         `${route}: a notice outlived the change`,
       );
     }
+  });
+
+  it('has permit-with-admission histories: an automatic change asked its governors once before writing', () => {
+    const asksBeforeWrite = (generation: string) => {
+      const steps = activitiesOf(eventsOf(generation, 'auto-executed.json'));
+      return steps.slice(0, steps.indexOf('execute')).filter((a) => a === 'askGovernors').length;
+    };
+    const auto = eventsOf('v16-permit-with-admission', 'auto-executed.json');
+    assert.ok(patchesOf(auto).includes('permit-with-admission'), 'auto-executed lacks the patch');
+    assert.equal(asksBeforeWrite('v15-announce-while-waiting'), 2, 'admission, then the permit');
+    assert.equal(asksBeforeWrite('v16-permit-with-admission'), 1, 'both in one ask');
+    // Changes that wait for people are admitted first and ask for their permit once approved.
+    const approved = activitiesOf(eventsOf('v16-permit-with-admission', 'approval-executed.json'));
+    assert.ok(approved.slice(0, approved.indexOf('execute')).filter((a) => a === 'askGovernors').length >= 3);
   });
 
   it('has fast-path histories: the read-only steps ran as local activities', () => {

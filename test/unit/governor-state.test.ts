@@ -5,6 +5,7 @@ import type { GovernorState } from '../../src/governor/governor-state';
 import {
   acquire,
   admit,
+  admitWithPermit,
   awaitingApproval,
   escalate,
   holderChecked,
@@ -12,6 +13,7 @@ import {
   initialGovernorState,
   release,
   resetBreaker,
+  returnPermit,
   tick,
   review,
 } from '../../src/governor/governor-state';
@@ -19,7 +21,7 @@ import { fits, fitsAt, used } from '../../src/governor/ledger';
 import type { Charge } from '../../src/governor/ledger';
 import type { ScopeLimits } from '../../src/governor/limits';
 import { limitsFor } from '../../src/governor/limits';
-import { ReviewRequestSchema } from '../../src/governor/protocol';
+import { AdmitWithPermitRequestSchema, ReviewRequestSchema } from '../../src/governor/protocol';
 import { proposalOnly } from '../../src/governor/reroute';
 import { parsePolicy } from '../../src/policy/parse';
 import type { Decision } from '../../src/policy/decision';
@@ -232,6 +234,100 @@ describe('governor: automatic budgets, re-routing and locks', () => {
     );
     assert.equal(escalate(s, { changeId: 'a', key: '2', limits: l }, 2).answer.verdict, 'suppressed');
     assert.equal(s.counters.escalationsSuppressed, 1);
+  });
+});
+
+describe('governor: admission with the permit in one ask', () => {
+  const permitOf = (o: Partial<Parameters<typeof acquire>[1]> = {}) => {
+    const { changeId: _id, limits: _l, ...permit } = acquireReq('x', o);
+    return permit;
+  };
+  const ask = (changeId: string, l: ScopeLimits, o: Partial<Parameters<typeof acquire>[1]> = {}) => ({
+    changeId,
+    rrset: 'www.example.com. A',
+    limits: l,
+    permit: permitOf(o),
+  });
+
+  it('admits and grants at once, exactly as an admission followed by an acquire would', () => {
+    const l = limits({
+      budgets: {
+        proposals: { limit: 5, windowSeconds: 60 },
+        automaticExecutions: { limit: 5, windowSeconds: 60 },
+      },
+    });
+    const together = initialGovernorState(zone);
+    const answer = admitWithPermit(together, ask('a', l), 0).answer;
+    assert.equal(answer.verdict, 'admitted');
+    assert.equal(answer.verdict === 'admitted' ? answer.permit.verdict : '', 'granted');
+    const apart = initialGovernorState(zone);
+    admit(apart, { changeId: 'a', rrset: 'www.example.com. A', limits: l }, 0);
+    acquire(apart, acquireReq('a', { limits: l }), 0);
+    assert.deepEqual(together, apart);
+    // Asked again (a retried activity): charged once, still granted.
+    const again = admitWithPermit(together, ask('a', l), 1).answer;
+    assert.equal(again.verdict === 'admitted' ? again.permit.verdict : '', 'granted');
+    assert.equal(used(together.charges, 'proposals', 60, 2), 1);
+    assert.equal(used(together.charges, 'automaticExecutions', 60, 2), 1);
+  });
+
+  it('grants nothing to a change it queues: no charge, no lock, no line for the lock', () => {
+    const l = limits({ budgets: { proposals: { limit: 1, windowSeconds: 60 } } });
+    const s = initialGovernorState(zone);
+    assert.equal(admitWithPermit(s, ask('a', l), 0).answer.verdict, 'admitted');
+    const b = admitWithPermit(s, ask('b', l), 1).answer;
+    assert.equal(b.verdict, 'queued');
+    assert.equal(b.verdict === 'queued' ? b.hold.position : 0, 1);
+    assert.equal(s.locks['www.example.com. A']?.holder, 'a');
+    assert.deepEqual(s.locks['www.example.com. A']?.waiters, [], 'b waits for admission, not for the lock');
+    assert.equal(used(s.charges, 'automaticExecutions', 3600, 2), 1, 'only a was charged');
+  });
+
+  it('answers a wait or a re-route of the permit with the admission it made', () => {
+    const l = limits({ budgets: { automaticExecutions: { limit: 1, windowSeconds: 3600 } } });
+    const s = initialGovernorState(zone);
+    admitWithPermit(s, ask('a', l), 0);
+    const waits = admitWithPermit(s, ask('b', l, { route: 'approved' }), 1).answer;
+    assert.equal(waits.verdict === 'admitted' ? waits.permit.verdict : '', 'wait', 'b waits for the lock');
+    const reroutes = admitWithPermit(s, ask('c', l, { rrset: 'c A' }), 2).answer;
+    assert.equal(reroutes.verdict === 'admitted' ? reroutes.permit.verdict : '', 'reroute');
+    assert.notEqual(s.changes.c?.admittedAt, null, 're-routed, it is still admitted');
+  });
+
+  it('a returned permit frees the lock for the next in line and the budget, and keeps the admission', () => {
+    const l = limits({ budgets: { automaticExecutions: { limit: 1, windowSeconds: 3600 } } });
+    const s = initialGovernorState(zone);
+    admitWithPermit(s, ask('a', l), 0);
+    admitWithPermit(s, ask('b', l, { route: 'approved' }), 1);
+    const back = returnPermit(s, 'a', 2);
+    assert.deepEqual(back.effects, [{ kind: 'nudge', changeId: 'b' }]);
+    assert.equal(s.locks['www.example.com. A']?.holder, 'b');
+    assert.equal(used(s.charges, 'automaticExecutions', 3600, 3), 0);
+    assert.equal(s.changes.a?.admittedAt, 0, 'still admitted: it does not queue twice');
+    assert.equal(
+      admit(s, { changeId: 'a', rrset: 'www.example.com. A', limits: l }, 4).answer.verdict,
+      'admitted',
+    );
+  });
+
+  it('the update admits a permit only in the shape acquire takes, and names the field it refuses', () => {
+    const valid = ask('a', limits());
+    assert.ok(AdmitWithPermitRequestSchema.safeParse(valid).success);
+    for (const [field, bad] of [
+      ['permit.route', { ...valid, permit: { ...valid.permit, route: 'sideways' } }],
+      ['permit.before', { ...valid, permit: { ...valid.permit, before: 'nope' } }],
+      ['permit.changeId', { ...valid, permit: { ...valid.permit, changeId: 'smuggled' } }],
+      ['permit', { ...valid, permit: undefined }],
+    ] as const) {
+      const parsed = AdmitWithPermitRequestSchema.safeParse(bad);
+      assert.equal(parsed.success, false, field);
+      const paths =
+        parsed.error?.issues.map((i) => [...i.path, ...('keys' in i ? i.keys : [])].join('.')) ?? [];
+      assert.ok(
+        paths.some((p) => p === field),
+        `${field}: ${paths.join(', ')}`,
+      );
+    }
   });
 });
 

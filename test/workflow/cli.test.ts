@@ -790,8 +790,9 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       environment: 'staging',
       change: { kind: 'dns.upsert_rrset', name: `www.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.46'] },
     });
-    // The worker reads a policy that cannot be parsed: the governors cannot admit anything, and
-    // Temporal retries the ask without end. In Temporal's list the change just looks running.
+    // The worker reads a policy that cannot be parsed: nothing can be classified. After two
+    // attempts in the worker the step is retried as an ordinary activity, whose attempts and
+    // failure Temporal shows; in Temporal's list the change just looks running.
     await withWorker(h, id, { policy: createPolicySource(policy) }, async () => {
       const cs = h.countersign(id);
       await cs.submit(rec);
@@ -810,9 +811,7 @@ describe('countersign CLI end to end (real Temporal, real PowerDNS)', () => {
       assert.equal(doctor.run.code, 7);
       assert.match(
         doctor.stuck.found,
-        new RegExp(
-          `change-${id}: askGovernors failing \\(attempt \\d+\\): policy .*policy\\.yaml is invalid`,
-        ),
+        new RegExp(`change-${id}: classify failing \\(attempt \\d+\\): policy .*policy\\.yaml is invalid`),
       );
       assert.match(doctor.stuck.fix ?? '', /it resumes by itself/);
       await cs.handle(id).terminate('test done');

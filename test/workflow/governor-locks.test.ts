@@ -284,6 +284,43 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
     });
   });
 
+  it('a change a wider scope queues gives back the lock and budget its zone granted, and is staged again once admitted', async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const cs = h.countersign(id);
+    const name = `p.${zone}`;
+    const policy = await governed({
+      tenant: { budgets: { proposals: { limit: 1, window: '1h' } } },
+      zone: { budgets: { automaticExecutions: { limit: 5, window: '1h' } } },
+    });
+    await withWorker(h, id, { policy }, async () => {
+      const first = await (await cs.submit(stagingA(`${id}-1`, zone, name, '192.0.2.7'))).handle.result();
+      assert.equal(first.view.state, 'executed');
+      const { handle } = await cs.submit(stagingA(`${id}-2`, zone, name, '192.0.2.8'));
+      await eventually(async () => assert.equal((await cs.status(`${id}-2`)).state, 'queued'), 30_000);
+      assert.match((await cs.status(`${id}-2`)).governor?.hold?.scope ?? '', /tenant/);
+      // The zone admitted it and granted the write's permit in the same ask: both went back.
+      const zoneGovernor = await cs.governorStatus({ kind: 'zone', name: zone });
+      assert.deepEqual(zoneGovernor.locks, []);
+      assert.equal(zoneGovernor.budgets.find((b) => b.kind === 'automaticExecutions')?.used, 1);
+
+      const admitted = await cs.admitFromQueue(`${id}-2`, {
+        key: h.key('alice@example.com'),
+        reason: 'the tenant budget is for storms, not this',
+      });
+      assert.equal(admitted.admitted, true);
+      const result = await handle.result();
+      assert.equal(result.view.state, 'executed');
+      assert.equal(
+        result.evidence.filter((e) => e.step === 'staged').length,
+        2,
+        'staged again after the wait',
+      );
+      const live = await queryRrset(h.env.dns, name, 'A');
+      assert.deepEqual(live.rrset?.records, ['192.0.2.8']);
+    });
+  });
+
   it('refuses malformed governor updates, naming the field, and keeps governing', async (t) => {
     const id = slug(t);
     const zone = await createTestZone(h.pdns, id);
@@ -303,6 +340,12 @@ describe('governor: one writer per RRset, the circuit breaker, flapping (real Te
         ['breakGlass', { signed: {}, seconds: 1e12, incident: null }, /signed|seconds/],
         ['grantException', { signed: {}, spec: { id: 'BAD ID' } }, /signed|spec/],
         ['useBreakGlass', { changeId: '', principal: 'x' }, /changeId/],
+        [
+          'admitWithPermit',
+          { changeId: 'x', rrset: 'x A', limits: {}, permit: { route: 'auto' } },
+          /limits|permit/,
+        ],
+        ['returnPermit', { changeId: '' }, /changeId/],
         ['incident', '\u0000'.repeat(10), /JSON object|invalid/i],
       ];
       for (const [update, payload, named] of hostile)

@@ -168,7 +168,10 @@ describe('tracing: one trace per change (real Temporal, real PowerDNS, real Open
     assert.equal(logText.includes(h.env.pdns.apiKey), false);
 
     // Traced histories replay on the same code: the change, a governor it started, the ledger.
-    const governorId = attr(named('UpdateWithStartWorkflow:admit')[0]!, 'temporalWorkflowId') as string;
+    const governorId = attr(
+      named('UpdateWithStartWorkflow:admitWithPermit')[0]!,
+      'temporalWorkflowId',
+    ) as string;
     for (const traced of [workflowId, governorId, ledgerWorkflowIdOf(id)]) {
       const history = await client.workflow.getHandle(traced).fetchHistory();
       await Worker.runReplayHistory(

@@ -12,6 +12,7 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ChangeActivities, EscalationPayload, VerifyResult } from '../activities/change-activities';
@@ -46,6 +47,7 @@ import {
   releaseGovernors,
   openReview,
   refreshOverrides,
+  waitForPermit,
 } from './governance';
 import { recordApprovalLatency, recordEscalation, recordProposed } from './change-metrics';
 import { grantInForce, underBreakGlass } from '../src/overrides/break-glass';
@@ -105,10 +107,10 @@ function visibleRetries(): ReadSteps {
         // always wrapped in an ActivityFailure.
         const cause = err instanceof ActivityFailure ? err.cause : err;
         const final =
-          !(cause instanceof ApplicationFailure) ||
-          cause.nonRetryable ||
-          (nonRetryableFailureTypes as readonly string[]).includes(cause.type ?? '');
-        if (isCancellation(err) || final) throw err;
+          cause instanceof ApplicationFailure &&
+          (cause.nonRetryable || (nonRetryableFailureTypes as readonly string[]).includes(cause.type ?? ''));
+        // A timeout or a failure spent retrying is retried visibly; invalid input and cancellation end here.
+        if (!(err instanceof TemporalFailure) || isCancellation(err) || final) throw err;
         return remote(...args);
       }
     };
@@ -313,7 +315,7 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
 
     run.transition('checking');
     /** The write's permit, when it came with the admission. */
-    let early: 'go' | 'waited' | 'reroute' | null = null;
+    let early: 'go' | 'wait' | 'reroute' | null = null;
     let decision: Decision;
     if (permitWithAdmission) {
       permitWithAdmission = false;
@@ -327,8 +329,8 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
         const answer = await admitWithPermit(run, plan);
         // Admitted after waiting in a review queue: staged again on what is live now.
         if (answer === 'queued') continue;
-        early = answer;
-      } else await awaitAdmission(run);
+        early = answer === 'ask' ? null : answer;
+      } else if (await awaitAdmission(run)) continue;
       run.overridesFromAdmission = false;
       // An exception may tighten or loosen the decision: with one in force the plan is checked
       // again. A decision that is no longer automatic gives the permit back (the review or the
@@ -411,7 +413,9 @@ async function govern(run: ChangeRun, input: ChangeInput, atStart: PatchesAtStar
 
     if (run.governed) {
       const permit =
-        early ?? (await acquireExecution(run, plan, decision.route === 'auto' ? 'auto' : 'approved'));
+        early === 'wait'
+          ? await waitForPermit(run, plan)
+          : (early ?? (await acquireExecution(run, plan, decision.route === 'auto' ? 'auto' : 'approved')));
       // Re-routed to approval: the next round re-stages and the decision becomes a proposal.
       if (permit === 'reroute') continue;
       if (permit === 'waited') {

@@ -82,8 +82,12 @@ function letGo(run: ChangeRun, summary: string): void {
   run.hold = null;
 }
 
-/** Admission: within the proposal budgets, or in the review queue until the window (or a person) allows. */
-export async function awaitAdmission(run: ChangeRun): Promise<void> {
+/**
+ * Admission: within the proposal budgets, or in the review queue until the window (or a person)
+ * allows. True when it had to wait in a queue (what was staged before may be stale by now).
+ */
+export async function awaitAdmission(run: ChangeRun): Promise<boolean> {
+  let waited = false;
   for (;;) {
     // Counted before asking: a nudge may arrive together with the answer that says to wait.
     const seen = run.nudges;
@@ -94,8 +98,9 @@ export async function awaitAdmission(run: ChangeRun): Promise<void> {
     });
     if (reply.verdict === 'go') {
       admittedWith(run, reply);
-      return;
+      return waited;
     }
+    waited = true;
     await holdOn(run, reply.hold as Hold, 'queued', seen);
   }
 }
@@ -123,11 +128,14 @@ function admittedWith(run: ChangeRun, reply: GovernorReply): void {
  * An automatic change staged and checked before its admission asks for admission and the write's
  * permit at once: one round trip to the governors before the write instead of two. `queued`: it
  * waited in a review queue and is admitted now, without a permit (its plan is staged again).
+ * `wait`: admitted, the permit must wait (a lock, a freeze); the caller checks the exceptions in
+ * force first, then waits through `waitForPermit`. `ask`: admitted by a worker whose activities
+ * predate the permit; the caller asks for it as before.
  */
 export async function admitWithPermit(
   run: ChangeRun,
   plan: Plan,
-): Promise<'go' | 'waited' | 'reroute' | 'queued'> {
+): Promise<'go' | 'wait' | 'reroute' | 'queued' | 'ask'> {
   const seen = run.nudges;
   const reply = await askGovernors(run, {
     op: 'admit',
@@ -135,7 +143,17 @@ export async function admitWithPermit(
     withOverrides: true,
     permit: permitOf(run, plan, 'auto'),
   });
-  if (reply.admitted !== true) {
+  if (reply.admitted === undefined) {
+    // Answered as a plain admission.
+    if (reply.verdict === 'go') {
+      admittedWith(run, reply);
+      return 'ask';
+    }
+    await holdOn(run, reply.hold as Hold, 'queued', seen);
+    await awaitAdmission(run);
+    return 'queued';
+  }
+  if (!reply.admitted) {
     await holdOn(run, reply.hold as Hold, 'queued', seen);
     await awaitAdmission(run);
     return 'queued';
@@ -146,7 +164,12 @@ export async function admitWithPermit(
     rerouted(run, reply);
     return 'reroute';
   }
-  await holdOn(run, reply.hold as Hold, 'held', seen);
+  return 'wait';
+}
+
+/** The permit answered `wait` with the admission: asked again, it holds the change until granted. */
+export async function waitForPermit(run: ChangeRun, plan: Plan): Promise<'waited' | 'reroute'> {
+  // Whatever held it may have moved on already: the plan is compared again after any wait.
   return (await acquireExecution(run, plan, 'auto')) === 'reroute' ? 'reroute' : 'waited';
 }
 

@@ -253,9 +253,13 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
               askId,
               changeId,
             );
+            // The zone's permit repeats the flags its admission raised: each is said once.
+            const flags = [...admittedFlags, ...settled.flags].filter(
+              (f, i, all) => all.findIndex((g) => g.kind === f.kind && g.message === f.message) === i,
+            );
             return {
               ...settled,
-              flags: [...admittedFlags, ...settled.flags],
+              flags,
               admitted: true,
               ...(overrides === null ? {} : { overrides: await overrides }),
             };

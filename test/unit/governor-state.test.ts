@@ -310,6 +310,28 @@ describe('governor: admission with the permit in one ask', () => {
     );
   });
 
+  it('asked again while queued it charges nothing, and a permit returned twice (a retried ask) changes nothing more', () => {
+    const l = limits({
+      budgets: {
+        proposals: { limit: 1, windowSeconds: 60 },
+        automaticExecutions: { limit: 5, windowSeconds: 3600 },
+      },
+    });
+    const s = initialGovernorState(zone);
+    admitWithPermit(s, ask('a', l), 0);
+    assert.equal(admitWithPermit(s, ask('b', l), 1).answer.verdict, 'queued');
+    assert.equal(admitWithPermit(s, ask('b', l), 2).answer.verdict, 'queued');
+    assert.deepEqual(
+      s.queue.map((q) => q.changeId),
+      ['b'],
+    );
+    assert.equal(used(s.charges, 'automaticExecutions', 3600, 3), 1);
+    returnPermit(s, 'a', 4);
+    const before = JSON.stringify(s);
+    assert.deepEqual(returnPermit(s, 'a', 5).effects, []);
+    assert.equal(JSON.stringify(s), before);
+  });
+
   it('the update admits a permit only in the shape acquire takes, and names the field it refuses', () => {
     const valid = ask('a', limits());
     assert.ok(AdmitWithPermitRequestSchema.safeParse(valid).success);

@@ -143,22 +143,15 @@ export async function admitWithPermit(
     withOverrides: true,
     permit: permitOf(run, plan, 'auto'),
   });
-  if (reply.admitted === undefined) {
-    // Answered as a plain admission.
-    if (reply.verdict === 'go') {
-      admittedWith(run, reply);
-      return 'ask';
-    }
-    await holdOn(run, reply.hold as Hold, 'queued', seen);
-    await awaitAdmission(run);
-    return 'queued';
-  }
-  if (!reply.admitted) {
+  // An activity that predates the permit answers as a plain admission (`admitted` absent).
+  const plain = reply.admitted === undefined;
+  if (plain ? reply.verdict !== 'go' : reply.admitted === false) {
     await holdOn(run, reply.hold as Hold, 'queued', seen);
     await awaitAdmission(run);
     return 'queued';
   }
   admittedWith(run, reply);
+  if (plain) return 'ask';
   if (reply.verdict === 'go') return 'go';
   if (reply.verdict === 'reroute') {
     rerouted(run, reply);

@@ -16,6 +16,7 @@ import { noActiveOverrides } from '../src/overrides/active-overrides';
 import { dataConverter } from '../src/payloads/data-converter';
 import type { LoadedPolicy } from '../src/policy/evaluate';
 import { percentile, pool, table } from './stats';
+import { sharedWorkflowModules } from '../workers/shared-workflow-modules';
 
 export interface GovernorBenchContext {
   readonly client: Client;
@@ -43,6 +44,7 @@ export function ungovernedWorker(ctx: GovernorBenchContext, taskQueue: string): 
     taskQueue,
     dataConverter,
     workflowsPath: require.resolve('../workflows'),
+    bundlerOptions: { preloadModules: [...sharedWorkflowModules] },
     activities: {
       ...createChangeActivities(ctx.deps),
       ...createApprovalActivities({ directory: ctx.directory }),

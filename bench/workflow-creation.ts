@@ -75,6 +75,15 @@ export async function benchWorkflowCreation(ctx: WorkflowCreationContext): Promi
     },
     { label: 'change workflow, as workers load it', bundle: ctx.bundlePath, workflowType: 'changeWorkflow' },
     {
+      label: 'change workflow, zod evaluated for each workflow (not shared)',
+      bundle: await writeWorkflowBundle(
+        path.join(ctx.dataDir, 'unshared-zod-bundle.js'),
+        require.resolve('../workflows'),
+        [],
+      ),
+      workflowType: 'changeWorkflow',
+    },
+    {
       label: 'change workflow, governor and ledger modules loaded with it',
       bundle: await writeWorkflowBundle(
         path.join(ctx.dataDir, 'eager-layout-bundle.js'),

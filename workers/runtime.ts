@@ -14,6 +14,8 @@ export class PinoSdkLogger implements SdkLogger {
   constructor(private readonly pino: Logger) {}
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    // The SDK logs every activity and workflow task at debug level: below the threshold, nothing is built.
+    if (!this.pino.isLevelEnabled(method)) return;
     this.pino[method](this.failures.shape(message, meta ?? {}), message);
   }
   trace(message: string, meta?: LogMetadata): void {

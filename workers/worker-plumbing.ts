@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { dataConverter } from '../src/payloads/data-converter';
 import type { Tracing } from './tracing';
+import { sharedWorkflowModules } from './shared-workflow-modules';
 import { workerTracing, workflowInterceptorModules } from './tracing';
 
 /** What every countersign worker is built on: its connection, namespace, workflow code and tracing. */
@@ -28,6 +29,7 @@ export function workerPlumbing(options: WorkerPlumbingOptions): {
     | 'dataConverter'
     | 'workflowsPath'
     | 'workflowBundle'
+    | 'bundlerOptions'
     | 'interceptors'
     | 'sinks'
   >;
@@ -47,7 +49,10 @@ export function workerPlumbing(options: WorkerPlumbingOptions): {
       namespace,
       dataConverter,
       ...(options.workflowBundlePath === undefined
-        ? { workflowsPath: require.resolve('../workflows') }
+        ? {
+            workflowsPath: require.resolve('../workflows'),
+            bundlerOptions: { preloadModules: [...sharedWorkflowModules] },
+          }
         : { workflowBundle: { codePath: options.workflowBundlePath } }),
       interceptors: {
         ...tracing.workerInterceptors,

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { payloadConverterPath } from '../src/payloads/data-converter';
+import { sharedWorkflowModules } from './shared-workflow-modules';
 import { workflowInterceptorModules } from './tracing';
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -14,11 +15,14 @@ const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() 
 export async function writeWorkflowBundle(
   file: string,
   workflowsPath = require.resolve('../workflows'),
+  /** Modules the workflows share (default: zod); the benchmark compares a bundle without. */
+  preloadModules: readonly string[] = sharedWorkflowModules,
 ): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath,
     payloadConverterPath,
     workflowInterceptorModules,
+    preloadModules: [...preloadModules],
     logger: quiet,
   });
   writeFileSync(file, code);

@@ -48,6 +48,15 @@ describe('failure logs: one line per failure, its message always, the stack once
     );
   });
 
+  it('a line below the level is dropped before anything is built: it does not use up the stack', () => {
+    const { lines, logger } = capture();
+    logger.debug('Activity failed', { error: policyInvalid() });
+    logger.warn('Activity failed', { error: policyInvalid() });
+    assert.equal(lines.length, 1);
+    assert.match(String((lines[0]?.error as Record<string, unknown>).stack), /ApplicationFailure/);
+    assert.equal(lines[0]?.repeated, undefined);
+  });
+
   it('a different failure is a first again, with its stack', () => {
     const { lines, logger } = capture();
     logger.warn('Activity failed', { error: policyInvalid() });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
+import { sharedWorkflowModules } from '../../workers/shared-workflow-modules';
 
 /**
  * A worker evaluates the workflow code's modules again for every workflow it creates and keeps
@@ -89,6 +90,18 @@ describe('what a change workflow loads when a worker creates it', () => {
   it('the change kinds keep their schemas in one module the recommendation validates with', () => {
     const recommendation = loadedAtOnce('src/schema/recommendation.ts');
     assert.ok(recommendation.has('src/kinds/kind-schemas.ts'));
+  });
+
+  it('shares zod between workflows and none of our modules (the SDK freezes what is shared)', () => {
+    const shared = sharedWorkflowModules.map((m) => path.relative(root, m).replace(/\.js$/, '.ts'));
+    assert.deepEqual(shared, ['src/sandbox/shared-zod.ts']);
+    const source = readFileSync(path.join(root, 'src/sandbox/shared-zod.ts'), 'utf8');
+    const specifiers = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+    assert.ok(
+      specifiers.length > 0 && specifiers.every((s) => s === 'zod' || s?.startsWith('zod/')),
+      specifiers.join(),
+    );
+    assert.deepEqual([...loadedAtOnce('src/sandbox/shared-zod.ts')], ['src/sandbox/shared-zod.ts']);
   });
 
   it('sees through type-only imports, and follows bare and default imports', () => {

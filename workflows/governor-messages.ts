@@ -5,6 +5,7 @@ import type {
   AdmitAnswer,
   AdmitWithPermitAnswer,
   EscalateAnswer,
+  WithOverrides,
 } from '../src/governor/governor-state';
 import type { GovernorStatus } from '../src/governor/status';
 import type { ActiveOverrides } from '../src/overrides/active-overrides';
@@ -15,10 +16,12 @@ import type { BreakGlassView } from '../src/overrides/overrides-state';
  * (update-with-start: the governor starts on first use); people use the signed ones through the CLI.
  * Arguments are `unknown` on purpose: each is admitted through its zod schema in the handler.
  */
-export const admitUpdate = defineUpdate<AdmitAnswer, [unknown]>('admit');
+export const admitUpdate = defineUpdate<WithOverrides<AdmitAnswer>, [unknown]>('admit');
 export const acquireUpdate = defineUpdate<AcquireAnswer, [unknown]>('acquire');
 /** An automatic change, staged: admission and, once admitted, the write's permit in one update. */
-export const admitWithPermitUpdate = defineUpdate<AdmitWithPermitAnswer, [unknown]>('admitWithPermit');
+export const admitWithPermitUpdate = defineUpdate<WithOverrides<AdmitWithPermitAnswer>, [unknown]>(
+  'admitWithPermit',
+);
 /** Another scope queued the change: what the permit granted here is given back; it stays admitted. */
 export const returnPermitUpdate = defineUpdate<null, [unknown]>('returnPermit');
 export const releaseUpdate = defineUpdate<null, [unknown]>('release');

@@ -46,7 +46,9 @@ import {
   ReviewRequestSchema,
 } from '../src/governor/protocol';
 import type { Scope } from '../src/governor/scope';
-import { describeScope, governorActionText } from '../src/governor/scope';
+import { describeScope, formatScope, governorActionText } from '../src/governor/scope';
+import type { ActiveOverrides } from '../src/overrides/active-overrides';
+import { activeOverrides } from '../src/overrides/active-overrides';
 import { governorStatus } from '../src/governor/status';
 import { hashOf } from '../src/hash';
 import { admitMessage } from '../src/payloads/message-intake';
@@ -131,13 +133,26 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
     recordGovernorEvent(state.scope, kind);
     log.info('governor event', { scope: describeScope(state.scope), kind, summary });
   };
-  setHandler(admitUpdate, (p) => apply(admit(state, admitted(p, AdmitRequestSchema, 'admit'), Date.now())));
+  /** An admission carries the overrides in force here: the change's policy check needs them next. */
+  const withOverrides = <A extends object>(answer: A): A & { overrides: ActiveOverrides } => ({
+    ...answer,
+    overrides: activeOverrides(state.overrides, formatScope(state.scope), Date.now()),
+  });
+  setHandler(admitUpdate, (p) =>
+    withOverrides(apply(admit(state, admitted(p, AdmitRequestSchema, 'admit'), Date.now()))),
+  );
   setHandler(acquireUpdate, (p) =>
     apply(acquire(state, admitted(p, AcquireRequestSchema, 'acquire'), Date.now())),
   );
   setHandler(admitWithPermitUpdate, (p) =>
-    apply(
-      admitWithPermit(state, admitted(p, AdmitWithPermitRequestSchema, 'admission with permit'), Date.now()),
+    withOverrides(
+      apply(
+        admitWithPermit(
+          state,
+          admitted(p, AdmitWithPermitRequestSchema, 'admission with permit'),
+          Date.now(),
+        ),
+      ),
     ),
   );
   setHandler(returnPermitUpdate, (p) =>

@@ -19,6 +19,7 @@ import type {
   AdmitWithPermitAnswer,
   EscalateAnswer,
   PermitRequest,
+  WithOverrides,
 } from '../../src/governor/governor-state';
 import { limitsFor, scopeIsGoverned } from '../../src/governor/limits';
 import type { Scope } from '../../src/governor/scope';
@@ -201,6 +202,31 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
     return { verdict: 'go', hold: null, flags };
   };
 
+  /**
+   * The overrides in force in a change's scopes, for its policy check. Each governor asked answers
+   * with its own (one from a worker that predates that is queried); the scopes not asked (no
+   * limits there, yet they may hold a freeze) are queried while the governors answer.
+   */
+  const overridesAlongside = (target: { tenant: string; zone: string }, asked: readonly Scope[]) => {
+    const id = (scope: Scope) => governorWorkflowId(scope, deps.taskQueue);
+    const askedIds = asked.map(id);
+    const others = new Map(
+      scopesOf(target)
+        .filter((scope) => !askedIds.includes(id(scope)))
+        .map((scope) => [id(scope), overridesOf(id(scope))] as const),
+    );
+    for (const read of others.values()) read.catch(() => undefined);
+    return async (answers: readonly { readonly overrides?: ActiveOverrides }[]): Promise<ActiveOverrides> =>
+      mergeOverrides(
+        await Promise.all(
+          scopesOf(target).map(async (scope) => {
+            const i = askedIds.indexOf(id(scope));
+            return (i === -1 ? others.get(id(scope)) : answers[i]?.overrides) ?? overridesOf(id(scope));
+          }),
+        ),
+      );
+  };
+
   const overridesIn = async (target: { tenant: string; zone: string }): Promise<ActiveOverrides> =>
     mergeOverrides(
       await Promise.all(
@@ -219,15 +245,20 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
       const zone = scopes.filter(({ scope }) => scope.kind === 'zone');
       switch (request.op) {
         case 'admit': {
-          // The overrides are read while the governors answer (a queued change reads them again
+          // The overrides come with the governors' answers (a queued change reads them again
           // when it is let go); a failed read fails the ask, which Temporal retries.
-          const overrides = request.withOverrides === true ? overridesIn(request.target) : null;
-          overrides?.catch(() => undefined);
+          const overrides =
+            request.withOverrides === true
+              ? overridesAlongside(
+                  request.target,
+                  scopes.map(({ scope }) => scope),
+                )
+              : null;
           const permit = request.permit;
           if (permit !== undefined) {
             const answers = await Promise.all(
               scopes.map(({ scope, limits }) =>
-                ask<AdmitWithPermitAnswer>(scope, 'admitWithPermit', askId, {
+                ask<WithOverrides<AdmitWithPermitAnswer>>(scope, 'admitWithPermit', askId, {
                   changeId,
                   rrset: request.rrset,
                   limits,
@@ -261,13 +292,17 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
               ...settled,
               flags,
               admitted: true,
-              ...(overrides === null ? {} : { overrides: await overrides }),
+              ...(overrides === null ? {} : { overrides: await overrides(answers) }),
             };
           }
           // Every scope sees the proposal at once; the change waits on whichever queues it.
           const answers = await Promise.all(
             scopes.map(({ scope, limits }) =>
-              ask<AdmitAnswer>(scope, 'admit', askId, { changeId, rrset: request.rrset, limits }),
+              ask<WithOverrides<AdmitAnswer>>(scope, 'admit', askId, {
+                changeId,
+                rrset: request.rrset,
+                limits,
+              }),
             ),
           );
           const queued = answers.find((a) => a.verdict === 'queued');
@@ -276,7 +311,7 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
             verdict: 'go',
             hold: null,
             flags: answers.flatMap((a) => (a.verdict === 'admitted' ? a.flags : [])),
-            ...(overrides === null ? {} : { overrides: await overrides }),
+            ...(overrides === null ? {} : { overrides: await overrides(answers) }),
           };
         }
         case 'acquire': {

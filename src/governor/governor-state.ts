@@ -5,6 +5,7 @@ import { charge, fits, fitsAt, hasCharge, prune, refund, used } from './ledger';
 import type { BudgetKind, ScopeLimits } from './limits';
 import type { Effect, GovernorEvent, Outcome } from './effects';
 import { event } from './effects';
+import type { ActiveOverrides } from '../overrides/active-overrides';
 import type { OverridesState } from '../overrides/overrides-state';
 import { freezeGate, initialOverrides, leaveFreeze, overrideTimers } from '../overrides/overrides-state';
 import type { Scope } from './scope';
@@ -111,6 +112,12 @@ export interface Flag {
 export type AdmitAnswer =
   | { readonly verdict: 'admitted'; readonly flags: readonly Flag[] }
   | { readonly verdict: 'queued'; readonly hold: Hold };
+
+/**
+ * An admission's answer as the governor sends it: with the overrides in force in its scope, which
+ * the change's policy check needs next (absent from workers that predate it).
+ */
+export type WithOverrides<A> = A & { readonly overrides?: ActiveOverrides };
 
 export type AcquireAnswer =
   | { readonly verdict: 'granted'; readonly leaseExpiresAt: number | null; readonly flags: readonly Flag[] }

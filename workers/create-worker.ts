@@ -29,10 +29,10 @@ export interface ChangeWorkerOptions extends WorkerPlumbingOptions {
 }
 
 /**
- * Changes mostly wait for people, and each cached workflow holds ~0.3 MiB of heap: the SDK evaluates
- * the workflow code's modules (the schemas the change workflow uses; zod itself is shared) once per
- * workflow it holds (`npm run bench -- m`). Its own default cache (sized from the heap, ~2,300 here) would keep
- * every parked change until the heap runs out. An evicted change is replayed from history when it
+ * Changes mostly wait for people, and each cached workflow holds ~0.3 MiB of heap: the SDK
+ * evaluates the workflow code's modules (the schemas the change workflow uses; zod itself is
+ * shared) once per workflow it holds (`npm run bench -- m`). Its own default cache (sized from the
+ * heap, ~2,300 here) would keep every parked change until the heap runs out. An evicted change is replayed from history when it
  * is next touched. Not lower: with 100, a storm of 200 changes on one zone
  * (test/workflow/governor-storm.test.ts) thrashed the cache and stalled.
  * COUNTERSIGN_MAX_CACHED_WORKFLOWS sets it per worker (`npm run bench -- l` measures the memory:

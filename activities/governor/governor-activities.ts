@@ -227,12 +227,9 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
       );
   };
 
-  const overridesIn = async (target: { tenant: string; zone: string }): Promise<ActiveOverrides> =>
-    mergeOverrides(
-      await Promise.all(
-        scopesOf(target).map((scope) => overridesOf(governorWorkflowId(scope, deps.taskQueue))),
-      ),
-    );
+  /** The overrides in force in a change's scopes, each read from its governor. */
+  const overridesIn = (target: { tenant: string; zone: string }): Promise<ActiveOverrides> =>
+    overridesAlongside(target, [])([]);
 
   return {
     async askGovernors(request: GovernorAsk): Promise<GovernorReply> {

@@ -20,6 +20,7 @@ import {
 import type { GovernorAction } from '../src/governor/scope';
 import { formatScope, governorActionText } from '../src/governor/scope';
 import { hashOf } from '../src/hash';
+import type { ActiveOverrides } from '../src/overrides/active-overrides';
 import { activeOverrides } from '../src/overrides/active-overrides';
 import type { OverrideLimits } from '../src/overrides/override-limits';
 import type { ActionAnswer } from '../src/overrides/overrides-state';
@@ -84,6 +85,11 @@ function scopeGlobMatches(glob: string, scope: string): boolean {
     'i',
   );
   return re.test(scope);
+}
+
+/** The freezes, break-glass grants and exceptions in force in this governor's scope now. */
+export function overridesInForce(state: GovernorState): ActiveOverrides {
+  return activeOverrides(state.overrides, formatScope(state.scope), Date.now());
 }
 
 /**
@@ -344,5 +350,5 @@ export function registerOverrideHandlers(ctx: OverrideContext): void {
       });
     return ctx.apply(useBreakGlass(o(), admitted.value, scope, Date.now()));
   });
-  setHandler(activeOverridesQuery, () => activeOverrides(state.overrides, scope, Date.now()));
+  setHandler(activeOverridesQuery, () => overridesInForce(state));
 }

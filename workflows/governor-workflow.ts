@@ -46,9 +46,8 @@ import {
   ReviewRequestSchema,
 } from '../src/governor/protocol';
 import type { Scope } from '../src/governor/scope';
-import { describeScope, formatScope, governorActionText } from '../src/governor/scope';
+import { describeScope, governorActionText } from '../src/governor/scope';
 import type { ActiveOverrides } from '../src/overrides/active-overrides';
-import { activeOverrides } from '../src/overrides/active-overrides';
 import { governorStatus } from '../src/governor/status';
 import { hashOf } from '../src/hash';
 import { admitMessage } from '../src/payloads/message-intake';
@@ -66,7 +65,7 @@ import {
   reviewUpdate,
 } from './governor-messages';
 import { governorNudgeSignal } from './messages';
-import { registerOverrideHandlers } from './governor-overrides';
+import { overridesInForce, registerOverrideHandlers } from './governor-overrides';
 import { recordEscalation, recordGovernorEvent, recordQueueDepth } from './change-metrics';
 
 export interface GovernorInput {
@@ -136,7 +135,7 @@ export async function governorWorkflow(input: GovernorInput): Promise<void> {
   /** An admission carries the overrides in force here: the change's policy check needs them next. */
   const withOverrides = <A extends object>(answer: A): A & { overrides: ActiveOverrides } => ({
     ...answer,
-    overrides: activeOverrides(state.overrides, formatScope(state.scope), Date.now()),
+    overrides: overridesInForce(state),
   });
   setHandler(admitUpdate, (p) =>
     withOverrides(apply(admit(state, admitted(p, AdmitRequestSchema, 'admit'), Date.now()))),

@@ -205,7 +205,7 @@ export function createGovernorActivities(deps: GovernorActivityDeps) {
   /**
    * The overrides in force in a change's scopes, for its policy check. Each governor asked answers
    * with its own (one from a worker that predates that is queried); the scopes not asked (no
-   * limits there, yet they may hold a freeze) are queried while the governors answer.
+   * budgets, no breaker, overrides disabled) are queried while the governors answer, as before.
    */
   const overridesAlongside = (target: { tenant: string; zone: string }, asked: readonly Scope[]) => {
     const id = (scope: Scope) => governorWorkflowId(scope, deps.taskQueue);

@@ -17,6 +17,7 @@ var dist = path.join(root, 'dist');
 var stamp = path.join(root, fingerprinting.stampFile);
 /** The command in one file (bundleCommand); the stamp names it relative to the package root. */
 var commandBundle = 'dist/' + commandBundles.commandFile;
+var policyCache = path.join(root, fingerprinting.policyCacheDir);
 
 try {
   fs.rmSync(dist, { recursive: true, force: true });
@@ -93,13 +94,19 @@ function bundleCommand() {
         if (/[^\x00-\x7f]/.test(fs.readFileSync(file, 'latin1')))
           throw new Error(path.relative(root, file) + ' is not ASCII, and the command reads it as such');
       });
-      var warmed = require('node:child_process').spawnSync(
-        process.execPath,
-        [path.join(__dirname, 'code-cache.js'), path.join(root, commandBundle)],
-        { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
-      );
-      if (warmed.status !== 0)
-        throw new Error('loading the bundle failed: ' + warmed.stderr.trim().split('\n')[0]);
+      // The whole cache first: its run leaves the shipped policy parsed, which the `explain`
+      // variant's run then reads back, so that cache holds no YAML parser (see bin/code-cache.js).
+      [undefined, 'explain'].forEach(function (variant) {
+        var warmed = require('node:child_process').spawnSync(
+          process.execPath,
+          [path.join(__dirname, 'code-cache.js'), path.join(root, commandBundle), policyCache, before].concat(
+            variant === undefined ? [] : [variant],
+          ),
+          { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+        );
+        if (warmed.status !== 0)
+          throw new Error('loading the bundle failed: ' + warmed.stderr.trim().split('\n')[0]);
+      });
       return true;
     })
     .catch(function (err) {
@@ -144,6 +151,10 @@ esbuild
   .then(function () {
     // Sources edited while the build ran would make this build a mix; leave it unstamped.
     exitIfSourcesChanged();
+    // The folder the command keeps parsed policies in, made by the build and owned by its user
+    // (the command uses no other); the code caches' warm-up fills it with the shipped policy.
+    fs.mkdirSync(policyCache, { recursive: true, mode: 0o755 });
+    fs.chmodSync(policyCache, 0o755);
     var compiled = Date.now();
     return Promise.all([bundleWorkflows(), bundleCommand()]).then(function (results) {
       var bundled = results[0];
@@ -154,11 +165,6 @@ esbuild
       var settledStats = fingerprinting.sourceStats(root);
       // The bundles read the sources again: an edit made while they were made could be in them.
       exitIfSourcesChanged();
-      // The folder the command keeps parsed policies in, made by the build and owned by its user
-      // (the command uses no other).
-      var policyCache = path.join(root, fingerprinting.policyCacheDir);
-      fs.mkdirSync(policyCache, { recursive: true, mode: 0o755 });
-      fs.chmodSync(policyCache, 0o755);
       var record = { fingerprint: before, files: files.length, sourceStats: settledStats };
       if (bundled) record.workflowBundle = { sdk: bundled };
       if (results[1]) record.commandBundle = commandBundle;

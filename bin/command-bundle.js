@@ -9,6 +9,7 @@
 
 var fs = require('node:fs');
 var path = require('node:path');
+var startupTrims = require('./command-bundle-trims').startupTrims;
 
 var commandFile = 'cli.js';
 var companionFile = 'cli-temporal.js';
@@ -72,7 +73,7 @@ function bundleOptions(root, entry, outfile, plugins) {
     absWorkingDir: root,
     stdin: { contents: entry, resolveDir: root, sourcefile: path.basename(outfile), loader: 'js' },
     outfile: outfile,
-    plugins: plugins,
+    plugins: startupTrims.concat(plugins),
   });
 }
 

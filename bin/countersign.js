@@ -20,8 +20,10 @@ var build = fingerprinting.buildState(path.resolve(__dirname, '..'));
 var cli;
 if (build.current && build.stamp.commandBundle) {
   // One file with its code cache (bin/build.js); a missing cache is written on the way out.
-  var loaded = require('./code-cache').requireWithCodeCache(
+  var codeCache = require('./code-cache');
+  var loaded = codeCache.requireWithCodeCache(
     path.resolve(__dirname, '..', build.stamp.commandBundle),
+    codeCache.cacheVariantFor(process.argv.slice(2)),
   );
   if (loaded.cacheMissing) process.once('exit', loaded.writeCache);
   cli = loaded.exports;

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { NativeConnection } from '@temporalio/worker';
 import { createDirectorySource } from '../activities/approvals/directory-store';
-import { requireDefaultPolicy, staticPolicySource } from '../activities/policy/policy-store';
+import { staticPolicySource } from '../activities/policy/policy-store';
+import { requireDefaultPolicy } from '../activities/policy/policy-files';
 import { PowerDnsClient } from '../activities/powerdns/client';
 import { openFolderLedger } from '../activities/notify/delivery-ledger';
 import { withGovernor, withTimings } from '../src/policy/overrides';

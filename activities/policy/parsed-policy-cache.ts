@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PolicyFile, PolicyParse } from '../../src/policy/policy-issue';
@@ -15,39 +14,67 @@ export interface ParsedPolicyCache {
   readonly buildId: string;
 }
 
-interface Entry {
-  readonly key: string;
+export interface ParsedPolicyEntry {
+  readonly format: typeof entryFormat;
+  readonly buildId: string;
+  readonly source: string;
+  /** Every file's name and bytes, as parsed: an entry is taken only for exactly these. */
+  readonly files: readonly (readonly [string, string])[];
   readonly policy: Policy;
   readonly hash: string;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const entryFormat = 'parsed-policy/2';
 
-/** Covers everything the parse depends on: the build, the location and every file's name and bytes. */
-function keyOf(files: readonly PolicyFile[], source: string, buildId: string): string {
-  return sha256(JSON.stringify(['parsed-policy/1', buildId, source, files.map((f) => [f.name, f.text])]));
+/**
+ * FNV-1a (32 bits) over the UTF-16 code units, hex: names an entry's file and checks it for
+ * damage. Not a defence against anyone (the folder's ownership is that, see `trustworthy`), and
+ * an entry is compared with the files field by field before it is taken, so a collision costs a
+ * parse, never a wrong policy. Node's own hashes would load node:crypto, ~3 ms of each command.
+ */
+export function checksumOf(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
- * An entry is its JSON after a line with that JSON's SHA-256: a damaged or cut-off entry is parsed
- * again, and checking it costs a native hash of its bytes (~1 ms) where hashing the policy again
- * in canonical form took ~8 ms from a cold start. The JSON is what the parse gave, byte for byte
- * (a policy is kept only when JSON carries it whole), so its recorded hash still holds.
+ * An entry is its JSON after a line with that JSON's checksum and length: a damaged or cut-off
+ * entry is parsed again. The JSON is what the parse gave, byte for byte (a policy is kept only
+ * when JSON carries it whole), so its recorded hash still holds.
  */
-function serialize(entry: Entry): string {
+export function entryText(entry: ParsedPolicyEntry): string {
   const json = JSON.stringify(entry);
-  return `${sha256(json)}\n${json}`;
+  return `${checksumOf(json)} ${json.length}\n${json}`;
 }
 
-async function readEntry(file: string, key: string): Promise<Entry | undefined> {
+function sameFiles(a: ParsedPolicyEntry['files'], b: readonly PolicyFile[]): boolean {
+  return a.length === b.length && a.every(([name, text], i) => b[i]?.name === name && b[i]?.text === text);
+}
+
+async function readEntry(
+  file: string,
+  files: readonly PolicyFile[],
+  source: string,
+  buildId: string,
+): Promise<ParsedPolicyEntry | undefined> {
   try {
     const text = await readFile(file, 'utf8');
     const newline = text.indexOf('\n');
     const json = text.slice(newline + 1);
-    if (newline !== 64 || text.slice(0, newline) !== sha256(json)) return undefined;
-    const entry = JSON.parse(json) as Partial<Entry> | null;
-    if (entry?.key !== key || entry.policy === undefined || typeof entry.hash !== 'string') return undefined;
-    return entry as Entry;
+    if (text.slice(0, newline) !== `${checksumOf(json)} ${json.length}`) return undefined;
+    const entry = JSON.parse(json) as Partial<ParsedPolicyEntry> | null;
+    if (
+      entry?.format !== entryFormat ||
+      entry.buildId !== buildId ||
+      entry.source !== source ||
+      !Array.isArray(entry.files) ||
+      !sameFiles(entry.files, files) ||
+      entry.policy === undefined ||
+      typeof entry.hash !== 'string'
+    )
+      return undefined;
+    return entry as ParsedPolicyEntry;
   } catch {
     return undefined;
   }
@@ -68,11 +95,14 @@ async function trustworthy(dir: string): Promise<boolean> {
   return process.getuid === undefined || info.uid === process.getuid();
 }
 
-async function writeEntry(file: string, entry: Entry): Promise<void> {
+let partialWrites = 0;
+
+async function writeEntry(file: string, entry: ParsedPolicyEntry): Promise<void> {
   // A fresh name, created exclusively: never another file, never through a link.
-  const partial = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+  partialWrites += 1;
+  const partial = `${file}.${process.pid}.${Date.now()}.${partialWrites}.tmp`;
   try {
-    await writeFile(partial, serialize(entry), { mode: 0o644, flag: 'wx' });
+    await writeFile(partial, entryText(entry), { mode: 0o644, flag: 'wx' });
     await rename(partial, file);
   } catch {
     // A read-only install parses at every run, only slower.
@@ -106,13 +136,19 @@ export async function parsePolicyCached(
   cache: ParsedPolicyCache,
 ): Promise<PolicyParse> {
   if (!(await trustworthy(cache.dir))) return parsePolicy(files, source);
-  const key = keyOf(files, source, cache.buildId);
-  const file = path.join(cache.dir, `${sha256(source)}.json`);
-  const hit = await readEntry(file, key);
+  const file = path.join(cache.dir, `${checksumOf(source)}.json`);
+  const hit = await readEntry(file, files, source, cache.buildId);
   if (hit !== undefined) return { ok: true, loaded: { policy: hit.policy, hash: hit.hash, source } };
   const parsed = parsePolicy(files, source);
   // Kept only when JSON carries it whole (the hash is over what a later run would read back).
   if (parsed.ok && hashOf(JSON.parse(JSON.stringify(parsed.loaded.policy))) === parsed.loaded.hash)
-    await writeEntry(file, { key, policy: parsed.loaded.policy, hash: parsed.loaded.hash });
+    await writeEntry(file, {
+      format: entryFormat,
+      buildId: cache.buildId,
+      source,
+      files: files.map((f) => [f.name, f.text] as const),
+      policy: parsed.loaded.policy,
+      hash: parsed.loaded.hash,
+    });
   return parsed;
 }

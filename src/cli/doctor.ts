@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { defaultPolicyPath, loadPolicy } from '../../activities/policy/policy-store';
+import { defaultPolicyPath, loadPolicy } from '../../activities/policy/policy-files';
 import { parseDirectory } from '../../activities/approvals/directory-store';
 import { loadWorkerConfig } from '../../workers/config';
 import type { WorkerConfig } from '../../workers/config';

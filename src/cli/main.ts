@@ -515,9 +515,11 @@ export function loadEveryCommandModule(): void {
 /**
  * Runs `policy explain` once on a sample recommendation, with the live state given, so the code
  * cache the build writes next also holds the functions that parse and evaluate (the policy YAML,
- * the schemas, the rules), not only the modules' top levels.
+ * the schemas, the rules), not only the modules' top levels. With the build's policy cache, the
+ * shipped policy is parsed the first time and read back after, as a user's command does.
  */
-export async function exerciseEverydayPaths(): Promise<void> {
+export async function exerciseEverydayPaths(runtime: CommandRuntime = {}): Promise<void> {
+  setCommandRuntime(runtime);
   const { explain } = require('./policy-actions') as typeof PolicyActionsModule;
   const { defaultPolicyPath } = require('../../activities/policy/default-policy-path') as {
     defaultPolicyPath: string;

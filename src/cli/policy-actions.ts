@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as YamlModule from 'yaml';
 import type * as PowerDnsModule from '../../activities/powerdns/client';
-import { loadPolicy } from '../../activities/policy/policy-store';
+import { loadPolicy } from '../../activities/policy/policy-files';
 import type { Plan, RRset } from '../plan/plan';
 import { computePlan, kindOf, subjectOf } from '../kinds/kinds';
 import type * as CasesModule from '../policy/cases';

@@ -29,7 +29,10 @@ const fingerprinting = require('../../bin/source-fingerprint.js') as {
   sourceTrees: string[];
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const codeCache = require('../../bin/code-cache.js') as { cacheFileFor(bundle: string): string };
+const codeCache = require('../../bin/code-cache.js') as {
+  cacheFileFor(bundle: string, variant?: string): string;
+  cacheVariantFor(args: string[]): string | undefined;
+};
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 /** The command's bundle and its companion, the Temporal stack (bin/command-bundle.js). */
@@ -37,6 +40,28 @@ const bundles = [
   path.join(projectRoot, 'dist', 'cli.js'),
   path.join(projectRoot, 'dist', 'cli-temporal.js'),
 ] as const;
+
+/** What a fresh `countersign <args>` process loaded: bundle and package files, and Node's modules. */
+function commandLoads(args: string[]): { files: string[]; builtins: string[] } {
+  const run = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `process.argv.splice(1, 0, 'countersign');
+       process.on('exit', () => process.stderr.write('\\nloaded: ' + JSON.stringify({
+         files: Object.keys(require.cache).filter((f) => f.includes('node_modules') || f.endsWith('.js') && f.includes('dist')).map((f) => require('node:path').relative(${JSON.stringify(projectRoot)}, f)),
+         builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)),
+       })));
+       require(${JSON.stringify(path.join(projectRoot, 'bin', 'countersign.js'))});`,
+      '--',
+      ...args,
+    ],
+    { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' } },
+  );
+  const line = run.stderr.split('\n').find((l) => l.startsWith('loaded: '));
+  assert.ok(line !== undefined, run.stderr);
+  return JSON.parse(line.slice('loaded: '.length)) as { files: string[]; builtins: string[] };
+}
 
 describe('the compiled command', () => {
   it('is current in this checkout (npm install and npm test build it)', () => {
@@ -70,6 +95,20 @@ describe('the compiled command', () => {
     );
     assert.equal(probe.status, 0, probe.stderr);
     assert.deepEqual(JSON.parse(probe.stdout), { used: true, companion: { loaded: true, cacheUsed: true } });
+    // `policy explain` loads the bundle with the smaller cache of what it compiles, also accepted.
+    const explainCache = readFileSync(codeCache.cacheFileFor(bundles[0], 'explain')).length;
+    assert.ok(explainCache > 100_000, `the explain cache is too small: ${explainCache} bytes`);
+    assert.ok(explainCache < readFileSync(codeCache.cacheFileFor(bundles[0])).length);
+    const explainProbe = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const l = require(${JSON.stringify(path.join(projectRoot, 'bin', 'code-cache.js'))}).requireWithCodeCache(${JSON.stringify(bundles[0])}, 'explain');
+         process.stdout.write(JSON.stringify(l.cacheUsed));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(explainProbe.stdout, 'true', explainProbe.stderr);
     // Modules that find files with require.resolve stay per-file (a path resolved inside the bundle
     // would point nowhere); each one the bundle names exists beside it.
     const text = readFileSync(bundles[0], 'latin1');
@@ -80,29 +119,44 @@ describe('the compiled command', () => {
       assert.ok(readFileSync(path.join(projectRoot, 'dist', file)).length > 0, file);
   });
 
+  it('picks the explain cache for policy explain alone, wherever the global options stand', () => {
+    const cases: [string[], string | undefined][] = [
+      [['policy', 'explain', 'rec.json'], 'explain'],
+      [['--json', 'policy', 'explain', '-'], 'explain'],
+      [['policy', 'explain', '--policy', 'p.yaml', 'rec.json'], 'explain'],
+      [['policy', 'check'], undefined],
+      [['status', 'explain'], undefined],
+      [['--help'], undefined],
+      [[], undefined],
+    ];
+    for (const [args, variant] of cases)
+      assert.equal(codeCache.cacheVariantFor(args), variant, args.join(' '));
+  });
+
   it('loads the Temporal stack only for the commands that talk to Temporal', () => {
-    const loads = (args: string[]) => {
-      const run = spawnSync(
-        process.execPath,
-        [
-          '-e',
-          `process.argv.splice(1, 0, 'countersign');
-           process.on('exit', () => process.stderr.write('\\nloaded: ' + JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('node_modules') || f.endsWith('.js') && f.includes('dist')).map((f) => require('node:path').relative(${JSON.stringify(projectRoot)}, f)))));
-           require(${JSON.stringify(path.join(projectRoot, 'bin', 'countersign.js'))});`,
-          '--',
-          ...args,
-        ],
-        { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' } },
-      );
-      const line = run.stderr.split('\n').find((l) => l.startsWith('loaded: '));
-      assert.ok(line !== undefined, run.stderr);
-      return JSON.parse(line.slice('loaded: '.length)) as string[];
-    };
-    const explain = loads(['policy', 'explain', path.join(projectRoot, 'examples', 'production-api-a.json')]);
-    assert.deepEqual(explain, ['dist/cli.js']);
-    assert.deepEqual(loads(['--help']), ['dist/cli.js']);
+    const explainArgs = ['policy', 'explain', path.join(projectRoot, 'examples', 'production-api-a.json')];
+    assert.deepEqual(commandLoads(explainArgs).files, ['dist/cli.js']);
+    assert.deepEqual(commandLoads(['--help']).files, ['dist/cli.js']);
     // A command that talks to Temporal loads the companion (and fails to connect: nothing listens).
-    assert.deepEqual(loads(['status', 'some-change']), ['dist/cli.js', 'dist/cli-temporal.js']);
+    assert.deepEqual(commandLoads(['status', 'some-change']).files, ['dist/cli.js', 'dist/cli-temporal.js']);
+  });
+
+  it('loads neither child_process nor crypto for --help and policy explain (bin/command-bundle-trims.js)', () => {
+    // commander asks for child_process (and with it net and the streams) at its first line, and
+    // @noble/hashes for crypto, both for what these commands never do (run a subcommand's file,
+    // make random bytes): the bundle gives each a stand-in that loads the module on first use.
+    for (const args of [
+      ['--help'],
+      ['policy', 'explain', path.join(projectRoot, 'examples', 'production-api-a.json')],
+    ]) {
+      const { builtins } = commandLoads(args);
+      assert.ok(builtins.includes('fs/promises'), `${args.join(' ')}: ${builtins.join(', ')}`);
+      for (const module of ['child_process', 'crypto'])
+        assert.ok(!builtins.includes(module), `${args.join(' ')} loaded ${module}`);
+    }
+    const text = readFileSync(bundles[0], 'latin1');
+    assert.match(text, /require\("node:crypto"\)\.webcrypto\.getRandomValues\(/);
+    assert.match(text, /require\("node:child_process"\);\s*return \w+\.spawn\.apply/);
   });
 
   it('holds one copy of each package module, however the sources load it', () => {
@@ -123,6 +177,15 @@ describe('the compiled command', () => {
     );
     const twice = modules.filter((m, i) => modules.indexOf(m) !== i);
     assert.deepEqual(twice, []);
+  });
+
+  it("holds zod's English messages and none of its other languages", () => {
+    const locales = [
+      ...readFileSync(bundles[0], 'latin1').matchAll(/"node_modules\/zod\/v4\/locales\/([^"]+)"/g),
+    ]
+      .map((m) => m[1])
+      .sort();
+    assert.deepEqual(locales, ['en.js']);
   });
 
   it('bundled the workflow code for workers, so a worker polls without bundling first', () => {
@@ -309,6 +372,11 @@ describe('the command in a copy whose sources change', () => {
 
   it('keeps the policies it parsed beside its build, and parses an edited one again', () => {
     build();
+    const cacheDir = path.join(copy, 'dist', 'policy-cache');
+    // The build leaves the shipped policy parsed (its code caches' warm-up explained a sample).
+    const shipped = readdirSync(cacheDir);
+    assert.equal(shipped.length, 1);
+    assert.match(readFileSync(path.join(cacheDir, shipped[0] ?? ''), 'utf8'), /policies\/default\.yaml/);
     const policy = path.join(copy, 'edited-policy.yaml');
     writeFileSync(policy, readFileSync(path.join(copy, 'policies', 'default.yaml'), 'utf8'));
     const check = () =>
@@ -317,17 +385,17 @@ describe('the command in a copy whose sources change', () => {
       });
     const first = check();
     assert.equal(first.status, 0, first.stderr);
-    const entries = readdirSync(path.join(copy, 'dist', 'policy-cache'));
-    assert.equal(entries.length, 1);
+    assert.equal(readdirSync(cacheDir).length, 2);
     assert.equal(check().stdout, first.stdout);
     writeFileSync(policy, readFileSync(policy, 'utf8').replace(/^roles:/m, 'rolez:'));
     const edited = check();
     assert.equal(edited.status, 2, edited.stderr);
     assert.match(edited.stderr, /edited-policy\.yaml:\d+:\d+: .*rolez/);
-    // The next build starts with an empty folder, its own and writable by its owner alone.
+    // The next build starts a folder of its own, writable by its owner alone, with nothing in it
+    // but the shipped policy it parsed.
     build();
-    assert.deepEqual(readdirSync(path.join(copy, 'dist', 'policy-cache')), []);
-    assert.equal(statSync(path.join(copy, 'dist', 'policy-cache')).mode & 0o777, 0o755);
+    assert.deepEqual(readdirSync(cacheDir), shipped);
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o755);
   });
 
   it('compiles the edit on the next build, and runs it', () => {

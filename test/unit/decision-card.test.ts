@@ -1,6 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireDefaultPolicy } from '../../activities/policy/policy-store';
+import { requireDefaultPolicy } from '../../activities/policy/policy-files';
 import type { ChangeView } from '../../src/change/view';
 import { renderDecisionCard } from '../../src/change/decision-card';
 import type { Plan, RRset } from '../../src/plan/plan';

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ParsedPolicyCache } from '../../activities/policy/parsed-policy-cache';
-import { parsePolicyCached } from '../../activities/policy/parsed-policy-cache';
-import { defaultPolicyPath } from '../../activities/policy/policy-store';
+import type { ParsedPolicyCache, ParsedPolicyEntry } from '../../activities/policy/parsed-policy-cache';
+import { checksumOf, entryText, parsePolicyCached } from '../../activities/policy/parsed-policy-cache';
+import { defaultPolicyPath } from '../../activities/policy/policy-files';
 import type { PolicyFile, PolicyParse } from '../../src/policy/parse';
 import { parsePolicy } from '../../src/policy/parse';
 import { hashOf } from '../../src/hash';
@@ -35,10 +34,9 @@ async function plant(cache: ParsedPolicyCache, version: string): Promise<void> {
   const [name] = await entries(cache);
   const file = path.join(cache.dir, name ?? '');
   const text = await readFile(file, 'utf8');
-  const entry = JSON.parse(text.slice(text.indexOf('\n') + 1)) as { policy: { version: string } };
+  const entry = JSON.parse(text.slice(text.indexOf('\n') + 1)) as ParsedPolicyEntry;
   const marked = { ...entry.policy, version };
-  const json = JSON.stringify({ ...entry, policy: marked, hash: hashOf(marked) });
-  await writeFile(file, `${createHash('sha256').update(json).digest('hex')}\n${json}`);
+  await writeFile(file, entryText({ ...entry, policy: marked, hash: hashOf(marked) }));
 }
 
 function loaded(result: PolicyParse) {
@@ -118,6 +116,25 @@ describe('the parsed-policy cache of the command', () => {
       });
     });
   }
+
+  it('never takes an entry made for another location, even one written under its file name', async () => {
+    await withCache(async (cache, files) => {
+      await parsePolicyCached(files, source, cache);
+      await plant(cache, 'made-for-another-location');
+      const [name] = await entries(cache);
+      const other = 'policies/other.yaml';
+      await rename(path.join(cache.dir, name ?? ''), path.join(cache.dir, `${checksumOf(other)}.json`));
+      const result = loaded(await parsePolicyCached(files, other, cache));
+      assert.deepEqual(result, loaded(parsePolicy(files, other)));
+    });
+  });
+
+  it('names an entry by a checksum that any change to the text moves', () => {
+    const samples = ['', 'a', 'b', 'ab', 'ba', source, `${source} `, 'policies/default.yml'];
+    const sums = samples.map(checksumOf);
+    assert.equal(new Set(sums).size, samples.length, sums.join(', '));
+    for (const sum of sums) assert.match(sum, /^[0-9a-f]{8}$/);
+  });
 
   it('never keeps an invalid policy: each run names the issue and its line', async () => {
     await withCache(async (cache, files) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadPolicy, requireDefaultPolicy } from '../../activities/policy/policy-store';
+import { loadPolicy, requireDefaultPolicy } from '../../activities/policy/policy-files';
 import { exampleRecommendation } from '../../src/examples';
 import { computePlan } from '../../src/kinds/kinds';
 import type { LoadedPolicy } from '../../src/policy/evaluate';

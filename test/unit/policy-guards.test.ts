@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { requireDefaultPolicy } from '../../activities/policy/policy-store';
+import { requireDefaultPolicy } from '../../activities/policy/policy-files';
 import { exampleRecommendation } from '../../src/examples';
 import { computePlan, subjectOf } from '../../src/kinds/kinds';
 import type { Decision } from '../../src/policy/decision';

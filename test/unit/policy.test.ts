@@ -1,7 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { requireDefaultPolicy } from '../../activities/policy/policy-store';
+import { requireDefaultPolicy } from '../../activities/policy/policy-files';
 import { exampleRecommendation } from '../../src/examples';
 import type { Plan, RRset } from '../../src/plan/plan';
 import { computePlan } from '../../src/kinds/kinds';

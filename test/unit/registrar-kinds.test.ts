@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireDefaultPolicy } from '../../activities/policy/policy-store';
+import { requireDefaultPolicy } from '../../activities/policy/policy-files';
 import { exampleRecommendation } from '../../src/examples';
 import { formatIssues } from '../../src/issues';
 import { liftPlanOf } from '../../src/kinds/guard';

@@ -36,9 +36,9 @@ function cacheFileFor(bundle, variant) {
 
 /**
  * The cache a command loads the bundle with: the one of what `policy explain` compiles for that
- * command (two thirds the size of the whole cache: 6-8 ms less to deserialize at each start, the
- * command's largest fixed cost after Node's own start), the whole one for every other. A cache only
- * changes how fast the command starts: V8 compiles whatever a cache lacks.
+ * command (two thirds the size of the whole cache, so less for V8 to deserialize at each start, a
+ * large fixed cost of the command's), the whole one for every other. A cache only changes how fast
+ * the command starts: V8 compiles whatever a cache lacks.
  */
 function cacheVariantFor(args) {
   var words = args.filter(function (a) {

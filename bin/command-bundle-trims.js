@@ -4,6 +4,7 @@
 // Plain CommonJS, like the build.
 'use strict';
 
+var fs = require('node:fs');
 var path = require('node:path');
 
 /**
@@ -81,4 +82,43 @@ var nobleRandomOnFirstUse = {
   },
 };
 
-module.exports = { startupTrims: [zodEnglishOnly, commanderSpawnsLazily, nobleRandomOnFirstUse] };
+/**
+ * The Temporal API the client reflects at every start (protobufjs builds every message type from
+ * JSON: the largest part of `status`'s start), without the two parts no client call uses: the
+ * Temporal Cloud operations API and the worker core's own messages (`coresdk`), a third of it. A
+ * module whose shape is not the one expected is left whole (a test checks that the trim applied).
+ */
+var temporalApiForTheClient = {
+  name: 'temporal-api-for-the-client',
+  setup: function (build) {
+    build.onLoad(
+      { filter: /[\\/]node_modules[\\/]@temporalio[\\/]proto[\\/]protos[\\/]json-module\.js$/ },
+      function (args) {
+        var source = fs.readFileSync(args.path, 'utf8');
+        var open = source.indexOf('.addJSON(');
+        var close = source.lastIndexOf('});');
+        if (open === -1 || close < open) return undefined;
+        var api;
+        try {
+          api = JSON.parse(source.slice(open + '.addJSON('.length, close + 1));
+        } catch (err) {
+          return undefined;
+        }
+        var temporalApi = api.temporal && api.temporal.nested && api.temporal.nested.api;
+        if (!temporalApi || !temporalApi.nested || !temporalApi.nested.cloud || !api.coresdk)
+          return undefined;
+        delete temporalApi.nested.cloud;
+        delete api.coresdk;
+        return {
+          contents: source.slice(0, open) + '.addJSON(' + JSON.stringify(api) + source.slice(close + 1),
+          resolveDir: path.dirname(args.path),
+          loader: 'js',
+        };
+      },
+    );
+  },
+};
+
+module.exports = {
+  startupTrims: [zodEnglishOnly, commanderSpawnsLazily, nobleRandomOnFirstUse, temporalApiForTheClient],
+};

@@ -159,6 +159,14 @@ describe('the compiled command', () => {
     assert.match(text, /require\("node:child_process"\);\s*return \w+\.spawn\.apply/);
   });
 
+  it('reflects the Temporal API without the Cloud operations and the worker core messages', () => {
+    const text = readFileSync(bundles[1], 'latin1');
+    // The API's JSON as the bundle writes it (minified: keys without quotes).
+    assert.match(text, /[{,]workflowservice:\{nested:/);
+    assert.doesNotMatch(text, /[{,]"?cloudservice"?:\{/);
+    assert.doesNotMatch(text, /[{,]"?coresdk"?:\{/);
+  });
+
   it('holds one copy of each package module, however the sources load it', () => {
     // A package with CommonJS and ESM builds lands twice when one file requires it and another
     // imports it: twice the start-up work, and two module states (a setting made in one copy is

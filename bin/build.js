@@ -94,9 +94,9 @@ function bundleCommand() {
         if (/[^\x00-\x7f]/.test(fs.readFileSync(file, 'latin1')))
           throw new Error(path.relative(root, file) + ' is not ASCII, and the command reads it as such');
       });
-      // The whole cache first: its run leaves the shipped policy parsed, which the `explain`
-      // variant's run then reads back, so that cache holds no YAML parser (see bin/code-cache.js).
-      [undefined, 'explain'].forEach(function (variant) {
+      // The whole cache first: its run leaves the shipped policy parsed, which the light cache's
+      // run then reads back, so that cache holds no YAML parser (see bin/code-cache.js).
+      [undefined, 'light'].forEach(function (variant) {
         var warmed = require('node:child_process').spawnSync(
           process.execPath,
           [path.join(__dirname, 'code-cache.js'), path.join(root, commandBundle), policyCache, before].concat(

@@ -35,16 +35,17 @@ function cacheFileFor(bundle, variant) {
 }
 
 /**
- * The cache a command loads the bundle with: the one of what `policy explain` compiles for that
- * command (two thirds the size of the whole cache, so less for V8 to deserialize at each start, a
- * large fixed cost of the command's), the whole one for every other. A cache only changes how fast
- * the command starts: V8 compiles whatever a cache lacks.
+ * The cache a command loads the bundle with: the light one, of what `policy explain` and the help
+ * compile, for those (two thirds the size of the whole cache, so less for V8 to deserialize at each
+ * start, a large fixed cost of the command's), the whole one for every other. A cache only changes
+ * how fast the command starts: V8 compiles whatever a cache lacks.
  */
 function cacheVariantFor(args) {
   var words = args.filter(function (a) {
     return !a.startsWith('-');
   });
-  return words[0] === 'policy' && words[1] === 'explain' ? 'explain' : undefined;
+  var light = words.length === 0 || words[0] === 'help' || (words[0] === 'policy' && words[1] === 'explain');
+  return light ? 'light' : undefined;
 }
 
 function writeCache(file, script) {
@@ -146,11 +147,12 @@ module.exports = {
   companionState: companionState,
 };
 
-// `node bin/code-cache.js <bundle> <policy cache dir> <build id> [explain]` (run by the build, once
+// `node bin/code-cache.js <bundle> <policy cache dir> <build id> [light]` (run by the build, once
 // for each cache): loads the bundle and writes its cache. The whole cache: after loading every
-// module its commands load (its companion's too) and running `policy explain` once on a sample,
-// which also leaves the shipped policy parsed in the policy cache. The `explain` variant: after
-// running only that `policy explain`, which then reads the parsed policy back as a user's would.
+// module its commands load (its companion's too), running `policy explain` once on a sample, which
+// also leaves the shipped policy parsed in the policy cache, and writing the help. The light one:
+// after only that `policy explain`, which then reads the parsed policy back as a user's would, and
+// the help.
 if (require.main === module) {
   var variant = process.argv[5];
   var loaded = requireWithCodeCache(process.argv[2], variant);

@@ -515,8 +515,9 @@ export function loadEveryCommandModule(): void {
 /**
  * Runs `policy explain` once on a sample recommendation, with the live state given, so the code
  * cache the build writes next also holds the functions that parse and evaluate (the policy YAML,
- * the schemas, the rules), not only the modules' top levels. With the build's policy cache, the
- * shipped policy is parsed the first time and read back after, as a user's command does.
+ * the schemas, the rules), not only the modules' top levels, and writes the help (not shown). With
+ * the build's policy cache, the shipped policy is parsed the first time and read back after, as a
+ * user's command does.
  */
 export async function exerciseEverydayPaths(runtime: CommandRuntime = {}): Promise<void> {
   setCommandRuntime(runtime);
@@ -549,6 +550,7 @@ export async function exerciseEverydayPaths(runtime: CommandRuntime = {}): Promi
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  program.helpInformation();
 }
 
 export async function main(argv: string[], runtime: CommandRuntime = {}): Promise<void> {

@@ -95,20 +95,20 @@ describe('the compiled command', () => {
     );
     assert.equal(probe.status, 0, probe.stderr);
     assert.deepEqual(JSON.parse(probe.stdout), { used: true, companion: { loaded: true, cacheUsed: true } });
-    // `policy explain` loads the bundle with the smaller cache of what it compiles, also accepted.
-    const explainCache = readFileSync(codeCache.cacheFileFor(bundles[0], 'explain')).length;
-    assert.ok(explainCache > 100_000, `the explain cache is too small: ${explainCache} bytes`);
-    assert.ok(explainCache < readFileSync(codeCache.cacheFileFor(bundles[0])).length);
-    const explainProbe = spawnSync(
+    // `policy explain` and the help load the bundle with the light cache of what they compile.
+    const lightCache = readFileSync(codeCache.cacheFileFor(bundles[0], 'light')).length;
+    assert.ok(lightCache > 100_000, `the light cache is too small: ${lightCache} bytes`);
+    assert.ok(lightCache < readFileSync(codeCache.cacheFileFor(bundles[0])).length);
+    const lightProbe = spawnSync(
       process.execPath,
       [
         '-e',
-        `const l = require(${JSON.stringify(path.join(projectRoot, 'bin', 'code-cache.js'))}).requireWithCodeCache(${JSON.stringify(bundles[0])}, 'explain');
+        `const l = require(${JSON.stringify(path.join(projectRoot, 'bin', 'code-cache.js'))}).requireWithCodeCache(${JSON.stringify(bundles[0])}, 'light');
          process.stdout.write(JSON.stringify(l.cacheUsed));`,
       ],
       { encoding: 'utf8' },
     );
-    assert.equal(explainProbe.stdout, 'true', explainProbe.stderr);
+    assert.equal(lightProbe.stdout, 'true', lightProbe.stderr);
     // Modules that find files with require.resolve stay per-file (a path resolved inside the bundle
     // would point nowhere); each one the bundle names exists beside it.
     const text = readFileSync(bundles[0], 'latin1');
@@ -119,15 +119,17 @@ describe('the compiled command', () => {
       assert.ok(readFileSync(path.join(projectRoot, 'dist', file)).length > 0, file);
   });
 
-  it('picks the explain cache for policy explain alone, wherever the global options stand', () => {
+  it('picks the light cache for policy explain and the help alone, wherever the global options stand', () => {
     const cases: [string[], string | undefined][] = [
-      [['policy', 'explain', 'rec.json'], 'explain'],
-      [['--json', 'policy', 'explain', '-'], 'explain'],
-      [['policy', 'explain', '--policy', 'p.yaml', 'rec.json'], 'explain'],
+      [['policy', 'explain', 'rec.json'], 'light'],
+      [['--json', 'policy', 'explain', '-'], 'light'],
+      [['policy', 'explain', '--policy', 'p.yaml', 'rec.json'], 'light'],
+      [['--help'], 'light'],
+      [[], 'light'],
+      [['help'], 'light'],
       [['policy', 'check'], undefined],
       [['status', 'explain'], undefined],
-      [['--help'], undefined],
-      [[], undefined],
+      [['status', '--help'], undefined],
     ];
     for (const [args, variant] of cases)
       assert.equal(codeCache.cacheVariantFor(args), variant, args.join(' '));
@@ -274,7 +276,8 @@ describe('the command in a copy whose sources change', () => {
         'latin1',
       );
   };
-  const cacheFile = () => codeCache.cacheFileFor(path.join(copy, 'dist', 'cli.js'));
+  /** The cache `--help` loads the bundle with (the light one, see bin/code-cache.js). */
+  const cacheFile = () => codeCache.cacheFileFor(path.join(copy, 'dist', 'cli.js'), 'light');
 
   before(() => {
     copy = mkdtempSync(path.join(tmpdir(), 'countersign-build-'));

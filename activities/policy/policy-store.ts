@@ -3,7 +3,8 @@ import type { LoadedPolicy } from '../../src/policy/evaluate';
 import { formatPolicyIssue } from '../../src/policy/policy-issue';
 import { FailureType } from '../../src/failures';
 import { parsePolicy } from './lazy-parse';
-import { defaultPolicyPath, policyFiles } from './policy-files';
+import { defaultPolicyPath } from './default-policy-path';
+import { policyFiles } from './policy-files';
 
 export type PolicySource = () => Promise<LoadedPolicy>;
 

@@ -17,5 +17,7 @@ RUN node bin/build.js
 RUN mkdir -p /var/lib/countersign/notifications /var/lib/countersign/evidence /app/.data \
   && chown -R node:node /var/lib/countersign /app/.data
 USER node
-# The compiled worker and the prebuilt workflow bundle: a restarted container polls at once.
-CMD ["node", "bin/run-entry.js", "workers/main"]
+# The compiled worker and the prebuilt workflow bundle: a restarted container polls at once. Its
+# heaps and malloc arenas kept small: a worker mostly waits (workers/process-memory.ts).
+ENV MALLOC_ARENA_MAX=2
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=2", "bin/run-entry.js", "workers/main"]

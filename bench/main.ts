@@ -513,7 +513,7 @@ async function main(): Promise<void> {
                 dataDir,
                 run,
                 parked,
-                cacheSizes: (process.env.BENCH_PARKED_CACHES ?? '250').split(',').map(Number),
+                cacheSizes: (process.env.BENCH_PARKED_CACHES ?? '250,50').split(',').map(Number),
                 log: (line) => process.stderr.write(`${line}\n`),
               }),
             );

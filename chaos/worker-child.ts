@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { workerEnvironment, workerNodeFlags } from '../workers/process-memory';
 import type { DnsServer } from '../activities/dns/query';
 import type { PdnsApi } from './pdns-zones';
 
@@ -119,6 +120,8 @@ export class WorkerChild {
       child = spawn(
         process.execPath,
         [
+          // Started as deployed (package.json's worker script, the Dockerfile).
+          ...workerNodeFlags,
           runEntry,
           'workers/harness-worker',
           '--standby',
@@ -139,7 +142,7 @@ export class WorkerChild {
         ],
         {
           stdio: ['ignore', log, log, 'ipc'],
-          env: { ...process.env, COUNTERSIGN_PDNS_API_KEY: o.pdns.apiKey },
+          env: { ...process.env, ...workerEnvironment, COUNTERSIGN_PDNS_API_KEY: o.pdns.apiKey },
         },
       );
     } finally {

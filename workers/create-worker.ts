@@ -35,8 +35,9 @@ export interface ChangeWorkerOptions extends WorkerPlumbingOptions {
  * heap, ~2,300 here) would keep every parked change until the heap runs out. An evicted change is replayed from history when it
  * is next touched. Not lower: with 100, a storm of 200 changes on one zone
  * (test/workflow/governor-storm.test.ts) thrashed the cache and stalled.
- * COUNTERSIGN_MAX_CACHED_WORKFLOWS sets it per worker (`npm run bench -- l` measures the memory:
- * ~1.1 GiB RSS with 1,000 parked at 250).
+ * COUNTERSIGN_MAX_CACHED_WORKFLOWS sets it per worker (`npm run bench -- l` measures the memory,
+ * with the process settings of ./process-memory.ts: ~450 MiB RSS with 1,000 parked at 250, ~280
+ * MiB at 50, which stalled that storm).
  */
 export const defaultMaxCachedWorkflows = 250;
 

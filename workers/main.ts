@@ -6,7 +6,8 @@ import { createPolicySource } from '../activities/policy/policy-store';
 import { createDirectorySource } from '../activities/approvals/directory-store';
 import { loadWorkerConfig } from './config';
 import { connectRegistry } from '../activities/epp/registry-connection';
-import { createChangeWorker } from './create-worker';
+import { createChangeWorker, defaultMaxCachedWorkflows } from './create-worker';
+import { heapLimitAdvice } from './process-memory';
 import { prebuiltWorkflowBundle } from './prebuilt-bundle';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
       notificationLedger,
     },
   });
+  const heap = heapLimitAdvice();
+  if (heap.advice !== undefined) logger.warn({ heapLimitMiB: heap.heapLimitMiB }, heap.advice);
   logger.info(
     {
       address: temporal.address,
@@ -79,6 +82,8 @@ async function main(): Promise<void> {
       evidence: 'closed changes ask the exporter (npm run exporter) to seal them',
       notificationLedger: ledgerDir,
       workflowCode: 'path' in prebuilt ? 'prebuilt bundle (npm run build)' : 'bundled at start',
+      maxCachedWorkflows: config.maxCachedWorkflows ?? defaultMaxCachedWorkflows,
+      heapLimitMiB: heap.heapLimitMiB,
     },
     'worker started',
   );

@@ -208,6 +208,32 @@ describe('the compiled command', () => {
     assert.match(readFileSync(prebuilt.path, 'utf8'), /changeWorkflow/);
   });
 
+  it('bundled it lean: English zod, and a source map of source lines without the sources (workers/workflow-bundle.ts)', () => {
+    const prebuilt = prebuiltWorkflowBundle(projectRoot);
+    assert.ok('path' in prebuilt, 'reason' in prebuilt ? prebuilt.reason : '');
+    const text = readFileSync(prebuilt.path, 'utf8');
+    const locales = [
+      ...new Set([...text.matchAll(/node_modules\/zod\/v4\/locales\/([\w-]+\.c?js)/g)].map((m) => m[1])),
+    ];
+    assert.deepEqual(locales, ['en.cjs']);
+    const mapAt = text.lastIndexOf('//# sourceMappingURL=data:application/json');
+    assert.ok(mapAt > 0, 'the bundle keeps an inline source map: workflow stack traces name source lines');
+    const map = JSON.parse(Buffer.from(text.slice(mapAt).split('base64,')[1] ?? '', 'base64').toString()) as {
+      sources: string[];
+      sourcesContent?: unknown[];
+      mappings: string;
+    };
+    assert.ok(map.sources.some((s) => s.endsWith('workflows/change-workflow.ts')));
+    assert.equal(map.sourcesContent, undefined, 'the map carries no copy of the sources');
+    // Line mappings only: no segment of a line starts past its first column.
+    const segments = map.mappings.split(';').filter(Boolean);
+    assert.ok(segments.length > 10_000, `${segments.length} mapped lines`);
+    assert.ok(
+      segments.every((line) => !line.includes(',')),
+      'one segment per bundle line',
+    );
+  });
+
   it('has a compiled file for every source file it fingerprints', () => {
     const stamp = JSON.parse(readFileSync(path.join(projectRoot, 'dist', 'build-stamp.json'), 'utf8')) as {
       files: number;

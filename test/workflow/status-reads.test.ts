@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { CountersignClient } from '../../src/client/countersign-client';
@@ -75,6 +77,42 @@ describe('reading a change (real Temporal)', () => {
     } finally {
       await cs.handle(waiting.id).terminate('test done');
       await reader.close();
+    }
+  });
+
+  it("a waiting change's stack trace names the workflow's source lines (the bundle's lean source map)", async (t) => {
+    const id = slug(t);
+    const zone = await createTestZone(h.pdns, id);
+    const waiting = exampleRecommendation({
+      id,
+      zone,
+      environment: 'production',
+      change: { kind: 'dns.upsert_rrset', name: `api.${zone}`, type: 'A', ttl: 300, records: ['192.0.2.57'] },
+    });
+    const cs = h.countersign(id);
+    try {
+      await withWorker(h, id, {}, async () => {
+        await cs.submit(waiting);
+        await cs.waitForState(waiting.id, ['awaiting_approval']);
+        // What the Temporal UI's stack trace tab and `temporal workflow stack` show an SRE.
+        const trace = await cs.handle(waiting.id).query<string>('__stack_trace');
+        const frames = [...trace.matchAll(/\(?([^\s()]+\.ts):(\d+):\d+\)?$/gm)].map((m) => ({
+          file: m[1] as string,
+          line: Number(m[2]),
+        }));
+        const ours = frames.filter((f) => f.file.includes(`${path.sep}workflows${path.sep}`));
+        assert.ok(ours.length > 0, `no frame in the workflows' sources:\n${trace}`);
+        assert.doesNotMatch(trace, /workflow-bundle/, 'frames are mapped back to their sources');
+        for (const frame of ours) {
+          const lines = readFileSync(frame.file, 'utf8').split('\n');
+          assert.ok(
+            frame.line >= 1 && frame.line <= lines.length,
+            `${frame.file}:${frame.line} is past its end`,
+          );
+        }
+      });
+    } finally {
+      await cs.handle(waiting.id).terminate('test done');
     }
   });
 

@@ -3,6 +3,8 @@ import type { temporal } from '@temporalio/proto';
 import type { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import type { ApproverSet } from '../workers/stack/approver-set';
+import type { GoalBoard } from './goals';
+import { goalCell } from './goals';
 import { percentile, table } from './stats';
 import type { StepTiming, StepTimings } from '../src/perf/step-timings';
 import { formatMs, stepLabel, stepTimings } from '../src/perf/step-timings';
@@ -16,6 +18,7 @@ export interface ApprovalLatencyContext {
   readonly zone: string;
   readonly run: string;
   readonly rounds: number;
+  readonly goals: GoalBoard;
   readonly log: (line: string) => void;
 }
 
@@ -96,6 +99,7 @@ export async function benchApprovalToWrite(ctx: ApprovalLatencyContext): Promise
   }
   const base = percentile(bare, 50);
   const ratio = percentile(governed, 50) / base;
+  ctx.goals.record('approval-to-write', ratio);
   return `${table(
     ['path', 'n', 'p50 ms', 'p95 ms', 'p50 ratio', 'goal'],
     [
@@ -113,7 +117,7 @@ export async function benchApprovalToWrite(ctx: ApprovalLatencyContext): Promise
         percentile(governed, 50).toFixed(0),
         percentile(governed, 95).toFixed(0),
         ratio.toFixed(2),
-        `≤ 1.5× ${ratio <= 1.5 ? 'met' : 'MISSED'}`,
+        goalCell('approval-to-write', ratio),
       ],
     ],
   )}\n\nwhere it goes: the steps from the approval (the \`decide\` update) to the write, medians across rounds\n${renderPath(paths)}`;

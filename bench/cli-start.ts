@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { workflowIdFor } from '../src/client/countersign-client';
+import type { GoalBoard, GoalId } from './goals';
+import { goalCell } from './goals';
 import { percentile, table } from './stats';
 
 /** One approval the benchmark gives through the real command: a tier-2 change waiting for it. */
@@ -18,6 +20,8 @@ export interface CliStartContext {
   /** One per repetition: each `approve` is a real, counted approval. */
   readonly approvals: readonly PendingApproval[];
   readonly explainFile: string;
+  /** Where the rows with a goal record their ratio. */
+  readonly goals: GoalBoard;
   readonly log: (line: string) => void;
 }
 
@@ -90,21 +94,25 @@ const passesPerRound = Number(process.env.BENCH_CLI_PASSES ?? 3);
 export async function benchCliStart(ctx: CliStartContext): Promise<string> {
   const rows: {
     name: string;
-    goal: number | null;
+    goal: GoalId | null;
     once?: true;
     run: (rep: number) => Promise<number>;
   }[] = [
     { name: 'node -e 0 (baseline)', goal: null, run: () => timedRun(['-e', '0'], ctx.env) },
-    { name: 'countersign --help', goal: 2, run: () => timedRun([bin, '--help'], ctx.env) },
+    { name: 'countersign --help', goal: 'cli-help', run: () => timedRun([bin, '--help'], ctx.env) },
     {
       name: 'countersign policy explain <file>',
-      goal: 2,
+      goal: 'cli-explain',
       run: () => timedRun([bin, 'policy', 'explain', ctx.explainFile], ctx.env),
     },
-    { name: 'countersign status <id>', goal: 3, run: () => timedRun([bin, 'status', ctx.statusId], ctx.env) },
+    {
+      name: 'countersign status <id>',
+      goal: 'cli-status',
+      run: () => timedRun([bin, 'status', ctx.statusId], ctx.env),
+    },
     {
       name: 'countersign approve <id> (counted)',
-      goal: 3,
+      goal: 'cli-approve',
       once: true,
       run: (rep) => {
         const approval = ctx.approvals[rep];
@@ -174,6 +182,7 @@ export async function benchCliStart(ctx: CliStartContext): Promise<string> {
         runs.map((r) => r.ms / r.baselineMs),
         50,
       );
+      if (row.goal !== null) ctx.goals.record(row.goal, ratio);
       return [
         row.name,
         runs.length,
@@ -183,7 +192,7 @@ export async function benchCliStart(ctx: CliStartContext): Promise<string> {
         ).toFixed(0),
         Math.max(...runs.map((r) => r.ms)).toFixed(0),
         ratio.toFixed(2),
-        row.goal === null ? '' : `≤ ${row.goal}× ${ratio <= row.goal ? 'met' : 'MISSED'}`,
+        row.goal === null ? '' : goalCell(row.goal, ratio),
       ];
     }),
   );

@@ -10,6 +10,8 @@ import { createCountedZone } from '../chaos/pdns-zones';
 import { WorkerChild } from '../chaos/worker-child';
 import type { DnsServer } from '../activities/dns/query';
 import { defaultMaxCachedWorkflows } from '../workers/create-worker';
+import type { GoalBoard } from './goals';
+import { goalCell } from './goals';
 import { pool, table } from './stats';
 
 export interface ParkedMemoryContext {
@@ -25,6 +27,7 @@ export interface ParkedMemoryContext {
   readonly parked: number;
   /** Workflow cache sizes to compare, each in a fresh worker process. */
   readonly cacheSizes: readonly number[];
+  readonly goals: GoalBoard;
   readonly log: (line: string) => void;
 }
 
@@ -88,8 +91,12 @@ export async function benchParkedMemory(ctx: ParkedMemoryContext): Promise<strin
       const half = Math.floor(ctx.parked / 2);
       const first = await park(0, half);
       const all = await park(half, ctx.parked);
+      const cacheLabel = cache === defaultMaxCachedWorkflows ? `${cache} (default)` : String(cache);
+      // The goal is in megabytes (10^6 bytes), the table in MiB as the kernel reports it.
+      const megabytes = (all.memory.rssKiB * 1024) / 1e6;
+      if (all.parked >= 1000) ctx.goals.record('parked-memory', megabytes, `cache ${cacheLabel}`);
       rows.push([
-        cache === defaultMaxCachedWorkflows ? `${cache} (default)` : String(cache),
+        cacheLabel,
         mib(idle.rssKiB),
         `${mib(first.memory.rssKiB)} (${first.parked})`,
         `${mib(all.memory.rssKiB)} (${all.parked})`,
@@ -98,6 +105,7 @@ export async function benchParkedMemory(ctx: ParkedMemoryContext): Promise<strin
           2,
         ),
         ((first.perSecond + all.perSecond) / 2).toFixed(1),
+        all.parked >= 1000 ? goalCell('parked-memory', megabytes) : '(goal: at 1,000 parked)',
       ]);
     } finally {
       await worker.stop();
@@ -118,6 +126,7 @@ export async function benchParkedMemory(ctx: ParkedMemoryContext): Promise<strin
       'peak MiB',
       'MiB per parked, 2nd half',
       'parked/s',
+      'goal (all parked)',
     ],
     rows,
   );

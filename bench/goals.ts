@@ -148,6 +148,7 @@ const targetText = (goal: Goal) =>
 /** The goal as a table cell: `≤ 2× met`, `≥ 0.8× MISSED`. */
 export function goalCell(id: GoalId, value: number): string {
   const goal = goals[id];
+  if (!Number.isFinite(value)) return `${targetText(goal)} not measured`;
   return `${targetText(goal)} ${isMet(goal, value) ? 'met' : 'MISSED'}`;
 }
 
@@ -155,7 +156,10 @@ export function goalCell(id: GoalId, value: number): string {
 export function verdict(goal: Goal, value: number): string {
   if (!Number.isFinite(value)) return 'not measured (no finite value)';
   if (isMet(goal, value)) return 'met';
-  return `missed by ${shown(Math.abs(value - goal.target), goal.unit)}`;
+  const distance = Math.abs(value - goal.target);
+  // A miss never reads as "missed by 0.00×".
+  const text = shown(distance, goal.unit);
+  return `missed by ${/[1-9]/.test(text) ? text : goal.unit === 'x' ? `${distance.toPrecision(1)}×` : `${distance.toPrecision(1)} MB`}`;
 }
 
 interface Measurement {
@@ -189,7 +193,7 @@ export class GoalBoard {
           targetText(goal),
           Number.isFinite(value) ? shown(value, goal.unit) : '-',
           verdict(goal, value),
-          isMet(goal, value) ? '' : goal.why,
+          Number.isFinite(value) && !isMet(goal, value) ? goal.why : '',
         ];
       }),
     );

@@ -32,6 +32,8 @@ export interface ParkedMemoryContext {
 }
 
 const mib = (kib: number) => (kib / 1024).toFixed(0);
+/** The number of waiting changes the memory goal is stated for. */
+const goalParked = 1000;
 
 /**
  * Resident memory of a change worker (its own process, as deployed) idle, with half of `parked`
@@ -91,10 +93,16 @@ export async function benchParkedMemory(ctx: ParkedMemoryContext): Promise<strin
       const half = Math.floor(ctx.parked / 2);
       const first = await park(0, half);
       const all = await park(half, ctx.parked);
-      const cacheLabel = cache === defaultMaxCachedWorkflows ? `${cache} (default)` : String(cache);
+      const cacheLabel = cache === defaultMaxCachedWorkflows ? `${cache}, the default` : String(cache);
       // The goal is in megabytes (10^6 bytes), the table in MiB as the kernel reports it.
       const megabytes = (all.memory.rssKiB * 1024) / 1e6;
-      if (all.parked >= 1000) ctx.goals.record('parked-memory', megabytes, `cache ${cacheLabel}`);
+      // The goal is for 1,000 waiting changes: another count, or a wait that ended short, is not it.
+      if (ctx.parked === goalParked)
+        ctx.goals.record(
+          'parked-memory',
+          all.parked === goalParked ? megabytes : Number.NaN,
+          `cache ${cacheLabel}${all.parked === goalParked ? '' : `, only ${all.parked} parked`}`,
+        );
       rows.push([
         cacheLabel,
         mib(idle.rssKiB),
@@ -105,7 +113,9 @@ export async function benchParkedMemory(ctx: ParkedMemoryContext): Promise<strin
           2,
         ),
         ((first.perSecond + all.perSecond) / 2).toFixed(1),
-        all.parked >= 1000 ? goalCell('parked-memory', megabytes) : '(goal: at 1,000 parked)',
+        ctx.parked === goalParked
+          ? goalCell('parked-memory', all.parked === goalParked ? megabytes : Number.NaN)
+          : '(the goal is at 1,000 parked)',
       ]);
     } finally {
       await worker.stop();

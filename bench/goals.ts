@@ -2,8 +2,8 @@ import { table } from './stats';
 
 /**
  * The performance goals the benchmark is held to, in one place: each section records what it
- * measured against them, its own table shows the verdict beside the row, and the run ends with
- * all of them side by side. Where a goal is missed, `why` names the README section that gives the
+ * measured against them and shows the verdict beside its own figures, and the run ends with all
+ * of them side by side. Where a goal is missed, `why` names the README section that gives the
  * measured distance's cause.
  */
 export type GoalId =
@@ -135,8 +135,8 @@ export const goals: Readonly<Record<GoalId, Goal>> = {
   },
 };
 
-const shown = (value: number, unit: Goal['unit']) =>
-  unit === 'x' ? `${value.toFixed(2)}×` : `${value.toFixed(0)} MB`;
+const withUnit = (digits: string, unit: Goal['unit']) => (unit === 'x' ? `${digits}×` : `${digits} MB`);
+const shown = (value: number, unit: Goal['unit']) => withUnit(value.toFixed(unit === 'x' ? 2 : 0), unit);
 
 export const isMet = (goal: Goal, value: number): boolean =>
   Number.isFinite(value) && (goal.bound === 'max' ? value <= goal.target : value >= goal.target);
@@ -157,9 +157,9 @@ export function verdict(goal: Goal, value: number): string {
   if (!Number.isFinite(value)) return 'not measured (no finite value)';
   if (isMet(goal, value)) return 'met';
   const distance = Math.abs(value - goal.target);
-  // A miss never reads as "missed by 0.00×".
   const text = shown(distance, goal.unit);
-  return `missed by ${/[1-9]/.test(text) ? text : goal.unit === 'x' ? `${distance.toPrecision(1)}×` : `${distance.toPrecision(1)} MB`}`;
+  // A miss never reads as "missed by 0.00×": one significant digit instead.
+  return `missed by ${/[1-9]/.test(text) ? text : withUnit(distance.toPrecision(1), goal.unit)}`;
 }
 
 interface Measurement {

@@ -4,7 +4,6 @@ import type { CountersignClient } from '../src/client/countersign-client';
 import { exampleRecommendation } from '../src/examples';
 import type { ApproverSet } from '../workers/stack/approver-set';
 import type { GoalBoard } from './goals';
-import { goalCell } from './goals';
 import { percentile, table } from './stats';
 import type { StepTiming, StepTimings } from '../src/perf/step-timings';
 import { formatMs, stepLabel, stepTimings } from '../src/perf/step-timings';
@@ -99,7 +98,6 @@ export async function benchApprovalToWrite(ctx: ApprovalLatencyContext): Promise
   }
   const base = percentile(bare, 50);
   const ratio = percentile(governed, 50) / base;
-  ctx.goals.record('approval-to-write', ratio);
   return `${table(
     ['path', 'n', 'p50 ms', 'p95 ms', 'p50 ratio', 'goal'],
     [
@@ -117,7 +115,7 @@ export async function benchApprovalToWrite(ctx: ApprovalLatencyContext): Promise
         percentile(governed, 50).toFixed(0),
         percentile(governed, 95).toFixed(0),
         ratio.toFixed(2),
-        goalCell('approval-to-write', ratio),
+        ctx.goals.check('approval-to-write', ratio),
       ],
     ],
   )}\n\nwhere it goes: the steps from the approval (the \`decide\` update) to the write, medians across rounds\n${renderPath(paths)}`;

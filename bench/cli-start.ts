@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { workflowIdFor } from '../src/client/countersign-client';
 import type { GoalBoard, GoalId } from './goals';
-import { goalCell } from './goals';
 import { percentile, table } from './stats';
 
 /** One approval the benchmark gives through the real command: a tier-2 change waiting for it. */
@@ -182,7 +181,6 @@ export async function benchCliStart(ctx: CliStartContext): Promise<string> {
         runs.map((r) => r.ms / r.baselineMs),
         50,
       );
-      if (row.goal !== null) ctx.goals.record(row.goal, ratio);
       return [
         row.name,
         runs.length,
@@ -192,7 +190,7 @@ export async function benchCliStart(ctx: CliStartContext): Promise<string> {
         ).toFixed(0),
         Math.max(...runs.map((r) => r.ms)).toFixed(0),
         ratio.toFixed(2),
-        row.goal === null ? '' : goalCell(row.goal, ratio),
+        row.goal === null ? '' : ctx.goals.check(row.goal, ratio),
       ];
     }),
   );

@@ -143,13 +143,13 @@ export const isMet = (goal: Goal, value: number): boolean =>
 
 /** `≤ 2×`, `≥ 0.8×`, `≤ 300 MB`. */
 const targetText = (goal: Goal) =>
-  `${goal.bound === 'max' ? '≤' : '≥'} ${goal.target}${goal.unit === 'x' ? '×' : ' MB'}`;
+  `${goal.bound === 'max' ? '≤' : '≥'} ${withUnit(String(goal.target), goal.unit)}`;
 
 /** The goal as a table cell: `≤ 2× met`, `≥ 0.8× MISSED`. */
 export function goalCell(id: GoalId, value: number): string {
   const goal = goals[id];
-  if (!Number.isFinite(value)) return `${targetText(goal)} not measured`;
-  return `${targetText(goal)} ${isMet(goal, value) ? 'met' : 'MISSED'}`;
+  const state = !Number.isFinite(value) ? 'not measured' : isMet(goal, value) ? 'met' : 'MISSED';
+  return `${targetText(goal)} ${state}`;
 }
 
 /** `met`, or how far the measured value is from the target (`missed by 0.34×`). */
@@ -175,6 +175,12 @@ export class GoalBoard {
 
   record(id: GoalId, value: number, note?: string): void {
     this.measurements.push(note === undefined ? { id, value } : { id, value, note });
+  }
+
+  /** Records a measurement and returns its cell for the section's own table. */
+  check(id: GoalId, value: number, note?: string): string {
+    this.record(id, value, note);
+    return goalCell(id, value);
   }
 
   get size(): number {

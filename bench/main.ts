@@ -29,7 +29,7 @@ import { benchPeers } from './peers/peer-bench';
 import type { PeerSizeResult } from './peers/peer-bench';
 import type { PendingApproval } from './cli-start';
 import type { GoalId } from './goals';
-import { GoalBoard, goalCell } from './goals';
+import { GoalBoard } from './goals';
 
 /**
  * `npm run bench`: on one fresh dev server, PowerDNS and S3 server, measures (a) the governed auto
@@ -216,8 +216,6 @@ async function main(): Promise<void> {
             const governed = await governedRound('auto', 'h');
             const throughput = bare.ms / governed.ms;
             const p50Ratio = percentile(governed.value, 50) / percentile(bare.value, 50);
-            goals.record('load-throughput', throughput);
-            goals.record('load-p50', p50Ratio);
             const rows = [
               [
                 'bare workflow, 8 no-op activities',
@@ -237,7 +235,7 @@ async function main(): Promise<void> {
                 percentile(governed.value, 95).toFixed(0),
                 throughput.toFixed(2),
                 p50Ratio.toFixed(2),
-                `${goalCell('load-throughput', throughput)}, ${goalCell('load-p50', p50Ratio)}`,
+                `${goals.check('load-throughput', throughput)}, ${goals.check('load-p50', p50Ratio)}`,
               ],
             ];
             console.log(`\n(a) auto path vs baseline, ${N} workflows, ${CONCURRENCY} in flight\n`);
@@ -648,10 +646,8 @@ function recordPeerGoals(board: GoalBoard, sizes: readonly PeerSizeResult[], gov
   const median = (records: number, tool: string) =>
     sizes.find((s) => s.targetRecords === records)?.medianMs[tool] ?? Number.NaN;
   const cells: string[] = [];
-  const check = (id: GoalId, label: string, value: number) => {
-    board.record(id, value);
-    cells.push(`${label} ${goalCell(id, value)}`);
-  };
+  const check = (id: GoalId, label: string, value: number) =>
+    cells.push(`${label} ${board.check(id, value)}`);
   if (ran(100))
     check('peers-100', 'at 100 records vs octoDNS', median(100, governed) / median(100, 'octoDNS'));
   if (ran(10_000)) check('peers-10000', 'at 10,000', median(10_000, governed) / median(10_000, 'octoDNS'));

@@ -11,7 +11,6 @@ import { WorkerChild } from '../chaos/worker-child';
 import type { DnsServer } from '../activities/dns/query';
 import { defaultMaxCachedWorkflows } from '../workers/create-worker';
 import type { GoalBoard } from './goals';
-import { goalCell } from './goals';
 import { pool, table } from './stats';
 
 export interface ParkedMemoryContext {
@@ -97,12 +96,14 @@ export async function benchParkedMemory(ctx: ParkedMemoryContext): Promise<strin
       // The goal is in megabytes (10^6 bytes), the table in MiB as the kernel reports it.
       const megabytes = (all.memory.rssKiB * 1024) / 1e6;
       // The goal is for 1,000 waiting changes: another count, or a wait that ended short, is not it.
-      if (ctx.parked === goalParked)
-        ctx.goals.record(
-          'parked-memory',
-          all.parked === goalParked ? megabytes : Number.NaN,
-          `cache ${cacheLabel}${all.parked === goalParked ? '' : `, only ${all.parked} parked`}`,
-        );
+      const goal =
+        ctx.parked === goalParked
+          ? ctx.goals.check(
+              'parked-memory',
+              all.parked === goalParked ? megabytes : Number.NaN,
+              `cache ${cacheLabel}${all.parked === goalParked ? '' : `, only ${all.parked} parked`}`,
+            )
+          : '(the goal is at 1,000 parked)';
       rows.push([
         cacheLabel,
         mib(idle.rssKiB),
@@ -113,9 +114,7 @@ export async function benchParkedMemory(ctx: ParkedMemoryContext): Promise<strin
           2,
         ),
         ((first.perSecond + all.perSecond) / 2).toFixed(1),
-        ctx.parked === goalParked
-          ? goalCell('parked-memory', all.parked === goalParked ? megabytes : Number.NaN)
-          : '(the goal is at 1,000 parked)',
+        goal,
       ]);
     } finally {
       await worker.stop();
